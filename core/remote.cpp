@@ -1,0 +1,118 @@
+#include "core/remote.hpp"
+
+namespace cvclone {
+
+const char* HashName(HashType type) {
+  switch (type) {
+    case HashType::kMd5: return "md5";
+    case HashType::kSha1: return "sha1";
+    case HashType::kNone: break;
+  }
+  return "none";
+}
+
+HashType HashSet::First() const {
+  if (Has(HashType::kMd5)) return HashType::kMd5;
+  if (Has(HashType::kSha1)) return HashType::kSha1;
+  return HashType::kNone;
+}
+
+Result<std::unique_ptr<Reader>> Object::Open(const Context& ctx, int64_t offset,
+                                             int64_t count) const {
+  return remote_->Open(ctx, info_.path, offset, count);
+}
+Status Object::Remove(const Context& ctx) const { return remote_->Delete(ctx, info_.path); }
+Status Object::SetModTime(const Context& ctx, TimePoint mtime) const {
+  return remote_->SetModTime(ctx, info_.path, mtime);
+}
+Result<std::string> Object::Hash(const Context& ctx, HashType type) const {
+  return remote_->Hash(ctx, info_.path, type);
+}
+
+static Unexpected<Error> NotOffered(const Remote& r, const char* what) {
+  return MakeError(ErrorCode::kUnsupported, r.Name() + ": " + what + " is not supported");
+}
+
+Status Remote::Purge(const Context&, const std::string&) { return NotOffered(*this, "purge"); }
+Result<ObjectInfo> Remote::Copy(const Context&, Remote&, const std::string&, const std::string&) {
+  return NotOffered(*this, "server-side copy");
+}
+Result<ObjectInfo> Remote::Move(const Context&, Remote&, const std::string&, const std::string&) {
+  return NotOffered(*this, "server-side move");
+}
+Status Remote::SetModTime(const Context&, const std::string&, TimePoint) {
+  return NotOffered(*this, "setting modification times");
+}
+Result<std::string> Remote::Hash(const Context&, const std::string&, HashType type) {
+  return NotOffered(*this, (std::string("hash ") + HashName(type)).c_str());
+}
+
+std::string JoinPath(const std::string& dir, const std::string& name) {
+  if (dir.empty()) return name;
+  if (name.empty()) return dir;
+  return dir + "/" + name;
+}
+
+std::string ParentPath(const std::string& path) {
+  auto pos = path.rfind('/');
+  return pos == std::string::npos ? std::string() : path.substr(0, pos);
+}
+
+std::string BaseName(const std::string& path) {
+  auto pos = path.rfind('/');
+  return pos == std::string::npos ? path : path.substr(pos + 1);
+}
+
+bool IsValidUtf8(const std::string& s) {
+  size_t i = 0;
+  const size_t n = s.size();
+  while (i < n) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t len;
+    uint32_t cp;
+    if (c < 0x80) { ++i; continue; }
+    if ((c & 0xE0) == 0xC0) { len = 2; cp = c & 0x1F; }
+    else if ((c & 0xF0) == 0xE0) { len = 3; cp = c & 0x0F; }
+    else if ((c & 0xF8) == 0xF0) { len = 4; cp = c & 0x07; }
+    else return false;
+    if (i + len > n) return false;
+    for (size_t k = 1; k < len; ++k) {
+      unsigned char cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    // Overlong forms, surrogates and values past U+10FFFF are invalid.
+    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+        (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) {
+      return false;
+    }
+    i += len;
+  }
+  return true;
+}
+
+Status ValidatePath(const std::string& path) {
+  auto bad = [&](const char* why) {
+    std::string shown;
+    for (char c : path) shown += (c == '\0') ? std::string("\\0") : std::string(1, c);
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "invalid object name \"" + shown + "\": " + why);
+  };
+  if (path.empty()) return Ok();
+  if (path.find('\0') != std::string::npos) return bad("contains a NUL byte");
+  if (!IsValidUtf8(path)) return bad("not valid UTF-8");
+  if (path.front() == '/') return bad("absolute path");
+  if (path.back() == '/') return bad("trailing '/'");
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t end = path.find('/', start);
+    if (end == std::string::npos) end = path.size();
+    std::string_view seg(path.data() + start, end - start);
+    if (seg.empty()) return bad("empty path segment");
+    if (seg == "." || seg == "..") return bad("'.' or '..' path segment");
+    start = end + 1;
+  }
+  return Ok();
+}
+
+}  // namespace cvclone

@@ -1,0 +1,189 @@
+// The contracts every backend implements. The header comments are the contract.
+//
+// Paths: every path given to or returned by a Remote is relative to the remote's root, uses '/'
+// as separator, has no leading or trailing '/', no empty, "." or ".." segment; "" is the root
+// directory. Names are UTF-8. A backend that cannot store a name returns kInvalidArgument naming
+// it; it never writes outside its root.
+//
+// Threads: a Remote may be called from any number of threads at once. A Reader is used by one
+// thread at a time.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/context.hpp"
+#include "core/error.hpp"
+
+namespace cvclone {
+
+// Modification times: nanoseconds since the Unix epoch, UTC.
+using TimePoint = std::chrono::sys_time<std::chrono::nanoseconds>;
+
+enum class HashType : unsigned { kNone = 0, kMd5 = 1, kSha1 = 2 };
+const char* HashName(HashType type);  // "md5", "sha1"
+
+// A set of HashType values.
+class HashSet {
+ public:
+  HashSet() = default;
+  explicit HashSet(unsigned bits) : bits_(bits) {}
+  HashSet(std::initializer_list<HashType> types) {
+    for (HashType t : types) Add(t);
+  }
+  void Add(HashType t) { bits_ |= static_cast<unsigned>(t); }
+  bool Has(HashType t) const { return (bits_ & static_cast<unsigned>(t)) != 0; }
+  bool Empty() const { return bits_ == 0; }
+  HashSet Intersect(HashSet other) const { return HashSet(bits_ & other.bits_); }
+  // The preferred common hash (md5 before sha1), or kNone.
+  HashType First() const;
+  unsigned bits() const { return bits_; }
+
+ private:
+  unsigned bits_ = 0;
+};
+
+// What is known of one entry: an object or a directory.
+struct ObjectInfo {
+  std::string path;  // relative to the remote root
+  int64_t size = -1;  // bytes; -1 if unknown; 0 (or -1) for directories
+  bool is_dir = false;
+  TimePoint mtime{};  // modification time (directories: as the backend reports, may be zero)
+  // Hashes the backend knows without reading data (lower-case hex). May be empty.
+  std::map<HashType, std::string> hashes;
+};
+
+// A pull stream. Read fills up to buf.size() bytes and returns how many; 0 means end of stream.
+// A short read is not end of stream. Errors are sticky: after one, further reads fail too.
+class Reader {
+ public:
+  virtual ~Reader() = default;
+  virtual Result<size_t> Read(std::span<std::byte> buf) = 0;
+};
+
+// Optional capabilities. A wrapper remote ANDs these with its inner remote's, so it never
+// advertises what the inner remote cannot do. Operations not advertised return kUnsupported.
+struct Features {
+  bool server_side_copy = false;  // Copy() works between paths of this remote
+  bool server_side_move = false;  // Move() works between paths of this remote
+  bool purge = false;             // Purge() is faster than deleting one by one
+  bool set_modtime = false;       // SetModTime() works
+  bool empty_dirs = true;         // directories exist on their own (false for S3 prefixes)
+  bool case_insensitive = false;
+  HashSet hashes;                 // hashes Hash() can return
+  // How precisely mtimes are stored; equality tests allow the coarser of two remotes'.
+  std::chrono::nanoseconds mtime_precision{1};
+  bool slow_hash = false;  // Hash() must read the whole object (local): prefer size+mtime
+};
+
+struct PutOptions {
+  int64_t size = -1;  // total bytes the reader will yield, -1 if unknown
+  TimePoint mtime{};  // modification time to record
+  // Hashes of the data, if the caller already knows them (lower-case hex). A backend that can
+  // verify a hash on upload does so and fails with kCorrupt on mismatch.
+  std::map<HashType, std::string> hashes;
+};
+
+class Remote;
+
+// A handle on one stored object: an ObjectInfo and the remote it belongs to. It forwards to the
+// remote, so it stays valid only while the Remote does.
+class Object {
+ public:
+  Object(Remote& remote, ObjectInfo info) : remote_(&remote), info_(std::move(info)) {}
+  const ObjectInfo& info() const { return info_; }
+  Remote& remote() const { return *remote_; }
+  Result<std::unique_ptr<Reader>> Open(const Context& ctx, int64_t offset = 0,
+                                       int64_t count = -1) const;
+  Status Remove(const Context& ctx) const;
+  Status SetModTime(const Context& ctx, TimePoint mtime) const;
+  Result<std::string> Hash(const Context& ctx, HashType type) const;
+
+ private:
+  Remote* remote_;
+  ObjectInfo info_;
+};
+
+class Remote {
+ public:
+  virtual ~Remote() = default;
+
+  // "type" of the backend ("local", "s3", "crypt") and the remote string it was made from, for
+  // messages ("s3:bucket/dir").
+  virtual std::string Type() const = 0;
+  virtual std::string Name() const = 0;
+  virtual const Features& GetFeatures() const = 0;
+
+  // Returns the entries directly inside dir (one complete directory, any order): objects with
+  // size and mtime, directories with is_dir. Missing dir → kDirNotFound; dir is an object →
+  // kNotDir (or kDirNotFound where the backend cannot tell).
+  virtual Result<std::vector<ObjectInfo>> List(const Context& ctx, const std::string& dir) = 0;
+
+  // Info on one path. Missing → kNotFound; a directory → kIsDir (with no info).
+  virtual Result<ObjectInfo> Stat(const Context& ctx, const std::string& path) = 0;
+
+  // Opens an object for reading from offset, at most count bytes (-1: to the end). An offset at
+  // or past the end yields an empty stream. Missing → kNotFound; a directory → kIsDir.
+  virtual Result<std::unique_ptr<Reader>> Open(const Context& ctx, const std::string& path,
+                                               int64_t offset = 0, int64_t count = -1) = 0;
+
+  // Writes the object at path from src, creating parent directories as needed, replacing any
+  // existing object. Atomic: the object appears complete or not at all; on any failure (src
+  // error, cancel, size mismatch with opts.size) the previous object, if any, is untouched and
+  // no partial object is left. Returns the stored object's info.
+  virtual Result<ObjectInfo> Put(const Context& ctx, const std::string& path, Reader& src,
+                                 const PutOptions& opts) = 0;
+
+  // Removes an object. Missing → kNotFound; a directory → kIsDir.
+  virtual Status Delete(const Context& ctx, const std::string& path) = 0;
+
+  // Creates dir and its parents; succeeds if it exists. An object in the way → kNotDir.
+  virtual Status Mkdir(const Context& ctx, const std::string& dir) = 0;
+
+  // Removes an empty directory. Missing → kDirNotFound; not empty → kDirNotEmpty.
+  virtual Status Rmdir(const Context& ctx, const std::string& dir) = 0;
+
+  // Optional (Features::purge): removes dir and everything in it. Missing → kDirNotFound.
+  virtual Status Purge(const Context& ctx, const std::string& dir);
+
+  // Optional (Features::server_side_copy): copies src_path of src (a remote of the same type
+  // that the backend can reach server-side, usually `this`) to dst_path without passing data
+  // through the client. kUnsupported if it cannot for this pair.
+  virtual Result<ObjectInfo> Copy(const Context& ctx, Remote& src, const std::string& src_path,
+                                  const std::string& dst_path);
+
+  // Optional (Features::server_side_move): as Copy, then the source is gone.
+  virtual Result<ObjectInfo> Move(const Context& ctx, Remote& src, const std::string& src_path,
+                                  const std::string& dst_path);
+
+  // Optional (Features::set_modtime).
+  virtual Status SetModTime(const Context& ctx, const std::string& path, TimePoint mtime);
+
+  // The object's hash of the given type, lower-case hex; "" if the backend cannot tell for this
+  // object (e.g. an S3 multipart object without md5 metadata). kUnsupported for a type not in
+  // Features::hashes.
+  virtual Result<std::string> Hash(const Context& ctx, const std::string& path, HashType type);
+
+  // Space used under dir is left to the engine (it lists); backends need not implement it.
+};
+
+// Joins two relative paths with '/', either may be "".
+std::string JoinPath(const std::string& dir, const std::string& name);
+// Parent directory of a relative path ("" for a top-level name).
+std::string ParentPath(const std::string& path);
+// Last segment of a relative path.
+std::string BaseName(const std::string& path);
+// Ok if path is a clean relative path as defined above, else kInvalidArgument naming it.
+// (Rejects "", "." and ".." segments, leading/trailing '/', '//', NUL, invalid UTF-8.)
+Status ValidatePath(const std::string& path);
+// Ok if s is valid UTF-8.
+bool IsValidUtf8(const std::string& s);
+
+}  // namespace cvclone
