@@ -1,0 +1,177 @@
+#!/usr/bin/env python3
+"""Local -> local benchmark: cvclone against cp, rsync and rclone, measured in one run.
+
+Builds the data set once (one 1 GiB file; 10,000 files of 1-64 KiB in 100 directories) under
+--data (default bench/data), then for each case and tool runs the copy --runs times into a fresh
+destination and reports the median wall time, CPU time (user+sys of the tool's process tree) and
+peak memory (max RSS). Prints a Markdown table; the targets from the issue are checked as ratios.
+
+Usage: bench/bench_local.py [--runs 3] [--data DIR] [--cvclone build/cvclone] [--cases big,small,noop]
+"""
+import argparse
+import os
+import random
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def make_dataset(data):
+    """Creates the data set once; a marker file beside each tree records that it is complete."""
+    big = os.path.join(data, "big")
+    small = os.path.join(data, "small")
+    if not os.path.exists(big + ".done"):
+        shutil.rmtree(big, ignore_errors=True)
+        os.makedirs(big)
+        with open(os.path.join(big, "file1g.bin"), "wb") as f:
+            chunk = os.urandom(1 << 20)
+            for i in range(1024):
+                # Vary each MiB a little so no layer can deduplicate it.
+                f.write(i.to_bytes(4, "little") + chunk[4:])
+        open(big + ".done", "w").close()
+    if not os.path.exists(small + ".done"):
+        shutil.rmtree(small, ignore_errors=True)
+        rng = random.Random(42)
+        blob = os.urandom(64 << 10)
+        for d in range(100):
+            dirpath = os.path.join(small, f"dir{d:03d}")
+            os.makedirs(dirpath)
+            for i in range(100):
+                size = rng.randint(1 << 10, 64 << 10)
+                with open(os.path.join(dirpath, f"file{i:03d}.dat"), "wb") as f:
+                    f.write(rng.randbytes(16) + blob[: size - 16])
+        open(small + ".done", "w").close()
+    return big, small
+
+
+def measure(cmd, env=None):
+    """Runs cmd, returns (wall seconds, cpu seconds of children, peak RSS MiB)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.monotonic()
+    proc = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    wall = time.monotonic() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}): {proc.stderr.decode()[-500:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    # ru_maxrss of RUSAGE_CHILDREN is the largest child so far; use /usr/bin/time for the exact one.
+    return wall, cpu
+
+
+def measure_with_rss(cmd, env=None):
+    timefile = "/tmp/cvclone-bench-time.txt"
+    wall, cpu = measure(["/usr/bin/time", "-f", "%M", "-o", timefile] + cmd, env)
+    with open(timefile) as f:
+        rss_kib = int(f.read().strip().splitlines()[-1])
+    return wall, cpu, rss_kib / 1024.0
+
+
+def tools(cvclone, src, dst, mode):
+    rclone_env = dict(os.environ)
+    rclone_env.pop("AWS_CA_BUNDLE", None)
+    rclone_env["RCLONE_CONFIG"] = "/dev/null"
+    if mode == "copy":
+        return {
+            "cvclone copy": ([cvclone, "--config", "/dev/null", "copy", src, dst], None),
+            "rclone copy": (["rclone", "copy", src, dst], rclone_env),
+            "rsync -a": (["rsync", "-a", src + "/", dst + "/"], None),
+            "cp -r": (["cp", "-r", src, dst], None),
+        }
+    return {
+        "cvclone sync": ([cvclone, "--config", "/dev/null", "sync", src, dst], None),
+        "rclone sync": (["rclone", "sync", src, dst], rclone_env),
+        "rsync -a": (["rsync", "-a", "--delete", src + "/", dst + "/"], None),
+    }
+
+
+def run_case(name, src, out, cvclone, runs, mode):
+    rows = []
+    for tool, (cmd_template, env) in tools(cvclone, src, "DST", mode).items():
+        samples = []
+        for r in range(runs):
+            dst = os.path.join(out, "dst")
+            if mode == "copy":
+                shutil.rmtree(dst, ignore_errors=True)
+                subprocess.run(["sync"])
+            else:
+                if not os.path.exists(dst):
+                    subprocess.run(["cp", "-a", src, dst], check=True)
+            if tool == "cp -r":
+                os.makedirs(out, exist_ok=True)
+            cmd = [dst if a == "DST" else a for a in cmd_template]
+            samples.append(measure_with_rss(cmd, env))
+        shutil.rmtree(os.path.join(out, "dst"), ignore_errors=True)
+        wall = statistics.median(s[0] for s in samples)
+        cpu = statistics.median(s[1] for s in samples)
+        rss = statistics.median(s[2] for s in samples)
+        rows.append((name, tool, wall, cpu, rss))
+        print(f"  {name:<24} {tool:<14} wall {wall:7.2f} s  cpu {cpu:7.2f} s  rss {rss:8.1f} MiB",
+              file=sys.stderr, flush=True)
+    return rows
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--data", default=os.path.join(ROOT, "bench", "data"))
+    ap.add_argument("--cvclone", default=os.path.join(ROOT, "build", "cvclone"))
+    ap.add_argument("--cases", default="big,small,noop")
+    args = ap.parse_args()
+    for tool in ("rclone", "rsync", "cp", "/usr/bin/time"):
+        if shutil.which(tool) is None:
+            sys.exit(f"bench: {tool} is missing (run scripts/setup)")
+    if not os.access(args.cvclone, os.X_OK):
+        sys.exit(f"bench: {args.cvclone} not built (run scripts/build)")
+    os.makedirs(args.data, exist_ok=True)
+    big, small = make_dataset(args.data)
+    out = os.path.join(args.data, "out")
+    cases = args.cases.split(",")
+    rows = []
+    if "big" in cases:
+        rows += run_case("1 GiB file", big, out, args.cvclone, args.runs, "copy")
+    if "small" in cases:
+        rows += run_case("10,000 files 1-64 KiB", small, out, args.cvclone, args.runs, "copy")
+    if "noop" in cases:
+        rows += run_case("no-op sync 10,000 files", small, out, args.cvclone, args.runs, "sync")
+    shutil.rmtree(out, ignore_errors=True)
+
+    print(f"| case | tool | wall s (median of {args.runs}) | CPU s (user+sys) | peak RSS MiB |")
+    print("|---|---|---:|---:|---:|")
+    for name, tool, wall, cpu, rss in rows:
+        print(f"| {name} | {tool} | {wall:.2f} | {cpu:.2f} | {rss:.1f} |")
+    by = {(n, t): (w, c, r) for n, t, w, c, r in rows}
+
+    def ratio(case, a, b, idx=0):
+        if (case, a) in by and (case, b) in by and by[(case, b)][idx] > 0:
+            return by[(case, a)][idx] / by[(case, b)][idx]
+        return None
+
+    checks = [
+        ("1 GiB copy wall vs cp -r (target <= 1.3)", ratio("1 GiB file", "cvclone copy", "cp -r"), 1.3),
+        ("small files wall vs rsync -a (target <= 1.0)",
+         ratio("10,000 files 1-64 KiB", "cvclone copy", "rsync -a"), 1.0),
+        ("small files wall vs rclone (target <= 0.5)",
+         ratio("10,000 files 1-64 KiB", "cvclone copy", "rclone copy"), 0.5),
+        ("no-op sync wall vs rsync -a (target <= 1.0)",
+         ratio("no-op sync 10,000 files", "cvclone sync", "rsync -a"), 1.0),
+    ]
+    for case in ("1 GiB file", "10,000 files 1-64 KiB", "no-op sync 10,000 files"):
+        peer = "rclone sync" if case.startswith("no-op") else "rclone copy"
+        me = "cvclone sync" if case.startswith("no-op") else "cvclone copy"
+        checks.append((f"{case}: peak memory vs rclone (target <= 0.5)", ratio(case, me, peer, 2), 0.5))
+    print()
+    print("| target | ratio | met |")
+    print("|---|---:|---|")
+    for label, value, limit in checks:
+        if value is None:
+            continue
+        print(f"| {label} | {value:.2f} | {'yes' if value <= limit else 'NO'} |")
+
+
+if __name__ == "__main__":
+    main()
