@@ -48,11 +48,12 @@ class Filter {
   struct Rule {
     bool include = false;
     bool dir_only = false;  // trailing '/'
+    bool ends_with_any = false;  // glob ends in "**": may exclude whole directories
     std::string text;       // the rule as given, for messages
     std::shared_ptr<const std::regex> re;  // shared: Filter stays cheap to copy
   };
-  // First matching rule's decision for a path of the given kind; no match → default.
-  bool Decide(const std::string& path, bool is_dir, bool* matched) const;
+  // Whether rule matches one of path's parent directories (and path itself when self).
+  bool AncestorMatches(const Rule& rule, const std::string& path, bool self) const;
 
   std::vector<Rule> rules_;
   bool has_include_ = false;
