@@ -1,0 +1,358 @@
+#include "core/config.hpp"
+
+#include <fcntl.h>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace cvclone {
+namespace {
+
+std::string Trim(const std::string& s) {
+  size_t begin = 0;
+  size_t end = s.size();
+  while (begin < end && std::isspace(static_cast<unsigned char>(s[begin]))) ++begin;
+  while (end > begin && std::isspace(static_cast<unsigned char>(s[end - 1]))) --end;
+  return s.substr(begin, end - begin);
+}
+
+std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+std::string GetEnv(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? std::string(v) : std::string();
+}
+
+Unexpected<Error> SyntaxError(const std::string& path, int line, const std::string& what) {
+  return MakeError(ErrorCode::kConfig,
+                   "config file " + path + " line " + std::to_string(line) + ": " + what);
+}
+
+const std::vector<std::pair<std::string, std::string>>& EmptyItems() {
+  static const std::vector<std::pair<std::string, std::string>> empty;
+  return empty;
+}
+
+void AppendJsonString(std::string& out, const std::string& s) {
+  out += '"';
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  out += '"';
+}
+
+Unexpected<Error> IoError(const std::string& what, const std::string& path, int err) {
+  ErrorCode code = (err == EACCES || err == EPERM) ? ErrorCode::kPermission
+                   : err == ENOSPC                 ? ErrorCode::kNoSpace
+                                                   : ErrorCode::kIo;
+  return MakeError(code, what + " " + path + ": " + std::strerror(err));
+}
+
+bool WriteAll(int fd, const std::string& data) {
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    done += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+}  // namespace
+
+bool ConfigFile::ValidSectionName(const std::string& name) {
+  if (name.empty() || name.front() == ' ' || name.back() == ' ') return false;
+  for (char c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '.' && c != '-' &&
+        c != ' ') {
+      return false;
+    }
+  }
+  return true;
+}
+
+Result<ConfigFile> ConfigFile::Load(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    int err = errno;
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec) && !ec) {
+      ConfigFile empty;
+      empty.path_ = path;
+      return empty;
+    }
+    return IoError("cannot read config file", path, err != 0 ? err : EIO);
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return IoError("cannot read config file", path, EIO);
+  return Parse(text.str(), path);
+}
+
+Result<ConfigFile> ConfigFile::Parse(const std::string& text, const std::string& path) {
+  ConfigFile config;
+  config.path_ = path;
+  std::istringstream in(text);
+  std::string raw;
+  int line_no = 0;
+  while (std::getline(in, raw)) {
+    ++line_no;
+    if (line_no == 1 && raw.rfind("\xEF\xBB\xBF", 0) == 0) raw.erase(0, 3);  // UTF-8 BOM
+    std::string line = Trim(raw);  // also drops the '\r' of CRLF
+    if (line.empty() || line[0] == '#' || line[0] == ';') continue;
+    if (line[0] == '[') {
+      if (line.back() != ']') {
+        return SyntaxError(path, line_no, "section header \"" + line + "\" has no closing ']'");
+      }
+      std::string name = Trim(line.substr(1, line.size() - 2));
+      if (!ValidSectionName(name)) {
+        return SyntaxError(path, line_no, "invalid remote name \"" + name +
+                                              "\" (allowed: letters, digits, _ . - and space)");
+      }
+      if (const Section* prev = config.Find(name)) {
+        return SyntaxError(path, line_no, "duplicate section [" + name + "] (first at line " +
+                                              std::to_string(prev->line) + ")");
+      }
+      config.sections_.push_back(Section{name, line_no, {}, {}});
+      continue;
+    }
+    size_t eq = line.find('=');
+    if (eq == std::string::npos) {
+      return SyntaxError(path, line_no, "expected \"key = value\" or \"[section]\", got \"" +
+                                            line + "\"");
+    }
+    std::string key = Trim(line.substr(0, eq));
+    if (key.empty()) return SyntaxError(path, line_no, "empty key before '='");
+    if (config.sections_.empty()) {
+      return SyntaxError(path, line_no, "key \"" + key + "\" before any [section]");
+    }
+    Section& section = config.sections_.back();
+    for (size_t i = 0; i < section.items.size(); ++i) {
+      if (section.items[i].first == key) {
+        return SyntaxError(path, line_no, "duplicate key \"" + key + "\" in [" + section.name +
+                                              "] (first at line " +
+                                              std::to_string(section.item_lines[i]) + ")");
+      }
+    }
+    section.items.emplace_back(key, Trim(line.substr(eq + 1)));
+    section.item_lines.push_back(line_no);
+  }
+  return config;
+}
+
+std::string ConfigFile::DefaultPath(const std::string& config_flag) {
+  if (!config_flag.empty()) return config_flag;
+  std::string env = GetEnv("CVCLONE_CONFIG");
+  if (!env.empty()) return env;
+  std::string xdg = GetEnv("XDG_CONFIG_HOME");
+  if (!xdg.empty()) return xdg + "/cvclone/cvclone.conf";
+  std::string home = GetEnv("HOME");
+  if (home.empty()) {
+    if (const passwd* pw = ::getpwuid(::getuid()); pw != nullptr && pw->pw_dir != nullptr) {
+      home = pw->pw_dir;
+    }
+  }
+  if (home.empty()) return ".config/cvclone/cvclone.conf";
+  return home + "/.config/cvclone/cvclone.conf";
+}
+
+const ConfigFile::Section* ConfigFile::Find(const std::string& name) const {
+  for (const auto& s : sections_) {
+    if (s.name == name) return &s;
+  }
+  return nullptr;
+}
+
+ConfigFile::Section* ConfigFile::Find(const std::string& name) {
+  for (auto& s : sections_) {
+    if (s.name == name) return &s;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> ConfigFile::Sections() const {
+  std::vector<std::string> names;
+  names.reserve(sections_.size());
+  for (const auto& s : sections_) names.push_back(s.name);
+  return names;
+}
+
+bool ConfigFile::HasSection(const std::string& name) const { return Find(name) != nullptr; }
+
+std::optional<std::string> ConfigFile::Get(const std::string& section,
+                                           const std::string& key) const {
+  const Section* s = Find(section);
+  if (s == nullptr) return std::nullopt;
+  for (const auto& [k, v] : s->items) {
+    if (k == key) return v;
+  }
+  return std::nullopt;
+}
+
+int ConfigFile::LineOf(const std::string& section, const std::string& key) const {
+  const Section* s = Find(section);
+  if (s == nullptr) return 0;
+  for (size_t i = 0; i < s->items.size(); ++i) {
+    if (s->items[i].first == key) return s->item_lines[i];
+  }
+  return 0;
+}
+
+int ConfigFile::SectionLine(const std::string& section) const {
+  const Section* s = Find(section);
+  return s == nullptr ? 0 : s->line;
+}
+
+const std::vector<std::pair<std::string, std::string>>& ConfigFile::Items(
+    const std::string& section) const {
+  const Section* s = Find(section);
+  return s == nullptr ? EmptyItems() : s->items;
+}
+
+void ConfigFile::Set(const std::string& section, const std::string& key,
+                     const std::string& value) {
+  Section* s = Find(section);
+  if (s == nullptr) {
+    sections_.push_back(Section{section, 0, {}, {}});
+    s = &sections_.back();
+  }
+  for (auto& [k, v] : s->items) {
+    if (k == key) {
+      v = value;
+      return;
+    }
+  }
+  s->items.emplace_back(key, value);
+  s->item_lines.push_back(0);
+}
+
+bool ConfigFile::DeleteSection(const std::string& section) {
+  auto it = std::find_if(sections_.begin(), sections_.end(),
+                         [&](const Section& s) { return s.name == section; });
+  if (it == sections_.end()) return false;
+  sections_.erase(it);
+  return true;
+}
+
+Status ConfigFile::Save() const {
+  if (path_.empty()) return MakeError(ErrorCode::kConfig, "no config file path to save to");
+  std::filesystem::path target(path_);
+  std::filesystem::path dir = target.parent_path();
+  if (!dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return IoError("cannot create directory", dir.string(), ec.value());
+  }
+  std::string tmp = path_ + ".tmp.XXXXXX";
+  int fd = ::mkstemp(tmp.data());
+  if (fd < 0) return IoError("cannot create temporary file for", path_, errno);
+  auto fail = [&](const std::string& what) {
+    int err = errno;
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    return IoError(what, path_, err);
+  };
+  if (::fchmod(fd, 0600) != 0) return fail("cannot set mode of");
+  if (!WriteAll(fd, Render(Registry(), /*redact=*/false))) return fail("cannot write");
+  if (::fsync(fd) != 0) return fail("cannot fsync");
+  if (::close(fd) != 0) {
+    int err = errno;
+    ::unlink(tmp.c_str());
+    return IoError("cannot close", path_, err);
+  }
+  if (::rename(tmp.c_str(), path_.c_str()) != 0) {
+    int err = errno;
+    ::unlink(tmp.c_str());
+    return IoError("cannot rename temporary file to", path_, err);
+  }
+  // Make the rename durable; failure here is not worth failing the save for.
+  int dir_fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd >= 0) {
+    ::fsync(dir_fd);
+    ::close(dir_fd);
+  }
+  return Ok();
+}
+
+std::string ConfigFile::Render(const Registry& registry, bool redact,
+                               const std::string& only_section) const {
+  std::string out;
+  for (const auto& s : sections_) {
+    if (!only_section.empty() && s.name != only_section) continue;
+    if (!out.empty()) out += '\n';
+    out += "[" + s.name + "]\n";
+    std::string type = Get(s.name, "type").value_or("");
+    for (const auto& [key, value] : s.items) {
+      bool hide = redact && !value.empty() && IsSecretOption(registry, type, key);
+      out += key + " = " + (hide ? std::string(kRedacted) : value) + "\n";
+    }
+  }
+  return out;
+}
+
+std::string ConfigFile::DumpJson(const Registry& registry) const {
+  if (sections_.empty()) return "{}\n";
+  std::string out = "{\n";
+  for (size_t i = 0; i < sections_.size(); ++i) {
+    const Section& s = sections_[i];
+    std::string type = Get(s.name, "type").value_or("");
+    out += "  ";
+    AppendJsonString(out, s.name);
+    out += ": {";
+    for (size_t j = 0; j < s.items.size(); ++j) {
+      const auto& [key, value] = s.items[j];
+      bool hide = !value.empty() && IsSecretOption(registry, type, key);
+      out += j == 0 ? "\n    " : ",\n    ";
+      AppendJsonString(out, key);
+      out += ": ";
+      AppendJsonString(out, hide ? std::string(kRedacted) : value);
+    }
+    out += s.items.empty() ? "}" : "\n  }";
+    out += i + 1 < sections_.size() ? ",\n" : "\n";
+  }
+  return out + "}\n";
+}
+
+bool IsSecretOption(const Registry& registry, const std::string& type, const std::string& key) {
+  if (const BackendInfo* backend = registry.Find(type)) {
+    if (const OptionSpec* spec = backend->FindOption(key)) return spec->secret;
+  }
+  std::string lower = Lower(key);
+  for (const char* word : {"pass", "secret", "token", "key"}) {
+    if (lower.find(word) != std::string::npos) return true;
+  }
+  return false;
+}
+
+}  // namespace cvclone
