@@ -12,7 +12,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 
 namespace cvclone {
@@ -103,21 +102,28 @@ bool ConfigFile::ValidSectionName(const std::string& name) {
 }
 
 Result<ConfigFile> ConfigFile::Load(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    int err = errno;
-    std::error_code ec;
-    if (!std::filesystem::exists(path, ec) && !ec) {
-      ConfigFile empty;
-      empty.path_ = path;
-      return empty;
-    }
-    return IoError("cannot read config file", path, err != 0 ? err : EIO);
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno != ENOENT) return IoError("cannot read config file", path, errno);
+    ConfigFile empty;
+    empty.path_ = path;
+    return empty;
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) return IoError("cannot read config file", path, EIO);
-  return Parse(text.str(), path);
+  std::string text;
+  char buf[8192];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int err = errno;
+      ::close(fd);
+      return IoError("cannot read config file", path, err);
+    }
+    if (n == 0) break;
+    text.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return Parse(text, path);
 }
 
 Result<ConfigFile> ConfigFile::Parse(const std::string& text, const std::string& path) {
