@@ -1,0 +1,172 @@
+// RunCheck: compares two trees (sizes, a common hash, or the bytes with --download).
+#include <atomic>
+#include <cstring>
+#include <string>
+
+#include "core/engine/march.hpp"
+#include "core/engine/sync.hpp"
+#include "core/engine/transfer.hpp"
+#include "core/io.hpp"
+#include "core/log.hpp"
+
+namespace cvclone {
+namespace {
+
+constexpr const char* kDifferencesSuffix = " differences found";
+constexpr size_t kCompareChunk = 64 * 1024;
+
+// Reads exactly buf.size() bytes unless the stream ends first; returns how many.
+Result<size_t> ReadFull(Reader& r, std::span<std::byte> buf) {
+  size_t got = 0;
+  while (got < buf.size()) {
+    CVC_ASSIGN_OR_RETURN(size_t n, r.Read(buf.subspan(got)));
+    if (n == 0) break;
+    got += n;
+  }
+  return got;
+}
+
+// Whether the two objects hold the same bytes.
+Result<bool> SameBytes(const Context& ctx, Remote& src, const std::string& spath, Remote& dst,
+                       const std::string& dpath, Accounting& acct) {
+  CVC_ASSIGN_OR_RETURN(std::unique_ptr<Reader> a, src.Open(ctx, spath));
+  CVC_ASSIGN_OR_RETURN(std::unique_ptr<Reader> b, dst.Open(ctx, dpath));
+  std::string buf_a(kCompareChunk, '\0'), buf_b(kCompareChunk, '\0');
+  for (;;) {
+    CVC_RETURN_IF_ERROR(ctx.Check());
+    CVC_ASSIGN_OR_RETURN(size_t na, ReadFull(*a, AsWritableBytes(buf_a)));
+    CVC_ASSIGN_OR_RETURN(size_t nb, ReadFull(*b, AsWritableBytes(buf_b)));
+    acct.AddBytes(static_cast<int64_t>(na + nb));
+    if (na != nb || std::memcmp(buf_a.data(), buf_b.data(), na) != 0) return false;
+    if (na == 0) return true;
+  }
+}
+
+class CheckRun {
+ public:
+  CheckRun(const Context& ctx, Remote& src, Remote& dst, const SyncOptions& opts,
+           Accounting& acct, const Filter& filter)
+      : state_(ctx), src_(src), dst_(dst), opts_(opts), acct_(acct), filter_(filter),
+        hash_(src.GetFeatures().hashes.Intersect(dst.GetFeatures().hashes).First()) {}
+
+  Status Run();
+
+ private:
+  void OnFile(const ObjectInfo* s, const ObjectInfo* d);
+  void Compare(const ObjectInfo& s, const ObjectInfo& d);
+  void Difference(const std::string& path, const std::string& what) {
+    log::Error("{}: {}", path, what);
+    differences_.fetch_add(1);
+  }
+  std::string HashOf(Remote& r, const ObjectInfo& info);
+
+  RunState state_;
+  Remote& src_;
+  Remote& dst_;
+  const SyncOptions& opts_;
+  Accounting& acct_;
+  const Filter& filter_;
+  HashType hash_;
+  std::atomic<int64_t> differences_{0};
+};
+
+std::string CheckRun::HashOf(Remote& r, const ObjectInfo& info) {
+  auto it = info.hashes.find(hash_);
+  if (it != info.hashes.end() && !it->second.empty()) return it->second;
+  auto h = r.Hash(state_.ctx(), info.path, hash_);
+  if (!h) {
+    if (h.error().code() != ErrorCode::kCancelled) {
+      log::Error("{}: failed to read {}: {}", info.path, HashName(hash_), h.error().message());
+      acct_.AddError();
+      state_.Record(h.error());
+    }
+    return std::string();
+  }
+  return *h;
+}
+
+void CheckRun::Compare(const ObjectInfo& s, const ObjectInfo& d) {
+  acct_.AddCheck();
+  if (s.size >= 0 && d.size >= 0 && s.size != d.size) {
+    Difference(s.path, "sizes differ");
+    return;
+  }
+  if (opts_.download) {
+    auto same = SameBytes(state_.ctx(), src_, s.path, dst_, d.path, acct_);
+    if (!same) {
+      if (same.error().code() == ErrorCode::kCancelled) return;
+      log::Error("{}: failed to compare: {}", s.path, same.error().message());
+      acct_.AddError();
+      state_.Record(same.error());
+    } else if (!*same) {
+      Difference(s.path, "contents differ");
+    }
+    return;
+  }
+  if (hash_ == HashType::kNone) return;
+  std::string a = HashOf(src_, s);
+  std::string b = HashOf(dst_, d);
+  if (a.empty() || b.empty()) return;  // no hash for this object: sizes only
+  if (a != b) Difference(s.path, std::string(HashName(hash_)) + " differ");
+}
+
+void CheckRun::OnFile(const ObjectInfo* s, const ObjectInfo* d) {
+  if (s == nullptr) {
+    if (!opts_.one_way && filter_.IncludeFile(d->path, d->size)) {
+      Difference(d->path, "file not in " + src_.Name());
+    }
+    return;
+  }
+  if (!filter_.IncludeFile(s->path, s->size)) return;
+  if (d == nullptr) {
+    Difference(s->path, "file not in " + dst_.Name());
+    return;
+  }
+  Compare(*s, *d);
+}
+
+Status CheckRun::Run() {
+  if (!opts_.download && hash_ == HashType::kNone) {
+    log::Notice("{} and {} have no hash in common: checking sizes only", src_.Name(),
+                dst_.Name());
+  }
+  MarchCallbacks cb;
+  cb.on_file = [this](const ObjectInfo* s, const ObjectInfo* d) { OnFile(s, d); };
+  cb.on_dir = [this](const std::string& dir, bool, bool in_dst) {
+    (void)in_dst;
+    return filter_.IncludeDir(dir);
+  };
+  Status marched = March(state_, src_, dst_, opts_.checkers, cb);
+  if (!marched && marched.error().code() == ErrorCode::kDirNotFound) {
+    log::Error("{}", marched.error().message());
+    return marched;
+  }
+  const int64_t n = differences_.load();
+  if (state_.Stopped()) return state_.Final();
+  if (n > 0) {
+    log::Error("{}{}", n, kDifferencesSuffix);
+  } else {
+    log::Notice("0{}", kDifferencesSuffix);
+  }
+  CVC_RETURN_IF_ERROR(state_.Final());
+  if (n > 0) return MakeError(ErrorCode::kCorrupt, std::to_string(n) + kDifferencesSuffix);
+  return Ok();
+}
+
+}  // namespace
+
+bool IsDifferencesError(const Error& error) {
+  const std::string& m = error.message();
+  const std::string suffix = kDifferencesSuffix;
+  return error.code() == ErrorCode::kCorrupt && m.size() > suffix.size() &&
+         m.compare(m.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+Status RunCheck(const Context& ctx, Remote& src, Remote& dst, const SyncOptions& opts,
+                Accounting& acct) {
+  CVC_ASSIGN_OR_RETURN(Filter filter, Filter::Make(opts.filter));
+  CheckRun run(ctx, src, dst, opts, acct, filter);
+  return run.Run();
+}
+
+}  // namespace cvclone

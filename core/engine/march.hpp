@@ -1,0 +1,60 @@
+// March: walks the src and dst trees in step, directory by directory, with `checkers` worker
+// threads. Each worker takes a directory from the queue, lists it on src and dst concurrently,
+// matches entries by name and calls the callbacks. Pending directories wait in an unbounded
+// queue (one small entry per directory); files are never accumulated.
+//
+// RunState: the shared error/cancel state of one engine run (first error, fatal errors abort
+// the run, cancellation).
+#pragma once
+
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <stop_token>
+#include <string>
+
+#include "core/context.hpp"
+#include "core/remote.hpp"
+
+namespace cvclone {
+
+class RunState {
+ public:
+  explicit RunState(const Context& parent);
+  RunState(const RunState&) = delete;
+  RunState& operator=(const RunState&) = delete;
+
+  // The context for remote calls: stopped when the parent is, or on a fatal error.
+  const Context& ctx() const { return ctx_; }
+  std::stop_token stop() const { return ctx_.stop; }
+  bool Stopped() const { return ctx_.stop.stop_requested(); }
+  // Remembers an error (first one, fatal ones abort the run).
+  void Record(const Error& error);
+  bool HasErrors() const;
+  // Ok, or kCancelled when stopped by the parent, else the first fatal error, else the first.
+  Status Final() const;
+
+ private:
+  Context parent_;
+  std::stop_source abort_;
+  std::optional<std::stop_callback<std::function<void()>>> link_;
+  Context ctx_;
+  mutable std::mutex mu_;
+  std::optional<Error> first_, fatal_;
+};
+
+struct MarchCallbacks {
+  // One file name in a directory, present on src and/or dst (either may be null). Called on
+  // checker threads, concurrently. Errors are the callback's own business (RunState).
+  std::function<void(const ObjectInfo* src, const ObjectInfo* dst)> on_file;
+  // Whether to descend into dir, present on src and/or dst.
+  std::function<bool(const std::string& dir, bool in_src, bool in_dst)> on_dir;
+};
+
+// Marches from the roots. A missing src root is kDirNotFound (returned, and recorded); a missing
+// dst root counts as empty. Listing errors below the root are logged, recorded in state and the
+// directory is skipped. Returns when every directory was handled or the run stopped.
+Status March(RunState& state, Remote& src, Remote& dst, int checkers,
+             const MarchCallbacks& callbacks);
+
+}  // namespace cvclone

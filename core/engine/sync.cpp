@@ -1,0 +1,227 @@
+#include "core/engine/sync.hpp"
+
+#include <algorithm>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "core/engine/march.hpp"
+#include "core/engine/queue.hpp"
+#include "core/engine/transfer.hpp"
+#include "core/log.hpp"
+
+namespace cvclone {
+namespace {
+
+constexpr const char* kNoTransferMessage = "no files transferred";
+// Transfers waiting per transfer worker: enough to keep them busy, bounded memory.
+constexpr size_t kQueuedPerTransfer = 16;
+
+// What the march found that sync must delete afterwards (extraneous dst files, dst-only dirs).
+struct Extraneous {
+  std::mutex mu;
+  std::vector<std::string> files;
+  std::vector<std::string> dirs;
+};
+
+class SyncRun {
+ public:
+  SyncRun(const Context& ctx, Remote& src, Remote& dst, SyncMode mode, const SyncOptions& opts,
+          Accounting& acct, const Filter& filter)
+      : state_(ctx), src_(src), dst_(dst), mode_(mode), opts_(opts), acct_(acct),
+        filter_(filter),
+        queue_(static_cast<size_t>(std::max(1, opts.transfers)) * kQueuedPerTransfer) {}
+
+  Status Run();
+
+ private:
+  void OnFile(const ObjectInfo* s, const ObjectInfo* d);
+  bool OnDir(const std::string& dir, bool in_src, bool in_dst);
+  void Enqueue(const ObjectInfo& s, bool replacing);
+  void DeleteExtraneous();
+
+  RunState state_;
+  Remote& src_;
+  Remote& dst_;
+  SyncMode mode_;
+  const SyncOptions& opts_;
+  Accounting& acct_;
+  const Filter& filter_;
+  BoundedQueue<TransferJob> queue_;
+  Extraneous extra_;
+};
+
+bool SyncRun::OnDir(const std::string& dir, bool in_src, bool /*in_dst*/) {
+  if (!filter_.IncludeDir(dir)) return false;
+  if (!in_src) {
+    // Only sync deletes what is only on dst; copy/move need not look there.
+    if (mode_ != SyncMode::kSync) return false;
+    std::lock_guard lock(extra_.mu);
+    extra_.dirs.push_back(dir);
+  }
+  return true;
+}
+
+void SyncRun::Enqueue(const ObjectInfo& s, bool replacing) {
+  acct_.AddExpected(s.size);
+  if (opts_.dry_run) {
+    log::Notice("{}: Skipped {} as --dry-run is set (size {})", s.path,
+                mode_ == SyncMode::kMove ? "move" : "copy", FormatBytes(static_cast<double>(std::max<int64_t>(s.size, 0))));
+    acct_.FileTransferred();
+    return;
+  }
+  if (!queue_.Push(TransferJob{s, s.path, replacing}, state_.stop())) acct_.FileFailed();
+}
+
+void SyncRun::OnFile(const ObjectInfo* s, const ObjectInfo* d) {
+  if (s == nullptr) {
+    if (mode_ == SyncMode::kSync && filter_.IncludeFile(d->path, d->size)) {
+      std::lock_guard lock(extra_.mu);
+      extra_.files.push_back(d->path);
+    }
+    return;
+  }
+  if (!filter_.IncludeFile(s->path, s->size)) return;
+  if (d == nullptr) {
+    Enqueue(*s, false);
+    return;
+  }
+  Decision decision = Decide(state_, src_, dst_, *s, *d, opts_);
+  acct_.AddCheck();
+  if (decision == Decision::kTransfer) {
+    Enqueue(*s, true);
+  } else if (decision == Decision::kEqual) {
+    log::Debug("{}: Unchanged skipping", s->path);
+    if (mode_ == SyncMode::kMove) DeleteSource(state_, src_, s->path, opts_, acct_);
+  } else {
+    log::Debug("{}: Skipped (destination kept by option)", s->path);
+  }
+}
+
+void SyncRun::DeleteExtraneous() {
+  if (state_.HasErrors()) {
+    if (!extra_.files.empty() || !extra_.dirs.empty()) {
+      log::Error("Not deleting files as there were IO errors");
+    }
+    return;
+  }
+  std::sort(extra_.files.begin(), extra_.files.end());
+  int64_t deleted = 0;
+  for (const std::string& path : extra_.files) {
+    if (state_.Stopped()) return;
+    if (opts_.max_delete >= 0 && deleted >= opts_.max_delete) {
+      Error e(ErrorCode::kInvalidArgument,
+              "--max-delete " + std::to_string(opts_.max_delete) + " exceeded: " +
+                  std::to_string(extra_.files.size()) + " files to delete");
+      log::Error("{}", e.message());
+      acct_.AddError();
+      state_.Record(e);
+      return;
+    }
+    ++deleted;
+    if (opts_.dry_run) {
+      log::Notice("{}: Skipped delete as --dry-run is set", path);
+      acct_.AddDelete();
+      continue;
+    }
+    if (auto st = dst_.Delete(state_.ctx(), path); !st) {
+      if (st.error().code() == ErrorCode::kCancelled) return;
+      log::Error("{}: Failed to delete: {}", path, st.error().message());
+      acct_.AddError();
+      state_.Record(st.error());
+      continue;
+    }
+    acct_.AddDelete();
+    log::Info("{}: Deleted", path);
+  }
+  if (opts_.dry_run || state_.HasErrors()) return;
+  // Deepest first, so parents are empty by the time they are tried.
+  std::sort(extra_.dirs.begin(), extra_.dirs.end(), [](const auto& a, const auto& b) {
+    return std::count(a.begin(), a.end(), '/') > std::count(b.begin(), b.end(), '/');
+  });
+  for (const std::string& dir : extra_.dirs) {
+    if (state_.Stopped()) return;
+    if (auto st = dst_.Rmdir(state_.ctx(), dir); st) {
+      log::Info("{}: Removed directory", dir);
+    } else if (st.error().code() != ErrorCode::kDirNotEmpty) {
+      log::Debug("{}: could not remove directory: {}", dir, st.error().message());
+    }
+  }
+}
+
+Status SyncRun::Run() {
+  Status marched = Ok();
+  {
+    std::vector<std::jthread> workers;
+    for (int i = 0; i < std::max(1, opts_.transfers); ++i) {
+      workers.emplace_back([this] {
+        while (auto job = queue_.Pop(state_.stop())) {
+          (void)TransferFile(state_, src_, dst_, *job, mode_ == SyncMode::kMove, opts_, acct_);
+        }
+      });
+    }
+    MarchCallbacks cb;
+    cb.on_file = [this](const ObjectInfo* s, const ObjectInfo* d) { OnFile(s, d); };
+    cb.on_dir = [this](const std::string& dir, bool in_src, bool in_dst) {
+      return OnDir(dir, in_src, in_dst);
+    };
+    marched = March(state_, src_, dst_, opts_.checkers, cb);
+    queue_.Close();
+  }
+  if (!marched && marched.error().code() == ErrorCode::kDirNotFound) {
+    log::Error("{}", marched.error().message());
+    return marched;
+  }
+  if (mode_ == SyncMode::kSync && !state_.Stopped()) DeleteExtraneous();
+  return state_.Final();
+}
+
+}  // namespace
+
+bool IsNoTransferError(const Error& error) {
+  return error.code() == ErrorCode::kNotFound && error.message() == kNoTransferMessage;
+}
+
+Status RunSync(const Context& ctx, Remote& src, Remote& dst, SyncMode mode,
+               const SyncOptions& opts, Accounting& acct) {
+  CVC_ASSIGN_OR_RETURN(Filter filter, Filter::Make(opts.filter));
+  SyncRun run(ctx, src, dst, mode, opts, acct, filter);
+  CVC_RETURN_IF_ERROR(run.Run());
+  if (opts.error_on_no_transfer && acct.transfers() == 0) {
+    return MakeError(ErrorCode::kNotFound, kNoTransferMessage);
+  }
+  return Ok();
+}
+
+Status CopyOneFile(const Context& ctx, Remote& src, const std::string& src_path, Remote& dst,
+                   const std::string& dst_path, bool move, const SyncOptions& opts,
+                   Accounting& acct) {
+  RunState state(ctx);
+  CVC_ASSIGN_OR_RETURN(ObjectInfo s, src.Stat(state.ctx(), src_path));
+  auto d = dst.Stat(state.ctx(), dst_path);
+  if (!d && d.error().code() != ErrorCode::kNotFound) return Propagate(d.error(), dst_path);
+  if (d) {
+    Decision decision = Decide(state, src, dst, s, *d, opts);
+    acct.AddCheck();
+    if (decision != Decision::kTransfer) {
+      log::Debug("{}: Unchanged skipping", dst_path);
+      if (move && decision == Decision::kEqual) DeleteSource(state, src, src_path, opts, acct);
+      return state.Final();
+    }
+  }
+  acct.AddExpected(s.size);
+  if (opts.dry_run) {
+    log::Notice("{}: Skipped {} as --dry-run is set (size {})", dst_path, move ? "move" : "copy",
+                FormatBytes(static_cast<double>(std::max<int64_t>(s.size, 0))));
+    acct.FileTransferred();
+    return Ok();
+  }
+  (void)TransferFile(state, src, dst, TransferJob{s, dst_path, d.has_value()}, move, opts, acct);
+  CVC_RETURN_IF_ERROR(state.Final());
+  if (opts.error_on_no_transfer && acct.transfers() == 0) {
+    return MakeError(ErrorCode::kNotFound, kNoTransferMessage);
+  }
+  return Ok();
+}
+
+}  // namespace cvclone

@@ -1,0 +1,194 @@
+#include "core/engine/transfer.hpp"
+
+#include "core/io.hpp"
+#include "core/log.hpp"
+
+namespace cvclone {
+namespace {
+
+using std::chrono::nanoseconds;
+
+bool ShouldRetry(const Error& e) {
+  switch (e.code()) {
+    case ErrorCode::kCancelled:
+    case ErrorCode::kInvalidArgument:
+    case ErrorCode::kPermission:
+    case ErrorCode::kAuth:
+      return false;
+    case ErrorCode::kCorrupt:
+    case ErrorCode::kIo:
+      return !e.fatal();
+    default:
+      return e.retryable();
+  }
+}
+
+// A hash both sides can give, or kNone.
+HashType CommonHash(const Remote& a, const Remote& b) {
+  return a.GetFeatures().hashes.Intersect(b.GetFeatures().hashes).First();
+}
+
+// The hash of info from the listing, else by asking the remote ("" when unknown).
+std::string HashOf(RunState& state, Remote& remote, const ObjectInfo& info, HashType type) {
+  auto it = info.hashes.find(type);
+  if (it != info.hashes.end() && !it->second.empty()) return it->second;
+  auto h = remote.Hash(state.ctx(), info.path, type);
+  return h ? *h : std::string();
+}
+
+// Equal hashes (both known), no common hash → nullopt.
+std::optional<bool> HashesEqual(RunState& state, Remote& src, Remote& dst, const ObjectInfo& s,
+                                const ObjectInfo& d) {
+  HashType type = CommonHash(src, dst);
+  if (type == HashType::kNone) return std::nullopt;
+  std::string a = HashOf(state, src, s, type);
+  std::string b = HashOf(state, dst, d, type);
+  if (a.empty() || b.empty()) return std::nullopt;
+  return a == b;
+}
+
+bool MtimeEqual(TimePoint a, TimePoint b, nanoseconds precision) {
+  auto diff = a > b ? a - b : b - a;
+  return diff < precision || (precision <= nanoseconds(1) && diff == nanoseconds(0));
+}
+
+}  // namespace
+
+nanoseconds CoarserPrecision(const Remote& a, const Remote& b) {
+  return std::max(a.GetFeatures().mtime_precision, b.GetFeatures().mtime_precision);
+}
+
+Decision Decide(RunState& state, Remote& src, Remote& dst, const ObjectInfo& s,
+                const ObjectInfo& d, const SyncOptions& opts) {
+  if (opts.ignore_existing) return Decision::kSkip;
+  if (opts.ignore_times) return Decision::kTransfer;
+  const nanoseconds precision = CoarserPrecision(src, dst);
+  if (opts.update && d.mtime > s.mtime && !MtimeEqual(s.mtime, d.mtime, precision)) {
+    return Decision::kSkip;  // dst is newer
+  }
+  if (s.size >= 0 && d.size >= 0 && s.size != d.size) return Decision::kTransfer;
+  switch (opts.compare) {
+    case CompareMode::kSizeOnly:
+      return Decision::kEqual;
+    case CompareMode::kChecksum: {
+      auto eq = HashesEqual(state, src, dst, s, d);
+      return (!eq || *eq) ? Decision::kEqual : Decision::kTransfer;
+    }
+    case CompareMode::kSizeModTime:
+      break;
+  }
+  if (MtimeEqual(s.mtime, d.mtime, precision)) return Decision::kEqual;
+  if (opts.update && d.mtime > s.mtime) return Decision::kSkip;
+  auto eq = HashesEqual(state, src, dst, s, d);
+  if (!eq || !*eq) return Decision::kTransfer;
+  // Same content, different mtime: fix the mtime where possible, as rclone.
+  if (dst.GetFeatures().set_modtime && !opts.dry_run) {
+    if (auto st = dst.SetModTime(state.ctx(), d.path, s.mtime); st) {
+      log::Info("{}: Updated modification time in destination", d.path);
+    } else {
+      log::Debug("{}: could not set modification time: {}", d.path, st.error().message());
+    }
+  }
+  return Decision::kEqual;
+}
+
+namespace {
+
+// One attempt: server-side copy where possible, else stream with size/hash verification.
+Status TransferOnce(RunState& state, Remote& src, Remote& dst, const TransferJob& job,
+                    Accounting& acct, int64_t& counted) {
+  const Context& ctx = state.ctx();
+  const bool same_type = src.Type() == dst.Type();
+  if (same_type && dst.GetFeatures().server_side_copy) {
+    auto copied = dst.Copy(ctx, src, job.src.path, job.dst_path);
+    if (copied) {
+      acct.AddBytes(std::max<int64_t>(job.src.size, 0));
+      counted += std::max<int64_t>(job.src.size, 0);
+      return Ok();
+    }
+    if (copied.error().code() != ErrorCode::kUnsupported) return Propagate(copied.error());
+  }
+  CVC_ASSIGN_OR_RETURN(std::unique_ptr<Reader> in, src.Open(ctx, job.src.path));
+  CountingReader counting(*in, [&](size_t n) {
+    acct.AddBytes(static_cast<int64_t>(n));
+    counted += static_cast<int64_t>(n);
+  });
+  const HashType verify =
+      dst.GetFeatures().slow_hash ? HashType::kNone : CommonHash(src, dst);
+  HashingReader hashing(counting, verify == HashType::kNone ? HashSet() : HashSet{verify});
+  ContextReader guarded(ctx, hashing);
+  PutOptions put;
+  put.size = job.src.size;
+  put.mtime = job.src.mtime;
+  put.hashes = job.src.hashes;
+  CVC_ASSIGN_OR_RETURN(ObjectInfo stored, dst.Put(ctx, job.dst_path, guarded, put));
+  auto fail = [&](const std::string& why) -> Status {
+    (void)dst.Delete(ctx, job.dst_path);
+    return MakeError(ErrorCode::kCorrupt, why);
+  };
+  if (job.src.size >= 0 && stored.size >= 0 && stored.size != job.src.size) {
+    return fail("corrupted on transfer: sizes differ " + std::to_string(job.src.size) + " vs " +
+                std::to_string(stored.size));
+  }
+  if (verify != HashType::kNone) {
+    std::string want = hashing.Sums()[verify];
+    std::string got = HashOf(state, dst, stored, verify);
+    if (!got.empty() && got != want) {
+      return fail(std::string("corrupted on transfer: ") + HashName(verify) + " hashes differ \"" +
+                  want + "\" vs \"" + got + "\"");
+    }
+  }
+  return Ok();
+}
+
+}  // namespace
+
+Status TransferFile(RunState& state, Remote& src, Remote& dst, const TransferJob& job, bool move,
+                    const SyncOptions& opts, Accounting& acct) {
+  Status st = Ok();
+  const int attempts = std::max(1, opts.retries);
+  for (int attempt = 1; attempt <= attempts; ++attempt) {
+    int64_t counted = 0;
+    st = TransferOnce(state, src, dst, job, acct, counted);
+    if (st) break;
+    acct.RemoveBytes(counted);
+    if (state.Stopped() || !ShouldRetry(st.error())) break;
+    if (attempt < attempts) {
+      log::Notice("{}: attempt {}/{} failed, retrying: {}", job.dst_path, attempt, attempts,
+                  st.error().message());
+    }
+  }
+  if (!st) {
+    acct.FileFailed();
+    if (st.error().code() == ErrorCode::kCancelled || state.Stopped()) {
+      return st;  // the run's result says it; no per-file noise
+    }
+    log::Error("{}: Failed to copy: {}", job.dst_path, st.error().message());
+    acct.AddError();
+    state.Record(st.error());
+    return st;
+  }
+  acct.FileTransferred();
+  log::Info("{}: Copied ({})", job.dst_path, job.replacing ? "replaced existing" : "new");
+  if (move) DeleteSource(state, src, job.src.path, opts, acct);
+  return Ok();
+}
+
+void DeleteSource(RunState& state, Remote& src, const std::string& path, const SyncOptions& opts,
+                  Accounting& acct) {
+  if (opts.dry_run) {
+    log::Notice("{}: Skipped delete as --dry-run is set", path);
+    return;
+  }
+  if (auto st = src.Delete(state.ctx(), path); !st) {
+    if (st.error().code() == ErrorCode::kCancelled) return;
+    log::Error("{}: Failed to delete source: {}", path, st.error().message());
+    acct.AddError();
+    state.Record(st.error());
+    return;
+  }
+  acct.AddDelete();
+  log::Info("{}: Deleted", path);
+}
+
+}  // namespace cvclone

@@ -1,0 +1,47 @@
+// One file's part of the engine: deciding whether src and dst copies are equal, and moving one
+// object with retries and verification. Used by RunSync and CopyOneFile.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "core/engine/accounting.hpp"
+#include "core/engine/march.hpp"
+#include "core/engine/sync.hpp"
+#include "core/remote.hpp"
+
+namespace cvclone {
+
+enum class Decision {
+  kTransfer,  // copy src over dst
+  kEqual,     // same content (dst mtime may have been fixed up)
+  kSkip,      // different or unknown, but an option says leave dst alone
+};
+
+// The coarser of the two remotes' mtime precisions.
+std::chrono::nanoseconds CoarserPrecision(const Remote& a, const Remote& b);
+
+// Whether src (info s) must be transferred over an existing dst (info d), by the options'
+// compare mode. May read hashes (Hash()) and, in the default mode when only the mtimes differ
+// and hashes are equal, set dst's mtime (when dst supports it; not in dry-run).
+Decision Decide(RunState& state, Remote& src, Remote& dst, const ObjectInfo& s,
+                const ObjectInfo& d, const SyncOptions& opts);
+
+struct TransferJob {
+  ObjectInfo src;                 // src.path is the path on the source
+  std::string dst_path;           // where it goes on the destination
+  bool replacing = false;         // an object exists at dst_path
+};
+
+// Transfers one file with up to opts.retries attempts (retryable errors, kCorrupt and kIo),
+// verifying size and, when cheap, a common hash. move: deletes the source afterwards. Logs INFO
+// "path: Copied (new)" / "(replaced existing)" on success and ERROR "path: Failed to copy: msg"
+// on failure; failures are counted in acct and recorded in state. Returns the final status.
+Status TransferFile(RunState& state, Remote& src, Remote& dst, const TransferJob& job, bool move,
+                    const SyncOptions& opts, Accounting& acct);
+
+// Deletes the source after it was found equal on dst (move), counting and logging.
+void DeleteSource(RunState& state, Remote& src, const std::string& path, const SyncOptions& opts,
+                  Accounting& acct);
+
+}  // namespace cvclone
