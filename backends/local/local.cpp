@@ -1,0 +1,410 @@
+#include "backends/local/local.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <vector>
+
+#include "backends/local/local_fs.hpp"
+#include "core/io.hpp"
+#include "core/log.hpp"
+
+namespace cvclone {
+namespace {
+
+using local::ErrnoError;
+using local::Fd;
+
+// Reads [offset, end) of an open file with pread; end < 0 means to the end of the file.
+class FileReader : public Reader {
+ public:
+  FileReader(Fd fd, std::string path, int64_t offset, int64_t end)
+      : fd_(std::move(fd)), path_(std::move(path)), pos_(offset), end_(end) {}
+
+  Result<size_t> Read(std::span<std::byte> buf) override {
+    if (failed_) return MakeError(ErrorCode::kIo, "local: read " + path_ + ": earlier error");
+    size_t want = buf.size();
+    if (end_ >= 0) want = static_cast<size_t>(std::min<int64_t>(end_ - pos_, want));
+    if (want == 0) return size_t{0};
+    for (;;) {
+      ssize_t n = ::pread(fd_.get(), buf.data(), want, pos_);
+      if (n >= 0) {
+        pos_ += n;
+        return static_cast<size_t>(n);
+      }
+      if (errno == EINTR) continue;
+      failed_ = true;
+      return ErrnoError(errno, "read", path_);
+    }
+  }
+
+ private:
+  Fd fd_;
+  std::string path_;
+  int64_t pos_;
+  int64_t end_;
+  bool failed_ = false;
+};
+
+ObjectInfo InfoFromStat(const std::string& path, const struct stat& st) {
+  ObjectInfo info;
+  info.path = path;
+  info.is_dir = S_ISDIR(st.st_mode);
+  info.size = info.is_dir ? 0 : static_cast<int64_t>(st.st_size);
+  info.mtime = local::FromTimespec(st.st_mtim);
+  return info;
+}
+
+class LocalRemote : public Remote {
+ public:
+  LocalRemote(std::string display_name, std::string root)
+      : display_name_(std::move(display_name)), root_(std::move(root)) {
+    features_.server_side_copy = true;
+    features_.server_side_move = true;
+    features_.purge = true;
+    features_.set_modtime = true;
+    features_.empty_dirs = true;
+    features_.hashes = HashSet{HashType::kMd5, HashType::kSha1};
+    features_.mtime_precision = std::chrono::nanoseconds(1);
+    features_.slow_hash = true;
+  }
+
+  std::string Type() const override { return "local"; }
+  std::string Name() const override { return display_name_; }
+  const Features& GetFeatures() const override { return features_; }
+
+  Result<std::vector<ObjectInfo>> List(const Context& ctx, const std::string& dir) override;
+  Result<ObjectInfo> Stat(const Context& ctx, const std::string& path) override;
+  Result<std::unique_ptr<Reader>> Open(const Context& ctx, const std::string& path,
+                                       int64_t offset, int64_t count) override;
+  Result<ObjectInfo> Put(const Context& ctx, const std::string& path, Reader& src,
+                         const PutOptions& opts) override;
+  Status Delete(const Context& ctx, const std::string& path) override;
+  Status Mkdir(const Context& ctx, const std::string& dir) override;
+  Status Rmdir(const Context& ctx, const std::string& dir) override;
+  Status Purge(const Context& ctx, const std::string& dir) override;
+  Result<ObjectInfo> Copy(const Context& ctx, Remote& src, const std::string& src_path,
+                          const std::string& dst_path) override;
+  Result<ObjectInfo> Move(const Context& ctx, Remote& src, const std::string& src_path,
+                          const std::string& dst_path) override;
+  Status SetModTime(const Context& ctx, const std::string& path, TimePoint mtime) override;
+  Result<std::string> Hash(const Context& ctx, const std::string& path, HashType type) override;
+
+  // The filesystem path of a validated relative path.
+  std::string Full(const std::string& rel) const {
+    if (rel.empty()) return root_;
+    return root_.back() == '/' ? root_ + rel : root_ + "/" + rel;
+  }
+
+ private:
+  // Validates an object path (not the root) and returns its full path.
+  Result<std::string> ObjectPath(const std::string& path) const;
+  // lstat of an object: kNotFound if missing or a symlink/special file, kIsDir for a directory.
+  Result<struct stat> StatObject(const std::string& full) const;
+  // Writes src into a temporary next to full and renames it into place.
+  Result<ObjectInfo> WriteObject(const Context& ctx, const std::string& path,
+                                 const std::string& full, Reader& src, const PutOptions& opts);
+  Result<ObjectInfo> CopyLocal(const Context& ctx, const std::string& src_full,
+                               const std::string& dst_path, const std::string& dst_full);
+
+  std::string display_name_;
+  std::string root_;
+  Features features_;
+};
+
+Result<std::string> LocalRemote::ObjectPath(const std::string& path) const {
+  CVC_RETURN_IF_ERROR(ValidatePath(path));
+  if (path.empty()) return MakeError(ErrorCode::kIsDir, "local: " + root_ + ": is a directory");
+  return Full(path);
+}
+
+Result<struct stat> LocalRemote::StatObject(const std::string& full) const {
+  struct stat st {};
+  if (::lstat(full.c_str(), &st) != 0) {
+    if (errno == ENOTDIR) return MakeError(ErrorCode::kNotFound, "local: " + full + ": not found");
+    return ErrnoError(errno, "stat", full);
+  }
+  if (S_ISDIR(st.st_mode)) return MakeError(ErrorCode::kIsDir, "local: " + full + ": is a directory");
+  if (!S_ISREG(st.st_mode)) {
+    return MakeError(ErrorCode::kNotFound,
+                     "local: " + full + ": not a regular file (symlinks are not followed)");
+  }
+  return st;
+}
+
+Result<std::vector<ObjectInfo>> LocalRemote::List(const Context& ctx, const std::string& dir) {
+  CVC_RETURN_IF_ERROR(ValidatePath(dir));
+  CVC_RETURN_IF_ERROR(ctx.Check());
+  const std::string full = Full(dir);
+  Fd fd(::open(full.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd.valid()) return ErrnoError(errno, "list", full, ErrorCode::kDirNotFound);
+  DIR* d = ::fdopendir(fd.get());
+  if (d == nullptr) return ErrnoError(errno, "list", full, ErrorCode::kDirNotFound);
+  fd.Release();  // owned by d now
+  std::vector<ObjectInfo> out;
+  errno = 0;
+  while (struct dirent* ent = ::readdir(d)) {
+    std::string name(ent->d_name);
+    if (name == "." || name == ".." || local::IsPartialName(name)) { errno = 0; continue; }
+    const std::string rel = JoinPath(dir, name);
+    struct stat st {};
+    if (!IsValidUtf8(name)) {
+      log::Notice("local: skipping {}/{}: name is not valid UTF-8", full, name);
+    } else if (::fstatat(::dirfd(d), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      if (errno != ENOENT) log::Notice("local: skipping {}: {}", Full(rel), std::strerror(errno));
+    } else if (S_ISLNK(st.st_mode)) {
+      log::Notice("local: skipping symlink {}", Full(rel));
+    } else if (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)) {
+      out.push_back(InfoFromStat(rel, st));
+    } else {
+      log::Notice("local: skipping {}: not a regular file or directory", Full(rel));
+    }
+    errno = 0;
+  }
+  int err = errno;
+  ::closedir(d);
+  if (err != 0) return ErrnoError(err, "list", full, ErrorCode::kDirNotFound);
+  return out;
+}
+
+Result<ObjectInfo> LocalRemote::Stat(const Context& ctx, const std::string& path) {
+  CVC_RETURN_IF_ERROR(ctx.Check());
+  CVC_ASSIGN_OR_RETURN(std::string full, ObjectPath(path));
+  CVC_ASSIGN_OR_RETURN(struct stat st, StatObject(full));
+  return InfoFromStat(path, st);
+}
+
+Result<std::unique_ptr<Reader>> LocalRemote::Open(const Context& ctx, const std::string& path,
+                                                  int64_t offset, int64_t count) {
+  CVC_RETURN_IF_ERROR(ctx.Check());
+  CVC_ASSIGN_OR_RETURN(std::string full, ObjectPath(path));
+  if (offset < 0) return MakeError(ErrorCode::kInvalidArgument, "local: open " + full + ": negative offset");
+  Fd fd(::open(full.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd.valid()) {
+    if (errno == ELOOP || errno == ENOTDIR) {
+      return MakeError(ErrorCode::kNotFound, "local: open " + full + ": not found");
+    }
+    return ErrnoError(errno, "open", full);
+  }
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) return ErrnoError(errno, "stat", full);
+  if (S_ISDIR(st.st_mode)) return MakeError(ErrorCode::kIsDir, "local: open " + full + ": is a directory");
+  if (!S_ISREG(st.st_mode)) return MakeError(ErrorCode::kNotFound, "local: open " + full + ": not a regular file");
+  ::posix_fadvise(fd.get(), offset, count < 0 ? 0 : count, POSIX_FADV_SEQUENTIAL);
+  const int64_t end = count < 0 ? -1 : offset + count;
+  return std::unique_ptr<Reader>(std::make_unique<FileReader>(std::move(fd), full, offset, end));
+}
+
+Result<ObjectInfo> LocalRemote::Put(const Context& ctx, const std::string& path, Reader& src,
+                                    const PutOptions& opts) {
+  CVC_RETURN_IF_ERROR(ctx.Check());
+  CVC_ASSIGN_OR_RETURN(std::string full, ObjectPath(path));
+  CVC_RETURN_IF_ERROR(local::MkdirAll(Full(ParentPath(path))));
+  struct stat st {};
+  if (::lstat(full.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+    return MakeError(ErrorCode::kIsDir, "local: put " + full + ": a directory is in the way");
+  }
+  return WriteObject(ctx, path, full, src, opts);
+}
+
+Result<ObjectInfo> LocalRemote::WriteObject(const Context& ctx, const std::string& path,
+                                            const std::string& full, Reader& src,
+                                            const PutOptions& opts) {
+  CVC_ASSIGN_OR_RETURN(local::TempFile tmp, local::TempFile::Create(full));
+  // Verify the hashes the caller knows, if we can compute them.
+  const HashSet verify = [&] {
+    HashSet s;
+    for (const auto& [type, value] : opts.hashes) {
+      if (!value.empty() && features_.hashes.Has(type)) s.Add(type);
+    }
+    return s;
+  }();
+  Hasher hasher(verify);
+  std::vector<std::byte> buf(kCopyBufferSize);
+  int64_t total = 0;
+  for (;;) {
+    CVC_RETURN_IF_ERROR(ctx.Check());
+    auto n = src.Read(buf);
+    if (!n) return Propagate(n.error(), "local: put " + full);
+    if (*n == 0) break;
+    const std::span<const std::byte> data(buf.data(), *n);
+    if (!verify.Empty()) hasher.Update(data);
+    CVC_RETURN_IF_ERROR(local::WriteAll(tmp.fd(), data.data(), data.size(), tmp.path()));
+    total += static_cast<int64_t>(*n);
+    if (opts.size >= 0 && total > opts.size) break;
+  }
+  if (opts.size >= 0 && total != opts.size) {
+    return MakeError(ErrorCode::kCorrupt,
+                     "local: put " + full + ": size mismatch: expected " +
+                         std::to_string(opts.size) + " bytes, got " +
+                         (total > opts.size ? "more" : std::to_string(total)),
+                     RetryClass::kRetryable);
+  }
+  if (!verify.Empty()) {
+    for (const auto& [type, got] : hasher.Finish()) {
+      if (got != opts.hashes.at(type)) {
+        return MakeError(ErrorCode::kCorrupt, std::string("local: put ") + full + ": " +
+                                                  HashName(type) + " mismatch",
+                         RetryClass::kRetryable);
+      }
+    }
+  }
+  CVC_RETURN_IF_ERROR(ctx.Check());
+  const bool has_mtime = opts.mtime != TimePoint{};
+  CVC_RETURN_IF_ERROR(tmp.Commit(has_mtime ? &opts.mtime : nullptr));
+  struct stat st {};
+  if (::lstat(full.c_str(), &st) != 0) return ErrnoError(errno, "stat", full);
+  return InfoFromStat(path, st);
+}
+
+Status LocalRemote::Delete(const Context& ctx, const std::string& path) {
+  CVC_RETURN_IF_ERROR(ctx.Check());
+  CVC_ASSIGN_OR_RETURN(std::string full, ObjectPath(path));
+  struct stat st {};
+  if (::lstat(full.c_str(), &st) != 0) {
+    if (errno == ENOTDIR) return MakeError(ErrorCode::kNotFound, "local: delete " + full + ": not found");
+    return ErrnoError(errno, "delete", full);
+  }
+  if (S_ISDIR(st.st_mode)) return MakeError(ErrorCode::kIsDir, "local: delete " + full + ": is a directory");
+  if (::unlink(full.c_str()) != 0) return ErrnoError(errno, "delete", full);
+  return Ok();
+}
+
+Status LocalRemote::Mkdir(const Context& ctx, const std::string& dir) {
+  CVC_RETURN_IF_ERROR(ValidatePath(dir));
+  CVC_RETURN_IF_ERROR(ctx.Check());
+  return local::MkdirAll(Full(dir));
+}
+
+Status LocalRemote::Rmdir(const Context& ctx, const std::string& dir) {
+  CVC_RETURN_IF_ERROR(ValidatePath(dir));
+  CVC_RETURN_IF_ERROR(ctx.Check());
+  const std::string full = Full(dir);
+  if (::rmdir(full.c_str()) != 0) {
+    if (errno == EEXIST) return MakeError(ErrorCode::kDirNotEmpty, "local: rmdir " + full + ": directory not empty");
+    return ErrnoError(errno, "rmdir", full, ErrorCode::kDirNotFound);
+  }
+  return Ok();
+}
+
+Status LocalRemote::Purge(const Context& ctx, const std::string& dir) {
+  CVC_RETURN_IF_ERROR(ValidatePath(dir));
+  CVC_RETURN_IF_ERROR(ctx.Check());
+  const std::string full = Full(dir);
+  struct stat st {};
+  if (::lstat(full.c_str(), &st) != 0) return ErrnoError(errno, "purge", full, ErrorCode::kDirNotFound);
+  if (!S_ISDIR(st.st_mode)) return MakeError(ErrorCode::kNotDir, "local: purge " + full + ": not a directory");
+  return local::RemoveTree(ctx, full);
+}
+
+Result<ObjectInfo> LocalRemote::CopyLocal(const Context& ctx, const std::string& src_full,
+                                          const std::string& dst_path,
+                                          const std::string& dst_full) {
+  Fd in(::open(src_full.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  if (!in.valid()) return ErrnoError(errno, "open", src_full);
+  struct stat st {};
+  if (::fstat(in.get(), &st) != 0) return ErrnoError(errno, "stat", src_full);
+  if (!S_ISREG(st.st_mode)) return MakeError(ErrorCode::kIsDir, "local: copy " + src_full + ": not a file");
+  CVC_RETURN_IF_ERROR(local::MkdirAll(Full(ParentPath(dst_path))));
+  struct stat dst_st {};
+  if (::lstat(dst_full.c_str(), &dst_st) == 0 && S_ISDIR(dst_st.st_mode)) {
+    return MakeError(ErrorCode::kIsDir, "local: copy to " + dst_full + ": a directory is in the way");
+  }
+  CVC_ASSIGN_OR_RETURN(local::TempFile tmp, local::TempFile::Create(dst_full));
+  CVC_ASSIGN_OR_RETURN(int64_t copied,
+                       local::CopyFileData(ctx, in.get(), tmp.fd(), src_full, tmp.path()));
+  if (copied != static_cast<int64_t>(st.st_size)) {
+    return MakeError(ErrorCode::kCorrupt, "local: copy " + src_full + ": file changed while copying",
+                     RetryClass::kRetryable);
+  }
+  const TimePoint mtime = local::FromTimespec(st.st_mtim);
+  CVC_RETURN_IF_ERROR(tmp.Commit(&mtime));
+  if (::lstat(dst_full.c_str(), &dst_st) != 0) return ErrnoError(errno, "stat", dst_full);
+  return InfoFromStat(dst_path, dst_st);
+}
+
+Result<ObjectInfo> LocalRemote::Copy(const Context& ctx, Remote& src, const std::string& src_path,
+                                     const std::string& dst_path) {
+  auto* src_local = dynamic_cast<LocalRemote*>(&src);
+  if (src_local == nullptr) return Remote::Copy(ctx, src, src_path, dst_path);
+  CVC_RETURN_IF_ERROR(ctx.Check());
+  CVC_ASSIGN_OR_RETURN(std::string src_full, src_local->ObjectPath(src_path));
+  CVC_ASSIGN_OR_RETURN(std::string dst_full, ObjectPath(dst_path));
+  CVC_RETURN_IF_ERROR(StatObject(src_full));
+  return CopyLocal(ctx, src_full, dst_path, dst_full);
+}
+
+Result<ObjectInfo> LocalRemote::Move(const Context& ctx, Remote& src, const std::string& src_path,
+                                     const std::string& dst_path) {
+  auto* src_local = dynamic_cast<LocalRemote*>(&src);
+  if (src_local == nullptr) return Remote::Move(ctx, src, src_path, dst_path);
+  CVC_RETURN_IF_ERROR(ctx.Check());
+  CVC_ASSIGN_OR_RETURN(std::string src_full, src_local->ObjectPath(src_path));
+  CVC_ASSIGN_OR_RETURN(std::string dst_full, ObjectPath(dst_path));
+  CVC_RETURN_IF_ERROR(StatObject(src_full));
+  CVC_RETURN_IF_ERROR(local::MkdirAll(Full(ParentPath(dst_path))));
+  struct stat st {};
+  if (::lstat(dst_full.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+    return MakeError(ErrorCode::kIsDir, "local: move to " + dst_full + ": a directory is in the way");
+  }
+  if (::rename(src_full.c_str(), dst_full.c_str()) != 0) {
+    if (errno != EXDEV) return ErrnoError(errno, "move to", dst_full);
+    // Another filesystem: copy, then remove the source.
+    CVC_ASSIGN_OR_RETURN(ObjectInfo info, CopyLocal(ctx, src_full, dst_path, dst_full));
+    if (::unlink(src_full.c_str()) != 0) return ErrnoError(errno, "remove", src_full);
+    return info;
+  }
+  if (::lstat(dst_full.c_str(), &st) != 0) return ErrnoError(errno, "stat", dst_full);
+  return InfoFromStat(dst_path, st);
+}
+
+Status LocalRemote::SetModTime(const Context& ctx, const std::string& path, TimePoint mtime) {
+  CVC_RETURN_IF_ERROR(ctx.Check());
+  CVC_ASSIGN_OR_RETURN(std::string full, ObjectPath(path));
+  CVC_RETURN_IF_ERROR(StatObject(full));
+  struct timespec times[2] = {local::ToTimespec(mtime), local::ToTimespec(mtime)};
+  if (::utimensat(AT_FDCWD, full.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0) {
+    return ErrnoError(errno, "set mtime of", full);
+  }
+  return Ok();
+}
+
+Result<std::string> LocalRemote::Hash(const Context& ctx, const std::string& path,
+                                      HashType type) {
+  if (!features_.hashes.Has(type)) return Remote::Hash(ctx, path, type);
+  CVC_ASSIGN_OR_RETURN(std::unique_ptr<Reader> reader, Open(ctx, path, 0, -1));
+  CVC_ASSIGN_OR_RETURN(auto sums, HashReader(ctx, *reader, HashSet{type}));
+  return sums[type];
+}
+
+// "" → "."; keeps "/" as is and drops other trailing slashes so joined paths have one separator.
+std::string CleanRoot(const std::string& root) {
+  std::string clean = root.empty() ? "." : root;
+  while (clean.size() > 1 && clean.back() == '/') clean.pop_back();
+  return clean;
+}
+
+Result<std::unique_ptr<Remote>> MakeLocalRemote(const std::string& display_name,
+                                                const std::string& root) {
+  if (root.find('\0') != std::string::npos) {
+    return MakeError(ErrorCode::kInvalidArgument, "local: root path contains a NUL byte");
+  }
+  return std::unique_ptr<Remote>(std::make_unique<LocalRemote>(
+      display_name.empty() ? CleanRoot(root) : display_name, CleanRoot(root)));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Remote>> NewLocalRemote(const std::string& root) {
+  return MakeLocalRemote(root.empty() ? "." : root, root);
+}
+
+Result<std::unique_ptr<Remote>> NewLocalRemote(const std::string& root,
+                                               const std::string& display_name) {
+  return MakeLocalRemote(display_name, root);
+}
+
+}  // namespace cvclone

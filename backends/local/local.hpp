@@ -1,0 +1,41 @@
+// The local backend: a directory tree on a local filesystem.
+//
+// Contract beyond core/remote.hpp:
+// - Every path is checked with ValidatePath (kInvalidArgument naming it); nothing is ever written
+//   outside the root directory given to NewLocalRemote.
+// - Put writes a temporary file `.<name>.<random>.cvclone-partial` in the target directory,
+//   fsyncs it, sets the mtime (nanoseconds) and renames it over the target; on any failure or
+//   cancel the temporary is removed. Listings never show such temporaries.
+// - Symbolic links, devices, FIFOs and sockets are skipped in listings with a NOTICE log (as
+//   rclone's default without --links/--copy-links); Stat/Open/Delete treat a symlink as missing.
+// - Names that are not valid UTF-8 on disk are skipped in listings with a NOTICE log.
+// - Features: server-side copy (copy_file_range, falling back to read/write) and move (rename,
+//   falling back to copy+delete across filesystems), purge, set_modtime; hashes md5 and sha1
+//   (computed by reading the file: slow_hash); mtime precision 1 ns.
+// - errno is mapped: ENOENT → kNotFound/kDirNotFound, EACCES/EPERM → kPermission,
+//   ENOSPC/EDQUOT → kNoSpace, others → kIo; messages name the operation and the path
+//   ("local: open /x/y: permission denied").
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "core/error.hpp"
+#include "core/registry.hpp"
+#include "core/remote.hpp"
+
+namespace cvclone {
+
+// Registers the "local" backend (no options). Defined in its own file (local_register.cpp) so
+// that users of NewLocalRemote alone do not link the registry.
+void RegisterLocalBackend(Registry& registry);
+
+// A local remote rooted at `root` (a directory path, relative to the working directory or
+// absolute; "" means "."). The root need not exist: List then fails with kDirNotFound and Put
+// or Mkdir create it. A root that is a file is accepted; List then fails with kNotDir.
+Result<std::unique_ptr<Remote>> NewLocalRemote(const std::string& root);
+// As above, with the remote string to show in messages (Remote::Name()); "" means the root.
+Result<std::unique_ptr<Remote>> NewLocalRemote(const std::string& root,
+                                               const std::string& display_name);
+
+}  // namespace cvclone

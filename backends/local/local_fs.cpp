@@ -1,0 +1,287 @@
+#include "backends/local/local_fs.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include "core/io.hpp"
+
+namespace cvclone::local {
+
+bool IsPartialName(std::string_view name) {
+  return name.size() > kPartialSuffix.size() + 1 && name.front() == '.' &&
+         name.ends_with(kPartialSuffix);
+}
+
+Unexpected<Error> ErrnoError(int err, const std::string& op, const std::string& path,
+                             ErrorCode enoent_code) {
+  ErrorCode code = ErrorCode::kIo;
+  std::string text;
+  switch (err) {
+    case ENOENT: code = enoent_code; break;
+    case EACCES:
+    case EPERM: code = ErrorCode::kPermission; text = "permission denied"; break;
+    case ENOSPC:
+    case EDQUOT: code = ErrorCode::kNoSpace; text = "no space left on device"; break;
+    case ENOTDIR: code = ErrorCode::kNotDir; break;
+    case EISDIR: code = ErrorCode::kIsDir; break;
+    case ENOTEMPTY: code = ErrorCode::kDirNotEmpty; break;
+    case EEXIST: code = ErrorCode::kExists; break;
+    default: break;
+  }
+  if (text.empty()) {
+    text = std::strerror(err);
+    if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
+  }
+  return MakeError(code, "local: " + op + " " + path + ": " + text);
+}
+
+// ---- Fd ----
+
+Fd& Fd::operator=(Fd&& other) noexcept {
+  if (this != &other) {
+    Reset();
+    fd_ = other.Release();
+  }
+  return *this;
+}
+
+void Fd::Reset() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
+Status Fd::Close(const std::string& path) {
+  int fd = Release();
+  if (fd >= 0 && ::close(fd) != 0 && errno != EINTR) return ErrnoError(errno, "close", path);
+  return Ok();
+}
+
+struct timespec ToTimespec(TimePoint t) {
+  const auto ns = t.time_since_epoch().count();
+  struct timespec ts {};
+  ts.tv_sec = static_cast<time_t>(ns / 1'000'000'000);
+  ts.tv_nsec = static_cast<long>(ns % 1'000'000'000);
+  if (ts.tv_nsec < 0) {  // times before 1970 round towards -infinity
+    ts.tv_nsec += 1'000'000'000;
+    ts.tv_sec -= 1;
+  }
+  return ts;
+}
+
+TimePoint FromTimespec(const struct timespec& ts) {
+  return TimePoint(std::chrono::nanoseconds(static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 +
+                                            ts.tv_nsec));
+}
+
+// ---- directories ----
+
+static std::string ParentOf(const std::string& path) {
+  auto pos = path.find_last_not_of('/');
+  if (pos == std::string::npos) return "";
+  pos = path.rfind('/', pos);
+  if (pos == std::string::npos) return "";
+  auto end = path.find_last_not_of('/', pos);
+  return end == std::string::npos ? "/" : path.substr(0, end + 1);
+}
+
+Status MkdirAll(const std::string& dir) {
+  if (dir.empty()) return Ok();
+  if (::mkdir(dir.c_str(), 0777) == 0) return Ok();
+  int err = errno;
+  if (err == ENOENT) {
+    std::string parent = ParentOf(dir);
+    if (parent.empty() || parent == dir) return ErrnoError(err, "mkdir", dir);
+    CVC_RETURN_IF_ERROR(MkdirAll(parent));
+    if (::mkdir(dir.c_str(), 0777) == 0) return Ok();
+    err = errno;
+  }
+  if (err == EEXIST) {
+    struct stat st {};
+    if (::stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return Ok();
+    return MakeError(ErrorCode::kNotDir, "local: mkdir " + dir + ": a file is in the way");
+  }
+  return ErrnoError(err, "mkdir", dir, ErrorCode::kDirNotFound);
+}
+
+static Result<std::vector<std::string>> ReadNames(int dir_fd, const std::string& path) {
+  int fd = ::dup(dir_fd);
+  if (fd < 0) return ErrnoError(errno, "opendir", path, ErrorCode::kDirNotFound);
+  DIR* d = ::fdopendir(fd);
+  if (d == nullptr) {
+    int err = errno;
+    ::close(fd);
+    return ErrnoError(err, "opendir", path, ErrorCode::kDirNotFound);
+  }
+  std::vector<std::string> names;
+  errno = 0;
+  while (struct dirent* ent = ::readdir(d)) {
+    std::string_view name(ent->d_name);
+    if (name != "." && name != "..") names.emplace_back(name);
+    errno = 0;
+  }
+  int err = errno;
+  ::closedir(d);
+  if (err != 0) return ErrnoError(err, "readdir", path);
+  return names;
+}
+
+static Status RemoveTreeAt(const Context& ctx, int parent_fd, const std::string& name,
+                           const std::string& path) {
+  Fd fd(::openat(parent_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd.valid()) return ErrnoError(errno, "open", path, ErrorCode::kDirNotFound);
+  CVC_ASSIGN_OR_RETURN(std::vector<std::string> names, ReadNames(fd.get(), path));
+  for (const std::string& child : names) {
+    CVC_RETURN_IF_ERROR(ctx.Check());
+    const std::string child_path = path + "/" + child;
+    struct stat st {};
+    if (::fstatat(fd.get(), child.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      if (errno == ENOENT) continue;
+      return ErrnoError(errno, "stat", child_path);
+    }
+    if (S_ISDIR(st.st_mode)) {
+      CVC_RETURN_IF_ERROR(RemoveTreeAt(ctx, fd.get(), child, child_path));
+    } else if (::unlinkat(fd.get(), child.c_str(), 0) != 0 && errno != ENOENT) {
+      return ErrnoError(errno, "remove", child_path);
+    }
+  }
+  fd.Reset();
+  if (::unlinkat(parent_fd, name.c_str(), AT_REMOVEDIR) != 0) {
+    return ErrnoError(errno, "rmdir", path, ErrorCode::kDirNotFound);
+  }
+  return Ok();
+}
+
+Status RemoveTree(const Context& ctx, const std::string& dir) {
+  return RemoveTreeAt(ctx, AT_FDCWD, dir, dir);
+}
+
+Status WriteAll(int fd, const void* data, size_t size, const std::string& path) {
+  const char* p = static_cast<const char*>(data);
+  while (size > 0) {
+    ssize_t n = ::write(fd, p, size);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoError(errno, "write", path);
+    }
+    p += n;
+    size -= static_cast<size_t>(n);
+  }
+  return Ok();
+}
+
+// ---- TempFile ----
+
+static std::string RandomHex() {
+  std::byte buf[8];
+  if (::getrandom(buf, sizeof buf, 0) != static_cast<ssize_t>(sizeof buf)) {
+    // getrandom cannot fail for 8 bytes once the pool is initialised; fall back to a weak
+    // source anyway: O_EXCL still guarantees uniqueness.
+    auto v = static_cast<uint64_t>(::getpid()) ^ reinterpret_cast<uintptr_t>(&buf) ^
+             static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+    std::memcpy(buf, &v, sizeof buf);
+  }
+  return HexEncode(buf);
+}
+
+TempFile::TempFile(Fd fd, std::string path, std::string final_path)
+    : fd_(std::move(fd)), path_(std::move(path)), final_path_(std::move(final_path)) {}
+
+TempFile::TempFile(TempFile&& other) noexcept
+    : fd_(std::move(other.fd_)),
+      path_(std::move(other.path_)),
+      final_path_(std::move(other.final_path_)),
+      committed_(other.committed_) {
+  other.committed_ = true;  // the moved-from object owns nothing
+}
+
+TempFile::~TempFile() {
+  if (committed_) return;
+  fd_.Reset();
+  ::unlink(path_.c_str());
+}
+
+Result<TempFile> TempFile::Create(const std::string& final_path) {
+  auto slash = final_path.rfind('/');
+  std::string dir = slash == std::string::npos ? "" : final_path.substr(0, slash + 1);
+  std::string base = slash == std::string::npos ? final_path : final_path.substr(slash + 1);
+  // Keep the temporary within NAME_MAX (255): 1 + base + 1 + 16 + suffix.
+  constexpr size_t kMaxBase = 200;
+  if (base.size() > kMaxBase) base.resize(kMaxBase);
+  for (int attempt = 0;; ++attempt) {
+    std::string path = dir + "." + base + "." + RandomHex() + std::string(kPartialSuffix);
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd >= 0) return TempFile(Fd(fd), std::move(path), final_path);
+    if (errno != EEXIST || attempt >= 10) {
+      return ErrnoError(errno, "create", path, ErrorCode::kDirNotFound);
+    }
+  }
+}
+
+Status TempFile::Commit(const TimePoint* mtime) {
+  if (::fsync(fd_.get()) != 0) return ErrnoError(errno, "fsync", path_);
+  if (mtime != nullptr) {
+    struct timespec times[2] = {ToTimespec(*mtime), ToTimespec(*mtime)};
+    if (::futimens(fd_.get(), times) != 0) return ErrnoError(errno, "set mtime of", path_);
+  }
+  CVC_RETURN_IF_ERROR(fd_.Close(path_));
+  if (::rename(path_.c_str(), final_path_.c_str()) != 0) {
+    return ErrnoError(errno, "rename to", final_path_);
+  }
+  committed_ = true;
+  return Ok();
+}
+
+// ---- copying ----
+
+static Result<int64_t> CopyByReadWrite(const Context& ctx, int in_fd, int out_fd,
+                                       const std::string& in_path, const std::string& out_path) {
+  std::vector<char> buf(kCopyBufferSize);
+  int64_t total = 0;
+  for (;;) {
+    CVC_RETURN_IF_ERROR(ctx.Check());
+    ssize_t n = ::read(in_fd, buf.data(), buf.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoError(errno, "read", in_path);
+    }
+    if (n == 0) return total;
+    CVC_RETURN_IF_ERROR(WriteAll(out_fd, buf.data(), static_cast<size_t>(n), out_path));
+    total += n;
+  }
+}
+
+Result<int64_t> CopyFileData(const Context& ctx, int in_fd, int out_fd,
+                             const std::string& in_path, const std::string& out_path) {
+  // Chunks bound how long a cancel waits; the kernel may reflink or copy in-kernel.
+  constexpr size_t kChunk = 64 << 20;
+  int64_t total = 0;
+  for (;;) {
+    CVC_RETURN_IF_ERROR(ctx.Check());
+    ssize_t n = ::copy_file_range(in_fd, nullptr, out_fd, nullptr, kChunk, 0);
+    if (n > 0) {
+      total += n;
+      continue;
+    }
+    if (n == 0) {
+      // EOF, or a filesystem (procfs-like) that reports 0: read/write finds out which.
+      CVC_ASSIGN_OR_RETURN(int64_t rest, CopyByReadWrite(ctx, in_fd, out_fd, in_path, out_path));
+      return total + rest;
+    }
+    if (errno == EINTR) continue;
+    if (errno == EXDEV || errno == ENOSYS || errno == EINVAL || errno == EOPNOTSUPP ||
+        errno == EBADF || errno == ETXTBSY) {
+      CVC_ASSIGN_OR_RETURN(int64_t rest, CopyByReadWrite(ctx, in_fd, out_fd, in_path, out_path));
+      return total + rest;
+    }
+    return ErrnoError(errno, "copy to", out_path);
+  }
+}
+
+}  // namespace cvclone::local

@@ -1,0 +1,96 @@
+// POSIX helpers for the local backend: errno mapping, an owned file descriptor, directory
+// creation and removal, the temporary-file protocol and data copying. Paths here are full
+// filesystem paths (already validated and joined to the root by the caller).
+#pragma once
+
+#include <sys/stat.h>
+
+#include <string>
+
+#include "core/context.hpp"
+#include "core/error.hpp"
+#include "core/remote.hpp"
+
+namespace cvclone::local {
+
+// Suffix of temporary files written by Put/Copy; listings skip `.*<kPartialSuffix>`.
+inline constexpr std::string_view kPartialSuffix = ".cvclone-partial";
+
+// Whether a directory entry name is one of our temporaries.
+bool IsPartialName(std::string_view name);
+
+// The error for errno `err` from operation `op` on `path`: "local: <op> <path>: <strerror>".
+// ENOENT maps to `enoent_code` (kNotFound or kDirNotFound).
+Unexpected<Error> ErrnoError(int err, const std::string& op, const std::string& path,
+                             ErrorCode enoent_code = ErrorCode::kNotFound);
+
+// An owned file descriptor, closed on destruction.
+class Fd {
+ public:
+  Fd() = default;
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() { Reset(); }
+  Fd(Fd&& other) noexcept : fd_(other.Release()) {}
+  Fd& operator=(Fd&& other) noexcept;
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+
+  int get() const { return fd_; }
+  bool valid() const { return fd_ >= 0; }
+  int Release() {
+    int fd = fd_;
+    fd_ = -1;
+    return fd;
+  }
+  void Reset();
+  // Closes now, reporting close()'s error (data may be lost on some filesystems).
+  Status Close(const std::string& path);
+
+ private:
+  int fd_ = -1;
+};
+
+// TimePoint <-> struct timespec.
+struct timespec ToTimespec(TimePoint t);
+TimePoint FromTimespec(const struct timespec& ts);
+
+// Creates dir and any missing parents; ok if it exists as a directory (or a symlink to one).
+// Something else in the way → kNotDir.
+Status MkdirAll(const std::string& dir);
+
+// Removes dir and everything below it, not following symlinks. Checks ctx between entries.
+Status RemoveTree(const Context& ctx, const std::string& dir);
+
+// Writes all of data to fd (retrying short writes and EINTR).
+Status WriteAll(int fd, const void* data, size_t size, const std::string& path);
+
+// A temporary file `.<base>.<random>.cvclone-partial` next to `final_path`, removed on
+// destruction unless Commit() renamed it into place.
+class TempFile {
+ public:
+  // Creates the file (O_EXCL, mode 0666 & ~umask). The parent directory must exist.
+  static Result<TempFile> Create(const std::string& final_path);
+  TempFile(TempFile&& other) noexcept;
+  TempFile& operator=(TempFile&&) = delete;
+  ~TempFile();
+
+  int fd() const { return fd_.get(); }
+  const std::string& path() const { return path_; }
+  // fsync, set mtime (both atime and mtime; skipped if mtime is nullptr), close, rename over
+  // final_path.
+  Status Commit(const TimePoint* mtime);
+
+ private:
+  TempFile(Fd fd, std::string path, std::string final_path);
+  Fd fd_;
+  std::string path_;
+  std::string final_path_;
+  bool committed_ = false;
+};
+
+// Copies all bytes from in_fd (from its start) to out_fd: copy_file_range where the kernel offers
+// it, else read/write. Checks ctx between chunks. Returns the bytes copied.
+Result<int64_t> CopyFileData(const Context& ctx, int in_fd, int out_fd,
+                             const std::string& in_path, const std::string& out_path);
+
+}  // namespace cvclone::local

@@ -1,0 +1,215 @@
+#include "backends/local/local.hpp"
+
+#include <doctest/doctest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "core/io.hpp"
+#include "tests/conformance/conformance.hpp"
+
+namespace cvclone {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A temporary directory removed on destruction; Fresh() names a new, not yet existing, subdir.
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "cvclone-local-XXXXXX").string();
+    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
+    path_ = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    // Make everything removable again (a permission test may have locked a directory).
+    for (auto it = fs::recursive_directory_iterator(path_, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      if (it->is_directory(ec)) fs::permissions(it->path(), fs::perms::owner_all, fs::perm_options::add, ec);
+    }
+    fs::remove_all(path_, ec);
+  }
+  const fs::path& path() const { return path_; }
+  std::string Fresh() { return (path_ / ("root" + std::to_string(n_++))).string(); }
+
+ private:
+  fs::path path_;
+  int n_ = 0;
+};
+
+std::unique_ptr<Remote> MustOpen(const std::string& root) {
+  auto r = NewLocalRemote(root);
+  REQUIRE(r.has_value());
+  return std::move(r).value();
+}
+
+Result<ObjectInfo> Put(Remote& r, const std::string& path, const std::string& data,
+                       TimePoint mtime = {}) {
+  MemoryReader reader(data);
+  PutOptions opts;
+  opts.size = static_cast<int64_t>(data.size());
+  opts.mtime = mtime;
+  return r.Put(Context{}, path, reader, opts);
+}
+
+// Every path under dir (relative), recursively.
+std::set<std::string> Tree(const fs::path& dir) {
+  std::set<std::string> out;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(dir, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    out.insert(fs::relative(it->path(), dir).string());
+  }
+  return out;
+}
+
+TEST_CASE("local: conformance") {
+  TempDir dir;
+  RunConformanceSuite({.name = "local", .make_empty_remote = [&] { return MustOpen(dir.Fresh()); }});
+  // Nothing was left behind by any sub-test: no temporary files anywhere.
+  for (const std::string& p : Tree(dir.path())) CHECK_MESSAGE(p.find("cvclone-partial") == std::string::npos, p);
+}
+
+TEST_CASE("local: hostile names write nothing outside the root") {
+  TempDir dir;
+  const fs::path root = dir.path() / "root";
+  auto r = MustOpen(root.string());
+  for (const char* name : {"../escape", "a/../../escape", "/tmp/escape-abs", "x/../../y"}) {
+    CAPTURE(name);
+    auto res = Put(*r, name, "data");
+    REQUIRE_FALSE(res.has_value());
+    CHECK(res.error().code() == ErrorCode::kInvalidArgument);
+    CHECK(r->Mkdir(Context{}, name).error().code() == ErrorCode::kInvalidArgument);
+  }
+  CHECK(Tree(dir.path()).empty());  // not even the root was created
+  CHECK_FALSE(fs::exists("/tmp/escape-abs"));
+}
+
+TEST_CASE("local: put leaves no temporary behind and the root is created") {
+  TempDir dir;
+  const fs::path root = dir.path() / "new" / "root";
+  auto r = MustOpen(root.string());
+  CHECK(r->List(Context{}, "").error().code() == ErrorCode::kDirNotFound);
+  REQUIRE(Put(*r, "a/b.txt", "hello").has_value());
+  CHECK_EQ(Tree(root), std::set<std::string>{"a", "a/b.txt"});
+  // A failing reader: the temporary is removed too.
+  class Failing : public Reader {
+   public:
+    Result<size_t> Read(std::span<std::byte> buf) override {
+      if (calls_++ > 0) return MakeError(ErrorCode::kIo, "boom");
+      std::fill(buf.begin(), buf.begin() + 10, std::byte{'x'});
+      return size_t{10};
+    }
+   private:
+    int calls_ = 0;
+  } failing;
+  auto res = r->Put(Context{}, "a/c.txt", failing, PutOptions{});
+  REQUIRE_FALSE(res.has_value());
+  CHECK(res.error().message().find("boom") != std::string::npos);
+  CHECK_EQ(Tree(root), std::set<std::string>{"a", "a/b.txt"});
+}
+
+TEST_CASE("local: listing skips partial files and symlinks") {
+  TempDir dir;
+  const fs::path root = dir.path() / "root";
+  auto r = MustOpen(root.string());
+  REQUIRE(Put(*r, "real", "x").has_value());
+  std::ofstream(root / ".real.0123456789abcdef.cvclone-partial") << "partial";
+  fs::create_symlink(root / "real", root / "link");
+  fs::create_directory_symlink(dir.path(), root / "dirlink");
+  auto listed = r->List(Context{}, "");
+  REQUIRE(listed.has_value());
+  REQUIRE_EQ(listed->size(), 1u);
+  CHECK_EQ(listed->front().path, "real");
+  CHECK(r->Stat(Context{}, "link").error().code() == ErrorCode::kNotFound);
+  CHECK(r->Open(Context{}, "link").error().code() == ErrorCode::kNotFound);
+}
+
+TEST_CASE("local: nanosecond mtime round trip") {
+  TempDir dir;
+  auto r = MustOpen(dir.Fresh());
+  const TimePoint t{std::chrono::nanoseconds(1'700'000'000'123'456'789LL)};
+  REQUIRE(Put(*r, "f", "data", t).has_value());
+  auto st = r->Stat(Context{}, "f");
+  REQUIRE(st.has_value());
+  CHECK_EQ(st->mtime.time_since_epoch().count(), t.time_since_epoch().count());
+  const TimePoint t2{std::chrono::nanoseconds(1'600'000'000'000'000'001LL)};
+  REQUIRE(r->SetModTime(Context{}, "f", t2).has_value());
+  CHECK_EQ(r->Stat(Context{}, "f")->mtime.time_since_epoch().count(),
+           t2.time_since_epoch().count());
+  // Copy preserves it too.
+  REQUIRE(r->Copy(Context{}, *r, "f", "g").has_value());
+  CHECK_EQ(r->Stat(Context{}, "g")->mtime.time_since_epoch().count(),
+           t2.time_since_epoch().count());
+}
+
+TEST_CASE("local: a large copy goes through copy_file_range intact") {
+  TempDir dir;
+  auto r = MustOpen(dir.Fresh());
+  std::string data(3 * 1024 * 1024 + 17, '\0');
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(i * 7 + i / 4096);
+  REQUIRE(Put(*r, "big", data).has_value());
+  REQUIRE(r->Copy(Context{}, *r, "big", "sub/big2").has_value());
+  auto reader = r->Open(Context{}, "sub/big2");
+  REQUIRE(reader.has_value());
+  CHECK(ReadAll(**reader).value_or("") == data);
+  CHECK_EQ(r->Hash(Context{}, "sub/big2", HashType::kMd5).value_or(""),
+           HashBytes(AsBytes(data), HashSet{HashType::kMd5}).at(HashType::kMd5));
+}
+
+TEST_CASE("local: put verifies hashes the caller gives") {
+  TempDir dir;
+  auto r = MustOpen(dir.Fresh());
+  MemoryReader reader(std::string("payload"));
+  PutOptions opts;
+  opts.hashes[HashType::kMd5] = "00000000000000000000000000000000";
+  auto res = r->Put(Context{}, "f", reader, opts);
+  REQUIRE_FALSE(res.has_value());
+  CHECK(res.error().code() == ErrorCode::kCorrupt);
+  CHECK(r->Stat(Context{}, "f").error().code() == ErrorCode::kNotFound);
+}
+
+TEST_CASE("local: a root that is a file") {
+  TempDir dir;
+  const fs::path file = dir.path() / "file.txt";
+  std::ofstream(file) << "content";
+  auto r = MustOpen(file.string());
+  auto listed = r->List(Context{}, "");
+  REQUIRE_FALSE(listed.has_value());
+  CHECK(listed.error().code() == ErrorCode::kNotDir);
+}
+
+TEST_CASE("local: permission denied names the path") {
+  if (::geteuid() == 0) {
+    MESSAGE("skipped: root bypasses file permissions");
+    return;
+  }
+  TempDir dir;
+  const fs::path root = dir.path() / "root";
+  auto r = MustOpen(root.string());
+  REQUIRE(r->Mkdir(Context{}, "locked").has_value());
+  fs::permissions(root / "locked", fs::perms::owner_read | fs::perms::owner_exec);
+  auto res = Put(*r, "locked/f", "data");
+  REQUIRE_FALSE(res.has_value());
+  CHECK(res.error().code() == ErrorCode::kPermission);
+  CHECK(res.error().message().find((root / "locked").string()) != std::string::npos);
+  CHECK(res.error().message().find("permission denied") != std::string::npos);
+  fs::permissions(root / "locked", fs::perms::owner_all);
+}
+
+TEST_CASE("local: display name") {
+  TempDir dir;
+  auto r = NewLocalRemote(dir.path().string(), "mylocal:");
+  REQUIRE(r.has_value());
+  CHECK_EQ((*r)->Type(), "local");
+  CHECK_EQ((*r)->Name(), "mylocal:");
+  CHECK((*r)->GetFeatures().hashes.Has(HashType::kSha1));
+}
+
+}  // namespace
+}  // namespace cvclone

@@ -1,0 +1,37 @@
+// The Remote conformance suite: every backend runs it from a test file of a dozen lines.
+//
+//   TEST_CASE("local: conformance") {
+//     TempDir dir;
+//     RunConformanceSuite({.name = "local",
+//                          .make_empty_remote = [&] { return NewLocalRemote(dir.Fresh()).value(); }});
+//   }
+//
+// RunConformanceSuite must be called from inside a doctest TEST_CASE. It uses SUBCASEs, so
+// doctest re-enters the TEST_CASE once per sub-test; make_empty_remote is called (at least) once
+// per sub-test and must return a fresh, empty remote each time (an empty root that may or may
+// not exist yet). Failures are reported through doctest CHECK/REQUIRE with the sub-test's name.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "core/remote.hpp"
+
+namespace cvclone {
+
+struct ConformanceTarget {
+  std::string name;  // for messages
+  // A fresh empty remote on each call.
+  std::function<std::unique_ptr<Remote>()> make_empty_remote;
+  // Whether an empty directory made by Mkdir shows up in List (false for S3-like remotes, where
+  // directories exist only as prefixes of objects).
+  bool supports_empty_dirs = true;
+  // Whether the remote accepts 200-byte single segments (crypt's encrypted names grow, so a
+  // wrapper over a 255-byte-name filesystem may not).
+  bool supports_long_names = true;
+};
+
+void RunConformanceSuite(const ConformanceTarget& target);
+
+}  // namespace cvclone
