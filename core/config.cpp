@@ -50,11 +50,21 @@ void AppendJsonString(std::string& out, const std::string& s) {
   out += '"';
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           char buf[8];
@@ -143,20 +153,22 @@ Result<ConfigFile> ConfigFile::Parse(const std::string& text, const std::string&
       }
       std::string name = Trim(line.substr(1, line.size() - 2));
       if (!ValidSectionName(name)) {
-        return SyntaxError(path, line_no, "invalid remote name \"" + name +
-                                              "\" (allowed: letters, digits, _ . - and space)");
+        return SyntaxError(
+            path, line_no,
+            "invalid remote name \"" + name + "\" (allowed: letters, digits, _ . - and space)");
       }
       if (const Section* prev = config.Find(name)) {
-        return SyntaxError(path, line_no, "duplicate section [" + name + "] (first at line " +
-                                              std::to_string(prev->line) + ")");
+        return SyntaxError(
+            path, line_no,
+            "duplicate section [" + name + "] (first at line " + std::to_string(prev->line) + ")");
       }
       config.sections_.push_back(Section{name, line_no, {}, {}});
       continue;
     }
     size_t eq = line.find('=');
     if (eq == std::string::npos) {
-      return SyntaxError(path, line_no, "expected \"key = value\" or \"[section]\", got \"" +
-                                            line + "\"");
+      return SyntaxError(path, line_no,
+                         "expected \"key = value\" or \"[section]\", got \"" + line + "\"");
     }
     std::string key = Trim(line.substr(0, eq));
     if (key.empty()) return SyntaxError(path, line_no, "empty key before '='");
@@ -166,9 +178,9 @@ Result<ConfigFile> ConfigFile::Parse(const std::string& text, const std::string&
     Section& section = config.sections_.back();
     for (size_t i = 0; i < section.items.size(); ++i) {
       if (section.items[i].first == key) {
-        return SyntaxError(path, line_no, "duplicate key \"" + key + "\" in [" + section.name +
-                                              "] (first at line " +
-                                              std::to_string(section.item_lines[i]) + ")");
+        return SyntaxError(path, line_no,
+                           "duplicate key \"" + key + "\" in [" + section.name +
+                               "] (first at line " + std::to_string(section.item_lines[i]) + ")");
       }
     }
     section.items.emplace_back(key, Trim(line.substr(eq + 1)));
@@ -246,8 +258,7 @@ const std::vector<std::pair<std::string, std::string>>& ConfigFile::Items(
   return s == nullptr ? EmptyItems() : s->items;
 }
 
-void ConfigFile::Set(const std::string& section, const std::string& key,
-                     const std::string& value) {
+void ConfigFile::Set(const std::string& section, const std::string& key, const std::string& value) {
   Section* s = Find(section);
   if (s == nullptr) {
     sections_.push_back(Section{section, 0, {}, {}});

@@ -62,8 +62,8 @@ Status ResolveSectionType(const RemoteSpec& spec, const OpenEnv& env, const Regi
   bool in_file = env.config != nullptr && env.config->HasSection(spec.name);
   if (!type || type->empty()) {
     if (!in_file) {
-      return MakeError(ErrorCode::kConfig, "remote \"" + spec.name +
-                                               "\" not found in config file " + ConfigPath(env));
+      return MakeError(ErrorCode::kConfig,
+                       "remote \"" + spec.name + "\" not found in config file " + ConfigPath(env));
     }
     type = env.config->Get(spec.name, "type");
     where = "config file " + env.config->path() + " line " +
@@ -92,9 +92,9 @@ void ApplyLayers(const std::string& text, const RemoteSpec& spec, const OpenEnv&
       if (key == "type") continue;
       if (!KnownOption(backend, key)) {
         Warn(r, "config file " + env.config->path() + " line " +
-                    std::to_string(env.config->LineOf(spec.name, key)) + ": remote \"" +
-                    spec.name + "\": unknown option \"" + key + "\" for backend \"" +
-                    backend.name + "\" (passed on)");
+                    std::to_string(env.config->LineOf(spec.name, key)) + ": remote \"" + spec.name +
+                    "\": unknown option \"" + key + "\" for backend \"" + backend.name +
+                    "\" (passed on)");
       }
       values[key] = value;
     }
@@ -117,8 +117,8 @@ void ApplyLayers(const std::string& text, const RemoteSpec& spec, const OpenEnv&
   }
   for (const auto& [key, value] : spec.params) {
     if (!KnownOption(backend, key)) {
-      Warn(r, "remote string \"" + text + "\": unknown parameter \"" + key +
-                  "\" for backend \"" + backend.name + "\" (passed on)");
+      Warn(r, "remote string \"" + text + "\": unknown parameter \"" + key + "\" for backend \"" +
+                  backend.name + "\" (passed on)");
     }
     values[key] = value;
   }
@@ -152,8 +152,8 @@ Result<Resolution> Resolve(const std::string& text, const OpenEnv& env) {
                          "unknown backend \"" + spec.name + "\" in remote string \"" + text + "\"");
       }
       if (spec.kind == RemoteSpec::Kind::kWrapper && !r.backend->wrapper) {
-        return MakeError(ErrorCode::kConfig, "backend \"" + spec.name +
-                                                 "\" does not wrap a remote: \"" + text + "\"");
+        return MakeError(ErrorCode::kConfig,
+                         "backend \"" + spec.name + "\" does not wrap a remote: \"" + text + "\"");
       }
       break;
   }
@@ -220,8 +220,8 @@ Status CreateRemoteSection(ConfigFile& config, const Registry& registry, const s
                                              "no leading or trailing space)");
   }
   if (config.HasSection(name)) {
-    return MakeError(ErrorCode::kConfig, "remote \"" + name + "\" already exists in config file " +
-                                             config.path());
+    return MakeError(ErrorCode::kConfig,
+                     "remote \"" + name + "\" already exists in config file " + config.path());
   }
   const BackendInfo* backend = registry.Find(type);
   if (backend == nullptr) {

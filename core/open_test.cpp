@@ -36,8 +36,7 @@ class FakeRemote : public Remote {
                                        int64_t) override {
     return Unsupported();
   }
-  Result<ObjectInfo> Put(const Context&, const std::string&, Reader&,
-                         const PutOptions&) override {
+  Result<ObjectInfo> Put(const Context&, const std::string&, Reader&, const PutOptions&) override {
     return Unsupported();
   }
   Status Delete(const Context&, const std::string&) override { return Unsupported(); }
@@ -212,8 +211,9 @@ TEST_CASE("open: a section may come from the environment alone") {
 
 TEST_CASE("open: errors name what is at fault") {
   Fixture f;
-  f.Use("[notype]\nregion = x\n\n[drive]\ntype = drive\n[fine]\ntype = fake\n[short]\n"
-        "type = needy\n");
+  f.Use(
+      "[notype]\nregion = x\n\n[drive]\ntype = drive\n[fine]\ntype = fake\n[short]\n"
+      "type = needy\n");
   CHECK(f.ErrorOf("foo:bar") == "remote \"foo\" not found in config file /test/cvclone.conf");
   CHECK(f.ErrorOf("notype:x") ==
         "remote \"notype\" has no type (config file /test/cvclone.conf line 1)");
@@ -255,8 +255,9 @@ TEST_CASE("open: unknown option names warn and are passed on, not an error") {
 
 TEST_CASE("open: wrappers open their inner remote through the opener") {
   Fixture f;
-  f.Use("[base]\ntype = fake\nregion = r1\n[sec]\ntype = wrap\nremote = base:bucket/x\n"
-        "password = hunter2\n");
+  f.Use(
+      "[base]\ntype = fake\nregion = r1\n[sec]\ntype = wrap\nremote = base:bucket/x\n"
+      "password = hunter2\n");
   auto remote = f.Open("sec:sub");
   REQUIRE_MESSAGE(remote.has_value(), (remote ? "" : remote.error().message()));
   auto* wrapped = dynamic_cast<FakeRemote*>(remote->get());

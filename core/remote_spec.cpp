@@ -97,8 +97,8 @@ Result<size_t> FindClosingParen(const std::string& text, size_t open) {
     if (c == '(') ++depth;
     if (c == ')' && --depth == 0) return i;
   }
-  return Bad(text, "unbalanced parentheses: no ')' matches the '(' at offset " +
-                       std::to_string(open));
+  return Bad(text,
+             "unbalanced parentheses: no ')' matches the '(' at offset " + std::to_string(open));
 }
 
 // The wrapper tail at text[open] == '(': "(inner)", then "", "/path" or ":path".
@@ -161,7 +161,8 @@ Result<RemoteSpec> ParseNamedForm(const std::string& text) {
     return Bad(text, "invalid character '" + std::string(1, stop) +
                          "' in remote name (allowed: letters, digits, _ . - and space)");
   }
-  if (spec.name.empty()) return Bad(text, "empty remote name before '" + std::string(1, stop) + "'");
+  if (spec.name.empty())
+    return Bad(text, "empty remote name before '" + std::string(1, stop) + "'");
   CVC_RETURN_IF_ERROR(ParseParams(text, pos, spec.params));
   if (pos >= text.size()) return Bad(text, "missing ':' after the parameters");
   if (text[pos] == '(') {
