@@ -1,0 +1,255 @@
+#include "crypt/data.hpp"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <cstring>
+#include <mutex>
+
+namespace cvclone::crypt {
+
+const std::array<uint8_t, kMagicSize> kFileMagic = {'R', 'C', 'L', 'O', 'N', 'E', 0, 0};
+
+static_assert(crypto_secretbox_NONCEBYTES == kNonceSize);
+static_assert(crypto_secretbox_MACBYTES == kChunkOverhead);
+static_assert(crypto_secretbox_KEYBYTES == kDataKeySize);
+
+namespace {
+
+constexpr int64_t kChunk = static_cast<int64_t>(kChunkSize);
+constexpr int64_t kEncChunk = static_cast<int64_t>(kEncryptedChunkSize);
+constexpr int64_t kHeader = static_cast<int64_t>(kHeaderSize);
+
+Unexpected<Error> AuthError() {
+  return MakeError(ErrorCode::kCorrupt,
+                   "failed to authenticate decrypted block: wrong password or corrupted data");
+}
+
+Unexpected<Error> TruncatedError() {
+  return MakeError(ErrorCode::kCorrupt, "file has truncated block header");
+}
+
+Unexpected<Error> TooShortError() {
+  return MakeError(ErrorCode::kCorrupt, "file is too short to be encrypted");
+}
+
+// Reads until `len` bytes or end of stream; returns how many were read.
+Result<size_t> ReadFull(Reader& src, uint8_t* dst, size_t len) {
+  size_t got = 0;
+  while (got < len) {
+    CVC_ASSIGN_OR_RETURN(size_t n,
+                         src.Read(std::span<std::byte>(reinterpret_cast<std::byte*>(dst) + got,
+                                                       len - got)));
+    if (n == 0) break;
+    got += n;
+  }
+  return got;
+}
+
+}  // namespace
+
+Status InitSodium() {
+  static std::once_flag once;
+  static bool ok = false;
+  std::call_once(once, [] { ok = sodium_init() >= 0; });
+  if (!ok) return MakeError(ErrorCode::kInternal, "crypt: libsodium failed to initialise");
+  return Ok();
+}
+
+Result<Nonce> RandomNonce() {
+  CVC_RETURN_IF_ERROR(InitSodium());
+  Nonce n;
+  randombytes_buf(n.data(), n.size());
+  return n;
+}
+
+void NonceIncrement(Nonce& nonce) {
+  for (uint8_t& b : nonce) {
+    if (++b != 0) return;
+  }
+}
+
+void NonceAdd(Nonce& nonce, uint64_t n) {
+  uint64_t carry = 0;
+  for (size_t i = 0; i < 8; ++i) {
+    const uint64_t sum = nonce[i] + (n & 0xff) + carry;
+    nonce[i] = static_cast<uint8_t>(sum);
+    carry = sum >> 8;
+    n >>= 8;
+  }
+  for (size_t i = 8; i < nonce.size() && carry; ++i) {
+    const uint64_t sum = nonce[i] + carry;
+    nonce[i] = static_cast<uint8_t>(sum);
+    carry = sum >> 8;
+  }
+}
+
+Result<int64_t> EncryptedSize(int64_t n) {
+  if (n < 0) return MakeError(ErrorCode::kInvalidArgument, "crypt: negative size");
+  const int64_t rest = n % kChunk;
+  return kHeader + (n / kChunk) * kEncChunk + (rest ? rest + static_cast<int64_t>(kChunkOverhead) : 0);
+}
+
+Result<int64_t> DecryptedSize(int64_t m) {
+  if (m < kHeader) return TooShortError();
+  m -= kHeader;
+  const int64_t rest = m % kEncChunk;
+  if (rest != 0 && rest <= static_cast<int64_t>(kChunkOverhead)) return TruncatedError();
+  return (m / kEncChunk) * kChunk + (rest ? rest - static_cast<int64_t>(kChunkOverhead) : 0);
+}
+
+ChunkRange MapRange(int64_t offset, int64_t count) {
+  offset = std::max<int64_t>(offset, 0);
+  ChunkRange r;
+  r.first_chunk = static_cast<uint64_t>(offset / kChunk);
+  r.discard = static_cast<size_t>(offset % kChunk);
+  r.offset = kHeader + static_cast<int64_t>(r.first_chunk) * kEncChunk;
+  if (count == 0) {
+    r.count = 0;
+  } else if (count > 0) {
+    const int64_t chunks = (static_cast<int64_t>(r.discard) + count + kChunk - 1) / kChunk;
+    r.count = chunks * kEncChunk;
+  }
+  return r;
+}
+
+std::array<uint8_t, kHeaderSize> MakeHeader(const Nonce& nonce) {
+  std::array<uint8_t, kHeaderSize> h;
+  std::copy(kFileMagic.begin(), kFileMagic.end(), h.begin());
+  std::copy(nonce.begin(), nonce.end(), h.begin() + kMagicSize);
+  return h;
+}
+
+Result<Nonce> ReadHeader(Reader& src) {
+  std::array<uint8_t, kHeaderSize> h;
+  CVC_ASSIGN_OR_RETURN(size_t n, ReadFull(src, h.data(), h.size()));
+  if (n < kHeaderSize) return TooShortError();
+  if (!std::equal(kFileMagic.begin(), kFileMagic.end(), h.begin())) {
+    return MakeError(ErrorCode::kCorrupt, "not an encrypted file - bad magic string");
+  }
+  Nonce nonce;
+  std::copy(h.begin() + kMagicSize, h.end(), nonce.begin());
+  return nonce;
+}
+
+// ---- EncryptingReader ----
+
+EncryptingReader::EncryptingReader(const DataKey& key, Reader& src, const Nonce& nonce)
+    : key_(key), src_(&src), initial_nonce_(nonce), nonce_(nonce), plain_(kChunkSize),
+      out_(kEncryptedChunkSize) {
+  if (auto s = InitSodium(); !s) error_ = s.error();
+  const auto header = MakeHeader(nonce);
+  std::copy(header.begin(), header.end(), out_.begin());
+  out_len_ = header.size();
+}
+
+Result<std::unique_ptr<EncryptingReader>> EncryptingReader::Create(const DataKey& key,
+                                                                   Reader& src) {
+  CVC_ASSIGN_OR_RETURN(Nonce nonce, RandomNonce());
+  return std::make_unique<EncryptingReader>(key, src, nonce);
+}
+
+Result<size_t> EncryptingReader::ReadPlainChunk() {
+  CVC_ASSIGN_OR_RETURN(size_t n, ReadFull(*src_, plain_.data(), plain_.size()));
+  if (n < plain_.size()) src_done_ = true;  // a short chunk is the last one
+  return n;
+}
+
+void EncryptingReader::Seal(size_t n, uint8_t* out) {
+  crypto_secretbox_easy(out, plain_.data(), n, nonce_.data(), key_.data());
+  NonceIncrement(nonce_);
+}
+
+Result<size_t> EncryptingReader::Read(std::span<std::byte> buf) {
+  if (error_) return Unexpected<Error>(*error_);
+  auto* dst = reinterpret_cast<uint8_t*>(buf.data());
+  size_t written = 0;
+  while (written < buf.size()) {
+    if (out_pos_ < out_len_) {
+      const size_t n = std::min(out_len_ - out_pos_, buf.size() - written);
+      std::memcpy(dst + written, out_.data() + out_pos_, n);
+      out_pos_ += n;
+      written += n;
+      continue;
+    }
+    if (src_done_) break;
+    auto n = ReadPlainChunk();
+    if (!n) {
+      error_ = n.error();
+      if (written > 0) return written;  // report the error on the next call
+      return Unexpected<Error>(*error_);
+    }
+    if (*n == 0) break;
+    if (buf.size() - written >= *n + kChunkOverhead) {  // seal straight into the caller's buffer
+      Seal(*n, dst + written);
+      written += *n + kChunkOverhead;
+    } else {
+      Seal(*n, out_.data());
+      out_pos_ = 0;
+      out_len_ = *n + kChunkOverhead;
+    }
+  }
+  return written;
+}
+
+// ---- DecryptingReader ----
+
+DecryptingReader::DecryptingReader(const DataKey& key, std::unique_ptr<Reader> src,
+                                   const Nonce& initial_nonce, uint64_t first_chunk,
+                                   size_t discard, int64_t limit)
+    : key_(key), src_(std::move(src)), nonce_(initial_nonce), discard_(discard), limit_(limit),
+      cipher_(kEncryptedChunkSize), plain_(kChunkSize) {
+  if (auto s = InitSodium(); !s) error_ = s.error();
+  NonceAdd(nonce_, first_chunk);
+}
+
+Result<std::unique_ptr<DecryptingReader>> DecryptingReader::Open(const DataKey& key,
+                                                                 std::unique_ptr<Reader> src,
+                                                                 int64_t limit) {
+  CVC_ASSIGN_OR_RETURN(Nonce nonce, ReadHeader(*src));
+  return std::make_unique<DecryptingReader>(key, std::move(src), nonce, 0, 0, limit);
+}
+
+Unexpected<Error> DecryptingReader::Fail(Error e) {
+  error_ = e;
+  return Unexpected<Error>(std::move(e));
+}
+
+Result<size_t> DecryptingReader::NextChunk(uint8_t* out) {
+  CVC_ASSIGN_OR_RETURN(size_t n, ReadFull(*src_, cipher_.data(), cipher_.size()));
+  if (n == 0) return size_t{0};
+  if (n <= kChunkOverhead) return TruncatedError();
+  if (crypto_secretbox_open_easy(out, cipher_.data(), n, nonce_.data(), key_.data()) != 0) {
+    return AuthError();
+  }
+  NonceIncrement(nonce_);
+  return n - kChunkOverhead;
+}
+
+Result<size_t> DecryptingReader::Read(std::span<std::byte> buf) {
+  if (error_) return Unexpected<Error>(*error_);
+  auto* dst = reinterpret_cast<uint8_t*>(buf.data());
+  size_t want = buf.size();
+  if (limit_ >= 0) want = static_cast<size_t>(std::min<int64_t>(limit_, static_cast<int64_t>(want)));
+  while (plain_pos_ == plain_len_ && !done_ && want > 0) {
+    // Whole chunk straight into the caller's buffer when nothing needs trimming.
+    const bool direct = discard_ == 0 && want >= kChunkSize;
+    auto n = NextChunk(direct ? dst : plain_.data());
+    if (!n) return Fail(n.error());
+    if (*n < kChunkSize) done_ = true;  // a short (or empty) chunk is the last one
+    if (direct) {
+      if (limit_ >= 0) limit_ -= static_cast<int64_t>(*n);
+      return *n;
+    }
+    plain_pos_ = std::min(discard_, *n);
+    discard_ -= plain_pos_;
+    plain_len_ = *n;
+  }
+  const size_t n = std::min(want, plain_len_ - plain_pos_);
+  std::memcpy(dst, plain_.data() + plain_pos_, n);
+  plain_pos_ += n;
+  if (limit_ >= 0) limit_ -= static_cast<int64_t>(n);
+  return n;
+}
+
+}  // namespace cvclone::crypt

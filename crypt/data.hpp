@@ -1,0 +1,131 @@
+// File contents in rclone's crypt format (CRYPT-FORMAT.md §1.3):
+//   "RCLONE\0\0" ‖ nonce N0 (24) ‖ secretbox(chunk0, N0) ‖ secretbox(chunk1, N0+1) ‖ …
+// with 64 KiB plaintext chunks, each sealed with XSalsa20-Poly1305 (libsodium
+// crypto_secretbox_easy: 16-byte tag, then ciphertext). An empty file is the header only.
+//
+// Readers here are pull streams (core/remote.hpp): an EncryptingReader for uploads and a
+// DecryptingReader for downloads, each holding at most two chunk buffers. Neither names the file
+// in its errors; that is the caller's job. Like every Reader, one thread at a time.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/remote.hpp"
+#include "crypt/keys.hpp"
+
+namespace cvclone::crypt {
+
+constexpr size_t kMagicSize = 8;
+constexpr size_t kNonceSize = 24;
+constexpr size_t kHeaderSize = kMagicSize + kNonceSize;  // 32
+constexpr size_t kChunkSize = 64 * 1024;                 // plaintext bytes per chunk
+constexpr size_t kChunkOverhead = 16;                    // Poly1305 tag
+constexpr size_t kEncryptedChunkSize = kChunkSize + kChunkOverhead;  // 65552
+extern const std::array<uint8_t, kMagicSize> kFileMagic;              // "RCLONE\0\0"
+
+using Nonce = std::array<uint8_t, kNonceSize>;
+
+// Initialises libsodium once per process (thread-safe). kInternal if it cannot.
+Status InitSodium();
+// A fresh nonce from libsodium's randombytes_buf.
+Result<Nonce> RandomNonce();
+// Adds 1 / `n` to the nonce as a 192-bit little-endian integer, wrapping at 2^192.
+void NonceIncrement(Nonce& nonce);
+void NonceAdd(Nonce& nonce, uint64_t n);
+
+// Ciphertext size for a plaintext of n bytes. kInvalidArgument if n < 0.
+Result<int64_t> EncryptedSize(int64_t n);
+// Plaintext size for a ciphertext of m bytes. kCorrupt "file is too short to be encrypted" for
+// m < 32, "file has truncated block header" when the last chunk holds 1..16 bytes.
+Result<int64_t> DecryptedSize(int64_t m);
+
+// Which part of the ciphertext a plaintext range needs: whole chunks, from first_chunk on.
+struct ChunkRange {
+  int64_t offset = kHeaderSize;  // underlying offset of first_chunk
+  int64_t count = -1;            // underlying bytes to read; -1 to the end
+  uint64_t first_chunk = 0;      // its nonce is N0 + first_chunk
+  size_t discard = 0;            // plaintext bytes to drop from first_chunk
+};
+// For plaintext [offset, offset+count) (count -1: to the end; offset < 0 counts as 0).
+ChunkRange MapRange(int64_t offset, int64_t count);
+
+// The 32-byte header for a nonce.
+std::array<uint8_t, kHeaderSize> MakeHeader(const Nonce& nonce);
+// Reads the 32-byte header from src and returns N0. kCorrupt "file is too short to be
+// encrypted" on a short stream, "not an encrypted file - bad magic string" on a bad magic; the
+// reader's own errors pass through.
+Result<Nonce> ReadHeader(Reader& src);
+
+// Encrypts a plaintext stream: yields the header, then the sealed chunks. The source must outlive
+// this reader. Errors from the source are passed on (sticky).
+class EncryptingReader : public Reader {
+ public:
+  // With a given initial nonce (tests, cryptcheck re-encryption).
+  EncryptingReader(const DataKey& key, Reader& src, const Nonce& nonce);
+  // With a random nonce.
+  static Result<std::unique_ptr<EncryptingReader>> Create(const DataKey& key, Reader& src);
+
+  Result<size_t> Read(std::span<std::byte> buf) override;
+  const Nonce& nonce() const { return initial_nonce_; }
+
+ private:
+  // Reads up to one chunk of plaintext; returns its size (0 at end of stream).
+  Result<size_t> ReadPlainChunk();
+  void Seal(size_t n, uint8_t* out);
+
+  DataKey key_;
+  Reader* src_;
+  Nonce initial_nonce_;
+  Nonce nonce_;
+  std::vector<uint8_t> plain_;
+  std::vector<uint8_t> out_;  // pending output (the header, or a sealed chunk)
+  size_t out_pos_ = 0;
+  size_t out_len_ = 0;
+  bool src_done_ = false;
+  std::optional<Error> error_;
+};
+
+// Decrypts a ciphertext stream. Errors: kCorrupt "file has truncated block header" for a last
+// chunk of ≤16 bytes, kCorrupt "failed to authenticate decrypted block: wrong password or
+// corrupted data" when a chunk fails authentication; the source's errors pass through. Errors
+// are sticky.
+class DecryptingReader : public Reader {
+ public:
+  // src yields ciphertext from the start of chunk first_chunk (after the header when 0), whose
+  // nonce is initial_nonce + first_chunk (see MapRange). The first `discard` plaintext bytes are
+  // dropped and at most `limit` bytes (-1: no limit) are returned.
+  DecryptingReader(const DataKey& key, std::unique_ptr<Reader> src, const Nonce& initial_nonce,
+                   uint64_t first_chunk = 0, size_t discard = 0, int64_t limit = -1);
+  // Reads and checks the header from src (see ReadHeader), then decrypts from chunk 0.
+  static Result<std::unique_ptr<DecryptingReader>> Open(const DataKey& key,
+                                                        std::unique_ptr<Reader> src,
+                                                        int64_t limit = -1);
+
+  Result<size_t> Read(std::span<std::byte> buf) override;
+
+ private:
+  // Reads and opens the next chunk into `out` (capacity ≥ kChunkSize); returns its plaintext
+  // size, 0 at end of stream.
+  Result<size_t> NextChunk(uint8_t* out);
+  Unexpected<Error> Fail(Error e);
+
+  DataKey key_;
+  std::unique_ptr<Reader> src_;
+  Nonce nonce_;
+  size_t discard_;
+  int64_t limit_;
+  std::vector<uint8_t> cipher_;
+  std::vector<uint8_t> plain_;
+  size_t plain_pos_ = 0;
+  size_t plain_len_ = 0;
+  bool done_ = false;
+  std::optional<Error> error_;
+};
+
+}  // namespace cvclone::crypt
