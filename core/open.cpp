@@ -24,18 +24,34 @@ std::optional<std::string> GetEnv(const std::string& name) {
   return std::string(v);
 }
 
+// Replaces secret inline parameter values in spec, and in a wrapper's inner remote string,
+// recursively. type is the backend type when known (else secrets are guessed by name).
+bool RedactSpec(RemoteSpec& spec, const Registry& reg, const std::string& type) {
+  bool changed = false;
+  for (auto& [key, value] : spec.params) {
+    if (IsSecretOption(reg, type, key)) {
+      value = kRedacted;
+      changed = true;
+    }
+  }
+  if (spec.kind == RemoteSpec::Kind::kWrapper) {
+    auto inner = ParseRemoteString(spec.inner);
+    if (inner) {
+      std::string inner_type = inner->kind == RemoteSpec::Kind::kSection ? "" : inner->name;
+      if (RedactSpec(*inner, reg, inner_type)) {
+        spec.inner = FormatRemoteString(*inner);
+        changed = true;
+      }
+    }
+  }
+  return changed;
+}
+
 // The remote string with secret inline parameters redacted, for messages and Remote::Name().
 std::string DisplayName(const std::string& text, const RemoteSpec& spec, const Registry& reg,
                         const std::string& type) {
-  bool has_secret = false;
   RemoteSpec shown = spec;
-  for (auto& [key, value] : shown.params) {
-    if (IsSecretOption(reg, type, key)) {
-      value = kRedacted;
-      has_secret = true;
-    }
-  }
-  return has_secret ? FormatRemoteString(shown) : text;
+  return RedactSpec(shown, reg, type) ? FormatRemoteString(shown) : text;
 }
 
 struct Resolution {

@@ -285,6 +285,17 @@ TEST_CASE("open: wrappers open their inner remote through the opener") {
   CHECK(Calls()[1].root == "b/c");
   CHECK(Calls()[1].options.Get("region") == "flagged");
 
+  // Secrets of a wrapped on-the-fly remote are redacted in the outer display name too.
+  Calls().clear();
+  remote = f.Open("wrap(wrap,password=pw1(:fake,token=tok1:b))");
+  REQUIRE(remote.has_value());
+  REQUIRE(Calls().size() == 3);
+  for (const auto& call : Calls()) {
+    CHECK(call.display_name.find("pw1") == std::string::npos);
+    CHECK(call.display_name.find("tok1") == std::string::npos);
+  }
+  CHECK(Calls()[2].options.Get("token") == "tok1");
+
   // Nested wrappers.
   Calls().clear();
   remote = f.Open("wrap(wrap(sec:a))");
