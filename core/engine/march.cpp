@@ -92,10 +92,14 @@ Result<std::vector<ObjectInfo>> ListSide(RunState& state, Remote& remote, const 
 // Handles one directory: lists both sides, matches names, calls back, queues subdirectories.
 void HandleDir(RunState& state, Remote& src, Remote& dst, const DirJob& job, DirQueue& queue,
                const MarchCallbacks& cb) {
-  auto dst_future = std::async(std::launch::async,
-                               [&] { return ListSide(state, dst, job, job.in_dst); });
+  // Both sides at once when both exist (a remote listing may take a round trip).
+  std::future<Result<std::vector<ObjectInfo>>> dst_future;
+  if (job.in_src && job.in_dst) {
+    dst_future = std::async(std::launch::async,
+                            [&] { return ListSide(state, dst, job, job.in_dst); });
+  }
   auto src_list = ListSide(state, src, job, job.in_src);
-  auto dst_list = dst_future.get();
+  auto dst_list = dst_future.valid() ? dst_future.get() : ListSide(state, dst, job, job.in_dst);
   for (auto* side : {&src_list, &dst_list}) {
     if (side->has_value()) continue;
     Error e = side->error();
