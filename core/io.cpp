@@ -59,9 +59,12 @@ using EvpCtx = std::unique_ptr<EVP_MD_CTX, EvpCtxDeleter>;
 
 const EVP_MD* MdFor(HashType type) {
   switch (type) {
-    case HashType::kMd5: return EVP_md5();
-    case HashType::kSha1: return EVP_sha1();
-    case HashType::kNone: break;
+    case HashType::kMd5:
+      return EVP_md5();
+    case HashType::kSha1:
+      return EVP_sha1();
+    case HashType::kNone:
+      break;
   }
   return nullptr;
 }
@@ -127,8 +130,7 @@ Result<size_t> HashingReader::Read(std::span<std::byte> buf) {
 CountingReader::CountingReader(Reader& inner, std::function<void(size_t)> on_read)
     : inner_(&inner), on_read_(std::move(on_read)) {}
 
-CountingReader::CountingReader(std::unique_ptr<Reader> inner,
-                               std::function<void(size_t)> on_read)
+CountingReader::CountingReader(std::unique_ptr<Reader> inner, std::function<void(size_t)> on_read)
     : owned_(std::move(inner)), inner_(owned_.get()), on_read_(std::move(on_read)) {}
 
 Result<size_t> CountingReader::Read(std::span<std::byte> buf) {

@@ -113,8 +113,10 @@ TEST_CASE("io: HashReader") {
 
 TEST_CASE("io: CountingReader and LimitReader") {
   size_t calls = 0, seen = 0;
-  CountingReader counter(std::make_unique<MemoryReader>(std::string(1000, 'z')),
-                         [&](size_t n) { ++calls; seen += n; });
+  CountingReader counter(std::make_unique<MemoryReader>(std::string(1000, 'z')), [&](size_t n) {
+    ++calls;
+    seen += n;
+  });
   LimitReader limit(counter, 300);
   CHECK_EQ(ReadAll(limit).value().size(), 300u);
   CHECK_EQ(counter.count(), 300);

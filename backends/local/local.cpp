@@ -5,7 +5,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <vector>
 
 #include "backends/local/local_fs.hpp"
@@ -78,8 +80,8 @@ class LocalRemote : public Remote {
 
   Result<std::vector<ObjectInfo>> List(const Context& ctx, const std::string& dir) override;
   Result<ObjectInfo> Stat(const Context& ctx, const std::string& path) override;
-  Result<std::unique_ptr<Reader>> Open(const Context& ctx, const std::string& path,
-                                       int64_t offset, int64_t count) override;
+  Result<std::unique_ptr<Reader>> Open(const Context& ctx, const std::string& path, int64_t offset,
+                                       int64_t count) override;
   Result<ObjectInfo> Put(const Context& ctx, const std::string& path, Reader& src,
                          const PutOptions& opts) override;
   Status Delete(const Context& ctx, const std::string& path) override;
@@ -127,7 +129,8 @@ Result<struct stat> LocalRemote::StatObject(const std::string& full) const {
     if (errno == ENOTDIR) return MakeError(ErrorCode::kNotFound, "local: " + full + ": not found");
     return ErrnoError(errno, "stat", full);
   }
-  if (S_ISDIR(st.st_mode)) return MakeError(ErrorCode::kIsDir, "local: " + full + ": is a directory");
+  if (S_ISDIR(st.st_mode))
+    return MakeError(ErrorCode::kIsDir, "local: " + full + ": is a directory");
   if (!S_ISREG(st.st_mode)) {
     return MakeError(ErrorCode::kNotFound,
                      "local: " + full + ": not a regular file (symlinks are not followed)");
@@ -148,7 +151,10 @@ Result<std::vector<ObjectInfo>> LocalRemote::List(const Context& ctx, const std:
   errno = 0;
   while (struct dirent* ent = ::readdir(d)) {
     std::string name(ent->d_name);
-    if (name == "." || name == ".." || local::IsPartialName(name)) { errno = 0; continue; }
+    if (name == "." || name == ".." || local::IsPartialName(name)) {
+      errno = 0;
+      continue;
+    }
     const std::string rel = JoinPath(dir, name);
     struct stat st {};
     if (!IsValidUtf8(name)) {
@@ -181,7 +187,8 @@ Result<std::unique_ptr<Reader>> LocalRemote::Open(const Context& ctx, const std:
                                                   int64_t offset, int64_t count) {
   CVC_RETURN_IF_ERROR(ctx.Check());
   CVC_ASSIGN_OR_RETURN(std::string full, ObjectPath(path));
-  if (offset < 0) return MakeError(ErrorCode::kInvalidArgument, "local: open " + full + ": negative offset");
+  if (offset < 0)
+    return MakeError(ErrorCode::kInvalidArgument, "local: open " + full + ": negative offset");
   Fd fd(::open(full.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
   if (!fd.valid()) {
     if (errno == ELOOP || errno == ENOTDIR) {
@@ -191,8 +198,10 @@ Result<std::unique_ptr<Reader>> LocalRemote::Open(const Context& ctx, const std:
   }
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) return ErrnoError(errno, "stat", full);
-  if (S_ISDIR(st.st_mode)) return MakeError(ErrorCode::kIsDir, "local: open " + full + ": is a directory");
-  if (!S_ISREG(st.st_mode)) return MakeError(ErrorCode::kNotFound, "local: open " + full + ": not a regular file");
+  if (S_ISDIR(st.st_mode))
+    return MakeError(ErrorCode::kIsDir, "local: open " + full + ": is a directory");
+  if (!S_ISREG(st.st_mode))
+    return MakeError(ErrorCode::kNotFound, "local: open " + full + ": not a regular file");
   ::posix_fadvise(fd.get(), offset, count < 0 ? 0 : count, POSIX_FADV_SEQUENTIAL);
   const int64_t end = count < 0 ? -1 : offset + count;
   return std::unique_ptr<Reader>(std::make_unique<FileReader>(std::move(fd), full, offset, end));
@@ -246,8 +255,8 @@ Result<ObjectInfo> LocalRemote::WriteObject(const Context& ctx, const std::strin
   if (!verify.Empty()) {
     for (const auto& [type, got] : hasher.Finish()) {
       if (got != opts.hashes.at(type)) {
-        return MakeError(ErrorCode::kCorrupt, std::string("local: put ") + full + ": " +
-                                                  HashName(type) + " mismatch",
+        return MakeError(ErrorCode::kCorrupt,
+                         std::string("local: put ") + full + ": " + HashName(type) + " mismatch",
                          RetryClass::kRetryable);
       }
     }
@@ -265,10 +274,12 @@ Status LocalRemote::Delete(const Context& ctx, const std::string& path) {
   CVC_ASSIGN_OR_RETURN(std::string full, ObjectPath(path));
   struct stat st {};
   if (::lstat(full.c_str(), &st) != 0) {
-    if (errno == ENOTDIR) return MakeError(ErrorCode::kNotFound, "local: delete " + full + ": not found");
+    if (errno == ENOTDIR)
+      return MakeError(ErrorCode::kNotFound, "local: delete " + full + ": not found");
     return ErrnoError(errno, "delete", full);
   }
-  if (S_ISDIR(st.st_mode)) return MakeError(ErrorCode::kIsDir, "local: delete " + full + ": is a directory");
+  if (S_ISDIR(st.st_mode))
+    return MakeError(ErrorCode::kIsDir, "local: delete " + full + ": is a directory");
   if (::unlink(full.c_str()) != 0) return ErrnoError(errno, "delete", full);
   return Ok();
 }
@@ -284,7 +295,8 @@ Status LocalRemote::Rmdir(const Context& ctx, const std::string& dir) {
   CVC_RETURN_IF_ERROR(ctx.Check());
   const std::string full = Full(dir);
   if (::rmdir(full.c_str()) != 0) {
-    if (errno == EEXIST) return MakeError(ErrorCode::kDirNotEmpty, "local: rmdir " + full + ": directory not empty");
+    if (errno == EEXIST)
+      return MakeError(ErrorCode::kDirNotEmpty, "local: rmdir " + full + ": directory not empty");
     return ErrnoError(errno, "rmdir", full, ErrorCode::kDirNotFound);
   }
   return Ok();
@@ -295,8 +307,10 @@ Status LocalRemote::Purge(const Context& ctx, const std::string& dir) {
   CVC_RETURN_IF_ERROR(ctx.Check());
   const std::string full = Full(dir);
   struct stat st {};
-  if (::lstat(full.c_str(), &st) != 0) return ErrnoError(errno, "purge", full, ErrorCode::kDirNotFound);
-  if (!S_ISDIR(st.st_mode)) return MakeError(ErrorCode::kNotDir, "local: purge " + full + ": not a directory");
+  if (::lstat(full.c_str(), &st) != 0)
+    return ErrnoError(errno, "purge", full, ErrorCode::kDirNotFound);
+  if (!S_ISDIR(st.st_mode))
+    return MakeError(ErrorCode::kNotDir, "local: purge " + full + ": not a directory");
   return local::RemoveTree(ctx, full);
 }
 
@@ -307,17 +321,20 @@ Result<ObjectInfo> LocalRemote::CopyLocal(const Context& ctx, const std::string&
   if (!in.valid()) return ErrnoError(errno, "open", src_full);
   struct stat st {};
   if (::fstat(in.get(), &st) != 0) return ErrnoError(errno, "stat", src_full);
-  if (!S_ISREG(st.st_mode)) return MakeError(ErrorCode::kIsDir, "local: copy " + src_full + ": not a file");
+  if (!S_ISREG(st.st_mode))
+    return MakeError(ErrorCode::kIsDir, "local: copy " + src_full + ": not a file");
   CVC_RETURN_IF_ERROR(local::MkdirAll(Full(ParentPath(dst_path))));
   struct stat dst_st {};
   if (::lstat(dst_full.c_str(), &dst_st) == 0 && S_ISDIR(dst_st.st_mode)) {
-    return MakeError(ErrorCode::kIsDir, "local: copy to " + dst_full + ": a directory is in the way");
+    return MakeError(ErrorCode::kIsDir,
+                     "local: copy to " + dst_full + ": a directory is in the way");
   }
   CVC_ASSIGN_OR_RETURN(local::TempFile tmp, local::TempFile::Create(dst_full));
   CVC_ASSIGN_OR_RETURN(int64_t copied,
                        local::CopyFileData(ctx, in.get(), tmp.fd(), src_full, tmp.path()));
   if (copied != static_cast<int64_t>(st.st_size)) {
-    return MakeError(ErrorCode::kCorrupt, "local: copy " + src_full + ": file changed while copying",
+    return MakeError(ErrorCode::kCorrupt,
+                     "local: copy " + src_full + ": file changed while copying",
                      RetryClass::kRetryable);
   }
   const TimePoint mtime = local::FromTimespec(st.st_mtim);
@@ -348,7 +365,8 @@ Result<ObjectInfo> LocalRemote::Move(const Context& ctx, Remote& src, const std:
   CVC_RETURN_IF_ERROR(local::MkdirAll(Full(ParentPath(dst_path))));
   struct stat st {};
   if (::lstat(dst_full.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
-    return MakeError(ErrorCode::kIsDir, "local: move to " + dst_full + ": a directory is in the way");
+    return MakeError(ErrorCode::kIsDir,
+                     "local: move to " + dst_full + ": a directory is in the way");
   }
   if (::rename(src_full.c_str(), dst_full.c_str()) != 0) {
     if (errno != EXDEV) return ErrnoError(errno, "move to", dst_full);
@@ -372,8 +390,7 @@ Status LocalRemote::SetModTime(const Context& ctx, const std::string& path, Time
   return Ok();
 }
 
-Result<std::string> LocalRemote::Hash(const Context& ctx, const std::string& path,
-                                      HashType type) {
+Result<std::string> LocalRemote::Hash(const Context& ctx, const std::string& path, HashType type) {
   if (!features_.hashes.Has(type)) return Remote::Hash(ctx, path, type);
   CVC_ASSIGN_OR_RETURN(std::unique_ptr<Reader> reader, Open(ctx, path, 0, -1));
   CVC_ASSIGN_OR_RETURN(auto sums, HashReader(ctx, *reader, HashSet{type}));

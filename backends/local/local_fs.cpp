@@ -6,7 +6,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <vector>
 
@@ -24,20 +26,38 @@ Unexpected<Error> ErrnoError(int err, const std::string& op, const std::string& 
   ErrorCode code = ErrorCode::kIo;
   std::string text;
   switch (err) {
-    case ENOENT: code = enoent_code; break;
+    case ENOENT:
+      code = enoent_code;
+      break;
     case EACCES:
-    case EPERM: code = ErrorCode::kPermission; text = "permission denied"; break;
+    case EPERM:
+      code = ErrorCode::kPermission;
+      text = "permission denied";
+      break;
     case ENOSPC:
-    case EDQUOT: code = ErrorCode::kNoSpace; text = "no space left on device"; break;
-    case ENOTDIR: code = ErrorCode::kNotDir; break;
-    case EISDIR: code = ErrorCode::kIsDir; break;
-    case ENOTEMPTY: code = ErrorCode::kDirNotEmpty; break;
-    case EEXIST: code = ErrorCode::kExists; break;
-    default: break;
+    case EDQUOT:
+      code = ErrorCode::kNoSpace;
+      text = "no space left on device";
+      break;
+    case ENOTDIR:
+      code = ErrorCode::kNotDir;
+      break;
+    case EISDIR:
+      code = ErrorCode::kIsDir;
+      break;
+    case ENOTEMPTY:
+      code = ErrorCode::kDirNotEmpty;
+      break;
+    case EEXIST:
+      code = ErrorCode::kExists;
+      break;
+    default:
+      break;
   }
   if (text.empty()) {
     text = std::strerror(err);
-    if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
+    if (!text.empty())
+      text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
   }
   return MakeError(code, "local: " + op + " " + path + ": " + text);
 }
@@ -76,8 +96,8 @@ struct timespec ToTimespec(TimePoint t) {
 }
 
 TimePoint FromTimespec(const struct timespec& ts) {
-  return TimePoint(std::chrono::nanoseconds(static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 +
-                                            ts.tv_nsec));
+  return TimePoint(
+      std::chrono::nanoseconds(static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec));
 }
 
 // ---- directories ----
@@ -257,8 +277,8 @@ static Result<int64_t> CopyByReadWrite(const Context& ctx, int in_fd, int out_fd
   }
 }
 
-Result<int64_t> CopyFileData(const Context& ctx, int in_fd, int out_fd,
-                             const std::string& in_path, const std::string& out_path) {
+Result<int64_t> CopyFileData(const Context& ctx, int in_fd, int out_fd, const std::string& in_path,
+                             const std::string& out_path) {
   // Chunks bound how long a cancel waits; the kernel may reflink or copy in-kernel.
   constexpr size_t kChunk = 64 << 20;
   int64_t total = 0;

@@ -90,7 +90,7 @@ class TempFile {
 
 // Copies all bytes from in_fd (from its start) to out_fd: copy_file_range where the kernel offers
 // it, else read/write. Checks ctx between chunks. Returns the bytes copied.
-Result<int64_t> CopyFileData(const Context& ctx, int in_fd, int out_fd,
-                             const std::string& in_path, const std::string& out_path);
+Result<int64_t> CopyFileData(const Context& ctx, int in_fd, int out_fd, const std::string& in_path,
+                             const std::string& out_path);
 
 }  // namespace cvclone::local

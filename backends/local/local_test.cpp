@@ -30,7 +30,8 @@ class TempDir {
     // Make everything removable again (a permission test may have locked a directory).
     for (auto it = fs::recursive_directory_iterator(path_, ec);
          !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      if (it->is_directory(ec)) fs::permissions(it->path(), fs::perms::owner_all, fs::perm_options::add, ec);
+      if (it->is_directory(ec))
+        fs::permissions(it->path(), fs::perms::owner_all, fs::perm_options::add, ec);
     }
     fs::remove_all(path_, ec);
   }
@@ -70,9 +71,11 @@ std::set<std::string> Tree(const fs::path& dir) {
 
 TEST_CASE("local: conformance") {
   TempDir dir;
-  RunConformanceSuite({.name = "local", .make_empty_remote = [&] { return MustOpen(dir.Fresh()); }});
+  RunConformanceSuite(
+      {.name = "local", .make_empty_remote = [&] { return MustOpen(dir.Fresh()); }});
   // Nothing was left behind by any sub-test: no temporary files anywhere.
-  for (const std::string& p : Tree(dir.path())) CHECK_MESSAGE(p.find("cvclone-partial") == std::string::npos, p);
+  for (const std::string& p : Tree(dir.path()))
+    CHECK_MESSAGE(p.find("cvclone-partial") == std::string::npos, p);
 }
 
 TEST_CASE("local: hostile names write nothing outside the root") {
@@ -105,6 +108,7 @@ TEST_CASE("local: put leaves no temporary behind and the root is created") {
       std::fill(buf.begin(), buf.begin() + 10, std::byte{'x'});
       return size_t{10};
     }
+
    private:
     int calls_ = 0;
   } failing;

@@ -4,9 +4,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstring>
 #include <mutex>
 #include <optional>
-#include <cstring>
 #include <set>
 #include <stop_token>
 #include <thread>
@@ -81,11 +81,11 @@ ErrorCode CodeOf(const Result<T>& r) {
 
 std::string Describe(ErrorCode code) { return ErrorCodeName(code); }
 #define CHECK_CODE(expr, code) CHECK_EQ(Describe(CodeOf(expr)), Describe(code))
-#define REQUIRE_OK(expr)                                                          \
-  do {                                                                            \
-    auto&& cvc_r_ = (expr);                                                       \
-    if (!cvc_r_) FAIL_CHECK(#expr << " failed: " << cvc_r_.error().message());    \
-    REQUIRE(cvc_r_.has_value());                                                  \
+#define REQUIRE_OK(expr)                                                       \
+  do {                                                                         \
+    auto&& cvc_r_ = (expr);                                                    \
+    if (!cvc_r_) FAIL_CHECK(#expr << " failed: " << cvc_r_.error().message()); \
+    REQUIRE(cvc_r_.has_value());                                               \
   } while (0)
 
 std::set<std::string> Paths(const std::vector<ObjectInfo>& entries) {
@@ -145,6 +145,9 @@ void TestList(Remote& r) {
     CHECK_CODE(root, ErrorCode::kDirNotFound);
   }
   CHECK_CODE(r.List(ctx, "missing"), ErrorCode::kDirNotFound);
+  REQUIRE_OK(r.Mkdir(ctx, ""));  // the root, made explicitly, lists empty
+  auto made = r.List(ctx, "");
+  if (made) CHECK(made->empty());
   REQUIRE_OK(PutString(r, "top", "12345"));
   REQUIRE_OK(PutString(r, "a/1", "1"));
   REQUIRE_OK(PutString(r, "a/b/2", "22"));
@@ -227,11 +230,14 @@ void TestPutStat(Remote& r) {
 void TestRangedReads(Remote& r) {
   const std::string data = MakeData(10'000, 3);
   REQUIRE_OK(PutString(r, "ranged", data));
-  struct Case { int64_t offset, count; size_t want_off, want_len; };
+  struct Case {
+    int64_t offset, count;
+    size_t want_off, want_len;
+  };
   const Case cases[] = {
-      {0, -1, 0, 10'000},   {0, 100, 0, 100},      {5000, 100, 5000, 100},
+      {0, -1, 0, 10'000},    {0, 100, 0, 100},      {5000, 100, 5000, 100},
       {9900, -1, 9900, 100}, {9990, 100, 9990, 10}, {10'000, -1, 0, 0},
-      {20'000, 10, 0, 0},   {1234, 0, 0, 0},       {0, 20'000, 0, 10'000},
+      {20'000, 10, 0, 0},    {1234, 0, 0, 0},       {0, 20'000, 0, 10'000},
   };
   for (const Case& c : cases) {
     CAPTURE(c.offset);
@@ -265,9 +271,9 @@ void TestMissingAndDirs(Remote& r) {
 void TestAwkwardNames(Remote& r, const ConformanceTarget& t) {
   const Context ctx;
   std::vector<std::string> names = {
-      "with space",  " leading space", "trailing space ", "ünïcödé-名前", "plus+sign",
-      "per%25cent",  "percent%",       ".leading-dot",    "semi;colon", "quote'\"",
-      "hash#amp&eq=", "tilde~(paren)", "emoji-\xF0\x9F\x98\x80",
+      "with space",   " leading space", "trailing space ",        "ünïcödé-名前", "plus+sign",
+      "per%25cent",   "percent%",       ".leading-dot",           "semi;colon",   "quote'\"",
+      "hash#amp&eq=", "tilde~(paren)",  "emoji-\xF0\x9F\x98\x80",
   };
   if (t.supports_long_names) names.push_back(std::string(196, 'L') + ".txt");
   for (const std::string& dir : {std::string(), std::string("sub dir+%/ü")}) {
@@ -297,8 +303,7 @@ void TestAwkwardNames(Remote& r, const ConformanceTarget& t) {
 // A Put that fails part-way must leave no object, and an old object intact. want: the error
 // code the failure must carry, if the contract fixes one.
 void CheckFailedPut(Remote& r, const std::string& path, const std::string& old,
-                    const std::function<Result<ObjectInfo>()>& put,
-                    std::optional<ErrorCode> want) {
+                    const std::function<Result<ObjectInfo>()>& put, std::optional<ErrorCode> want) {
   const Context ctx;
   if (!old.empty()) REQUIRE_OK(PutString(r, path, old));
   auto result = put();
@@ -325,39 +330,54 @@ void TestFailedPuts(Remote& r) {
     auto next = [&] { return "d" + std::to_string(n++) + "/f"; };
     const std::string p1 = next();
     INFO("reader fails mid-put");
-    CheckFailedPut(r, p1, prior, [&] {
-      ScriptedReader reader(data, 5000, [] { return true; });
-      PutOptions opts;
-      opts.size = size;
-      return r.Put(Context{}, p1, reader, opts);
-    }, ErrorCode::kIo);
+    CheckFailedPut(
+        r, p1, prior,
+        [&] {
+          ScriptedReader reader(data, 5000, [] { return true; });
+          PutOptions opts;
+          opts.size = size;
+          return r.Put(Context{}, p1, reader, opts);
+        },
+        ErrorCode::kIo);
     const std::string p2 = next();
     INFO("cancel mid-put");
-    CheckFailedPut(r, p2, prior, [&] {
-      std::stop_source stop;
-      Context ctx;
-      ctx.stop = stop.get_token();
-      ScriptedReader reader(data, 3000, [&] { stop.request_stop(); return false; });
-      PutOptions opts;
-      opts.size = size;
-      return r.Put(ctx, p2, reader, opts);
-    }, ErrorCode::kCancelled);
+    CheckFailedPut(
+        r, p2, prior,
+        [&] {
+          std::stop_source stop;
+          Context ctx;
+          ctx.stop = stop.get_token();
+          ScriptedReader reader(data, 3000, [&] {
+            stop.request_stop();
+            return false;
+          });
+          PutOptions opts;
+          opts.size = size;
+          return r.Put(ctx, p2, reader, opts);
+        },
+        ErrorCode::kCancelled);
     const std::string p3 = next();
     INFO("short data for opts.size");
-    CheckFailedPut(r, p3, prior, [&] {
-      MemoryReader reader(data.substr(0, 100));
-      PutOptions opts;
-      opts.size = 200;
-      return r.Put(Context{}, p3, reader, opts);
-    }, std::nullopt);
+    CheckFailedPut(
+        r, p3, prior,
+        [&] {
+          MemoryReader reader(data.substr(0, 100));
+          PutOptions opts;
+          opts.size = 200;
+          return r.Put(Context{}, p3, reader, opts);
+        },
+        std::nullopt);
     const std::string p4 = next();
     INFO("too much data for opts.size");
-    CheckFailedPut(r, p4, prior, [&] {
-      MemoryReader reader(data);
-      PutOptions opts;
-      opts.size = 100;
-      return r.Put(Context{}, p4, reader, opts);
-    }, std::nullopt);
+    CheckFailedPut(
+        r, p4, prior,
+        [&] {
+          MemoryReader reader(data);
+          PutOptions opts;
+          opts.size = 100;
+          return r.Put(Context{}, p4, reader, opts);
+        },
+        std::nullopt);
   }
 }
 
@@ -403,8 +423,9 @@ void TestConcurrency(Remote& r) {
 
 void TestInvalidNames(Remote& r) {
   const Context ctx;
-  const std::string bad[] = {"../x", "a/../x", "/abs", "./x", "a//b", "trail/",
-                             std::string("nul\0byte", 8), "bad-utf8-\xff"};
+  const std::string bad[] = {
+      "../x",         "a/../x", "/abs", "./x", "a//b", "trail/", std::string("nul\0byte", 8),
+      "bad-utf8-\xff"};
   for (const std::string& path : bad) {
     CAPTURE(path);
     auto put = PutString(r, path, "x");

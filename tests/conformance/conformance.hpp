@@ -2,8 +2,9 @@
 //
 //   TEST_CASE("local: conformance") {
 //     TempDir dir;
-//     RunConformanceSuite({.name = "local",
-//                          .make_empty_remote = [&] { return NewLocalRemote(dir.Fresh()).value(); }});
+//     RunConformanceSuite({.name = "local", .make_empty_remote = [&] {
+//                            return NewLocalRemote(dir.Fresh()).value();
+//                          }});
 //   }
 //
 // RunConformanceSuite must be called from inside a doctest TEST_CASE. It uses SUBCASEs, so
