@@ -1,0 +1,204 @@
+#include "commands/cli.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdio>
+
+#include "commands/signals.hpp"
+#include "core/log.hpp"
+
+namespace cvclone {
+namespace {
+
+using FT = FlagType;
+
+bool TakesValue(const FlagSpec& spec) {
+  return spec.type == FT::kString || spec.type == FT::kInt || spec.type == FT::kSize ||
+         spec.type == FT::kList;
+}
+
+// The index of the command name in args: the first argument that is neither a flag nor the
+// value of a known value-taking flag. args.size() if none.
+size_t FindCommandIndex(const std::vector<std::string>& args, const std::vector<FlagSpec>& specs) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--") return i + 1;
+    if (a.size() > 2 && a.compare(0, 2, "--") == 0) {
+      if (a.find('=') != std::string::npos) continue;
+      auto it = std::find_if(specs.begin(), specs.end(),
+                             [&](const FlagSpec& s) { return s.name == a.substr(2); });
+      if (it != specs.end() && TakesValue(*it)) ++i;
+    } else if (a.size() > 1 && a[0] == '-') {
+      auto it = std::find_if(specs.begin(), specs.end(),
+                             [&](const FlagSpec& s) { return s.short_name == a.back(); });
+      if (it != specs.end() && TakesValue(*it)) ++i;
+    } else {
+      return i;
+    }
+  }
+  return args.size();
+}
+
+void SetLogLevel(const FlagValues& flags) {
+  if (flags.Count("quiet") > 0) {
+    log::SetLevel(log::Level::kError);
+  } else if (flags.Count("verbose") >= 2) {
+    log::SetLevel(log::Level::kDebug);
+  } else if (flags.Count("verbose") == 1) {
+    log::SetLevel(log::Level::kInfo);
+  } else {
+    log::SetLevel(log::Level::kNotice);
+  }
+}
+
+// Backend flags given on the command line → {{type, option}, value}.
+std::map<std::pair<std::string, std::string>, std::string> CollectBackendFlags(
+    const Registry& registry, const FlagValues& flags) {
+  std::map<std::pair<std::string, std::string>, std::string> out;
+  for (const BackendInfo& b : registry.All()) {
+    for (const OptionSpec& o : b.options) {
+      std::string flag = b.name + "-" + o.name;
+      std::replace(flag.begin(), flag.end(), '_', '-');
+      if (flags.Has(flag)) out[{b.name, o.name}] = flags.Get(flag);
+    }
+  }
+  return out;
+}
+
+int ExitCodeForRun(const Error& error) {
+  if (IsNoTransferError(error)) return exit_code::kNoFilesTransferred;
+  if (IsDifferencesError(error)) return exit_code::kUncategorized;
+  return ExitCodeFor(error);
+}
+
+int UsageError(const std::string& message) {
+  log::Error("{}", message);
+  return exit_code::kUsage;
+}
+
+// Parses the command's flags and arguments and runs it.
+int RunCommand(const Command& command, const std::vector<std::string>& rest,
+               const Registry& registry) {
+  std::vector<FlagSpec> specs = GlobalFlags();
+  std::vector<FlagSpec> backend = BackendFlags(registry);
+  specs.insert(specs.end(), command.flags.begin(), command.flags.end());
+  specs.insert(specs.end(), backend.begin(), backend.end());
+  auto parsed = ParseFlags(rest, specs, command.name);
+  if (!parsed) return UsageError(parsed.error().message());
+  if (parsed->flags.Bool("help")) {
+    std::fputs(CommandHelp(command).c_str(), stdout);
+    return exit_code::kOk;
+  }
+  int n = static_cast<int>(parsed->positional.size());
+  if (n < command.min_args || (command.max_args >= 0 && n > command.max_args)) {
+    log::Error("{}: wrong number of arguments ({} given); see 'cvclone {} --help'", command.name,
+               n, command.name);
+    std::fprintf(stderr, "Usage: cvclone %s\n", command.usage.c_str());
+    return exit_code::kUsage;
+  }
+  SetLogLevel(parsed->flags);
+
+  std::stop_source stop;
+  Invocation inv;
+  inv.ctx.stop = stop.get_token();
+  inv.command = &command;
+  inv.args = std::move(parsed->positional);
+  inv.flags = std::move(parsed->flags);
+  inv.registry = &registry;
+  inv.config_flag = inv.flags.Get("config");
+  inv.backend_flags = CollectBackendFlags(registry, inv.flags);
+
+  Status status;
+  {
+    SignalWatcher watcher(stop);
+    status = command.run(inv);
+  }
+  std::fflush(stdout);
+  if (status) return exit_code::kOk;
+  log::Error("{}", status.error().message());
+  return ExitCodeForRun(status.error());
+}
+
+}  // namespace
+
+const std::vector<FlagSpec>& GlobalFlags() {
+  static const std::vector<FlagSpec> kFlags = {
+      {"help", 'h', FT::kBool, "", "Show help for the command"},
+      {"config", 0, FT::kString, "FILE", "Config file (default $CVCLONE_CONFIG or "
+                                         "~/.config/cvclone/cvclone.conf)"},
+      {"verbose", 'v', FT::kCount, "", "More logging: -v each file transferred, -vv debug"},
+      {"quiet", 'q', FT::kCount, "", "Errors only, no summary"},
+      {"progress", 'P', FT::kBool, "", "Show a live progress line"},
+      {"dry-run", 'n', FT::kBool, "", "Do a trial run: change nothing, say what would be done"},
+      {"checkers", 0, FT::kInt, "N", "Parallel equality checks (default 8)"},
+      {"transfers", 0, FT::kInt, "N", "Parallel file transfers (default 4)"},
+      {"retries", 0, FT::kInt, "N", "Attempts per file (default 3)"},
+      {"checksum", 'c', FT::kBool, "", "Compare by size and hash, not modification time"},
+      {"size-only", 0, FT::kBool, "", "Compare by size only"},
+      {"ignore-existing", 0, FT::kBool, "", "Skip files that exist on the destination"},
+      {"update", 'u', FT::kBool, "", "Skip files that are newer on the destination"},
+      {"ignore-times", 'I', FT::kBool, "", "Transfer every file, even if it looks unchanged"},
+      {"max-delete", 0, FT::kInt, "N", "Delete at most N files (sync)"},
+      {"include", 0, FT::kList, "GLOB", "Include files matching GLOB (repeatable)"},
+      {"exclude", 0, FT::kList, "GLOB", "Exclude files matching GLOB (repeatable)"},
+      {"filter", 0, FT::kList, "RULE", "A filter rule '+ GLOB' or '- GLOB' (repeatable)"},
+      {"min-size", 0, FT::kSize, "SIZE", "Only files of at least SIZE (e.g. 10k, 5M)"},
+      {"max-size", 0, FT::kSize, "SIZE", "Only files of at most SIZE"},
+      {"error-on-no-transfer", 0, FT::kBool, "", "Exit with code 9 if nothing was transferred"},
+      {"human-readable", 0, FT::kBool, "", "Print sizes with units (ls, lsl, size)"},
+  };
+  return kFlags;
+}
+
+std::vector<FlagSpec> BackendFlags(const Registry& registry) {
+  std::vector<FlagSpec> flags;
+  for (const BackendInfo& b : registry.All()) {
+    for (const OptionSpec& o : b.options) {
+      std::string name = b.name + "-" + o.name;
+      std::replace(name.begin(), name.end(), '_', '-');
+      flags.push_back({name, 0, FT::kString, "VALUE", o.help});
+    }
+  }
+  return flags;
+}
+
+const Command* FindCommand(const std::string& name) {
+  for (const Command& c : AllCommands()) {
+    if (c.name == name) return &c;
+  }
+  return nullptr;
+}
+
+int RunMain(int argc, char** argv) {
+  BlockStopSignals();
+  std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
+  // The CLI's own registry, filled from the explicit list. (Referencing RegisterAllBackends from
+  // here also lets the static link resolve core's Registry::Global, which calls it.)
+  Registry registry;
+  RegisterAllBackends(registry);
+  std::vector<FlagSpec> specs = GlobalFlags();
+  std::vector<FlagSpec> backend = BackendFlags(registry);
+  specs.insert(specs.end(), backend.begin(), backend.end());
+
+  size_t index = FindCommandIndex(args, specs);
+  if (index >= args.size()) {
+    auto parsed = ParseFlags(args, specs, "");
+    if (!parsed) return UsageError(parsed.error().message());
+    if (parsed->flags.Bool("help")) {
+      std::fputs(MainHelp().c_str(), stdout);
+      return exit_code::kOk;
+    }
+    return UsageError("no command given; see 'cvclone help'");
+  }
+  const Command* command = FindCommand(args[index]);
+  if (command == nullptr) {
+    return UsageError(fmt::format("unknown command \"{}\"; see 'cvclone help'", args[index]));
+  }
+  std::vector<std::string> rest(args.begin(), args.begin() + static_cast<long>(index));
+  // A "--" before the command stays last in rest, so what follows the command is positional.
+  rest.insert(rest.end(), args.begin() + static_cast<long>(index) + 1, args.end());
+  return RunCommand(*command, rest, registry);
+}
+
+}  // namespace cvclone

@@ -1,0 +1,31 @@
+// One factory per command, each defined in its own file; commands/all.cpp lists them.
+#pragma once
+
+#include "commands/cli.hpp"
+
+namespace cvclone {
+
+Command MakeCopyCommand();      // copy.cpp
+Command MakeSyncCommand();      // copy.cpp (same engine call, another mode)
+Command MakeMoveCommand();      // copy.cpp
+Command MakeCopytoCommand();    // copyto.cpp
+Command MakeMovetoCommand();    // copyto.cpp
+Command MakeCheckCommand();     // check.cpp
+Command MakeLsCommand();        // ls.cpp
+Command MakeLslCommand();       // ls.cpp
+Command MakeLsdCommand();       // ls.cpp
+Command MakeLsfCommand();       // lsf.cpp
+Command MakeLsjsonCommand();    // lsjson.cpp
+Command MakeCatCommand();       // cat.cpp
+Command MakeMkdirCommand();     // mkdir.cpp
+Command MakeRmdirCommand();     // mkdir.cpp
+Command MakeDeleteCommand();    // delete.cpp
+Command MakePurgeCommand();     // delete.cpp
+Command MakeSizeCommand();      // size.cpp
+Command MakeMd5sumCommand();    // hashsum.cpp
+Command MakeSha1sumCommand();   // hashsum.cpp
+Command MakeConfigCommand();    // config.cpp
+Command MakeVersionCommand();   // version.cpp
+Command MakeHelpCommand();      // help.cpp
+
+}  // namespace cvclone

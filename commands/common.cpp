@@ -1,0 +1,117 @@
+#include "commands/common.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
+
+#include "core/remote_spec.hpp"
+
+namespace cvclone {
+
+std::optional<std::pair<std::string, std::string>> SplitLeaf(const std::string& remote_string) {
+  auto parsed = ParseRemoteString(remote_string);
+  if (!parsed) return std::nullopt;
+  RemoteSpec spec = std::move(parsed).value();
+  std::string path = spec.path;
+  while (path.size() > 1 && path.back() == '/') path.pop_back();
+  if (path.empty() || path == "/") return std::nullopt;
+  size_t slash = path.rfind('/');
+  std::string leaf = slash == std::string::npos ? path : path.substr(slash + 1);
+  if (leaf == "." || leaf == "..") return std::nullopt;
+  std::string parent;
+  if (slash == 0) {
+    parent.push_back('/');
+  } else if (slash != std::string::npos) {
+    parent = path.substr(0, slash);
+  }
+  if (spec.kind == RemoteSpec::Kind::kLocal) {
+    return std::make_pair(parent.empty() ? std::string(".") : parent, leaf);
+  }
+  spec.path = parent;
+  return std::make_pair(FormatRemoteString(spec), leaf);
+}
+
+Result<Target> OpenTarget(const Invocation& inv, const std::string& remote_string) {
+  if (auto split = SplitLeaf(remote_string)) {
+    auto parent = inv.Open(split->first);
+    if (parent) {
+      auto info = (*parent)->Stat(inv.ctx, split->second);
+      if (info && !info->is_dir) return Target{std::move(parent).value(), split->second};
+    }
+  }
+  CVC_ASSIGN_OR_RETURN(std::unique_ptr<Remote> remote, inv.Open(remote_string));
+  return Target{std::move(remote), ""};
+}
+
+Status Walk(const Context& ctx, Remote& remote, const std::string& dir, bool recursive,
+            bool with_dirs, const Filter* filter,
+            const std::function<Status(const ObjectInfo&)>& fn) {
+  CVC_RETURN_IF_ERROR(ctx.Check());
+  CVC_ASSIGN_OR_RETURN(std::vector<ObjectInfo> entries, remote.List(ctx, dir));
+  std::sort(entries.begin(), entries.end(),
+            [](const ObjectInfo& a, const ObjectInfo& b) { return a.path < b.path; });
+  for (const ObjectInfo& e : entries) {
+    if (e.is_dir) {
+      if (filter != nullptr && !filter->IncludeDir(e.path)) continue;
+      if (with_dirs) CVC_RETURN_IF_ERROR(fn(e));
+      if (recursive) {
+        CVC_RETURN_IF_ERROR(Walk(ctx, remote, e.path, recursive, with_dirs, filter, fn));
+      }
+    } else if (filter == nullptr || filter->IncludeFile(e.path, e.size)) {
+      CVC_RETURN_IF_ERROR(fn(e));
+    }
+  }
+  return Ok();
+}
+
+Result<Filter> MakeFilter(const Invocation& inv) {
+  CVC_ASSIGN_OR_RETURN(SyncOptions opts, inv.MakeSyncOptions());
+  auto filter = Filter::Make(opts.filter);
+  if (!filter) return MakeError(ErrorCode::kUsage, filter.error().message());
+  return std::move(filter).value();
+}
+
+Status RunWithAccounting(const Invocation& inv, const std::function<Status(Accounting&)>& fn) {
+  Accounting acct;
+  bool progress = inv.flags.Bool("progress") && !inv.Quiet();
+  if (progress) acct.StartProgress();
+  Status status = fn(acct);
+  if (progress) acct.StopProgress();
+  if (!inv.Quiet()) {
+    std::string summary = acct.SummaryText();
+    if (!summary.empty() && summary.back() != '\n') summary += '\n';
+    std::fputs(summary.c_str(), stderr);
+    std::fflush(stderr);
+  }
+  return status;
+}
+
+std::string FormatLocalTime(TimePoint t, bool nanos) {
+  auto secs = std::chrono::floor<std::chrono::seconds>(t);
+  auto ns = (t - secs).count();
+  std::time_t tt = static_cast<std::time_t>(secs.time_since_epoch().count());
+  std::tm tm{};
+  localtime_r(&tt, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm);
+  return nanos ? fmt::format("{}.{:09d}", buf, ns) : std::string(buf);
+}
+
+std::string FormatRfc3339(TimePoint t) {
+  auto secs = std::chrono::floor<std::chrono::seconds>(t);
+  auto ns = (t - secs).count();
+  std::time_t tt = static_cast<std::time_t>(secs.time_since_epoch().count());
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+  return fmt::format("{}.{:09d}Z", buf, ns);
+}
+
+void WriteStdout(const std::string& text) {
+  std::fwrite(text.data(), 1, text.size(), stdout);
+}
+
+}  // namespace cvclone

@@ -1,0 +1,54 @@
+// Helpers shared by several commands: resolving a remote string that may name a single file,
+// walking a tree, running a transfer with accounting, formatting times.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "commands/cli.hpp"
+#include "core/engine/accounting.hpp"
+#include "core/engine/filter.hpp"
+#include "core/remote.hpp"
+
+namespace cvclone {
+
+// A remote string opened for a command that accepts a file or a directory.
+struct Target {
+  std::unique_ptr<Remote> remote;
+  std::string file;  // non-empty: the string named this object of remote; else the root dir
+};
+
+// Splits a remote string into the remote string of its parent directory and the last path
+// segment ("dir/a.txt" → {"dir", "a.txt"}, "r:x/y" → {"r:x", "y"}); nullopt when the path is a
+// root or ends in "." or "..".
+std::optional<std::pair<std::string, std::string>> SplitLeaf(const std::string& remote_string);
+
+// Opens remote_string as a directory, unless it names an existing object: then its parent is
+// opened and file is set (as rclone does for `copy dir/file.txt dst:`).
+Result<Target> OpenTarget(const Invocation& inv, const std::string& remote_string);
+
+// Calls fn for every entry under dir (files, and directories too when with_dirs), sorted by
+// path, depth first, descending into directories when recursive. Files are filtered by filter
+// (may be null); directories the filter excludes are not descended into.
+Status Walk(const Context& ctx, Remote& remote, const std::string& dir, bool recursive,
+            bool with_dirs, const Filter* filter,
+            const std::function<Status(const ObjectInfo&)>& fn);
+
+// The filter from the global flags (kUsage on a bad rule).
+Result<Filter> MakeFilter(const Invocation& inv);
+
+// Runs fn with an Accounting: a live progress line with -P, and the summary on stderr after it
+// unless -q.
+Status RunWithAccounting(const Invocation& inv, const std::function<Status(Accounting&)>& fn);
+
+// Local time "2006-01-02 15:04:05" (+ ".000000000" when nanos).
+std::string FormatLocalTime(TimePoint t, bool nanos);
+// RFC 3339 UTC with nanoseconds: "2006-01-02T15:04:05.000000000Z".
+std::string FormatRfc3339(TimePoint t);
+// Writes bytes to stdout.
+void WriteStdout(const std::string& text);
+
+}  // namespace cvclone

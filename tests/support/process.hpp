@@ -1,0 +1,36 @@
+// Runs a program as a user would (no shell), feeding stdin and capturing stdout, stderr and the
+// exit status. For CLI tests.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace cvclone::test {
+
+struct ProcessOptions {
+  // Environment changes on top of the current environment: set (or replace) these variables...
+  std::map<std::string, std::string> set_env;
+  // ...and remove these.
+  std::vector<std::string> unset_env;
+  std::string stdin_data;  // written to the child's stdin, which is then closed
+  std::string cwd;         // working directory of the child; "" = the current one
+  // The child is killed (SIGKILL) if it runs longer than this; exit_code is then 137.
+  std::chrono::milliseconds timeout{std::chrono::seconds(120)};
+};
+
+struct ProcessResult {
+  // The exit status; 128 + signal number when killed by a signal; -1 if the program could not
+  // be started (error then says why).
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+  std::string error;
+};
+
+// Runs program (a path; not searched in PATH) with args (argv[1..]). Blocks until it exits.
+ProcessResult RunProcess(const std::string& program, const std::vector<std::string>& args,
+                         const ProcessOptions& options = {});
+
+}  // namespace cvclone::test
