@@ -272,14 +272,7 @@ Result<ObjectInfo> LocalRemote::WriteObject(const Context& ctx, const std::strin
 Status LocalRemote::Delete(const Context& ctx, const std::string& path) {
   CVC_RETURN_IF_ERROR(ctx.Check());
   CVC_ASSIGN_OR_RETURN(std::string full, ObjectPath(path));
-  struct stat st {};
-  if (::lstat(full.c_str(), &st) != 0) {
-    if (errno == ENOTDIR)
-      return MakeError(ErrorCode::kNotFound, "local: delete " + full + ": not found");
-    return ErrnoError(errno, "delete", full);
-  }
-  if (S_ISDIR(st.st_mode))
-    return MakeError(ErrorCode::kIsDir, "local: delete " + full + ": is a directory");
+  CVC_RETURN_IF_ERROR(StatObject(full));  // kNotFound, kIsDir; symlinks count as missing
   if (::unlink(full.c_str()) != 0) return ErrnoError(errno, "delete", full);
   return Ok();
 }

@@ -4,8 +4,9 @@
 // - Every path is checked with ValidatePath (kInvalidArgument naming it); nothing is ever written
 //   outside the root directory given to NewLocalRemote.
 // - Put writes a temporary file `.<name>.<random>.cvclone-partial` in the target directory,
-//   fsyncs it, sets the mtime (nanoseconds) and renames it over the target; on any failure or
-//   cancel the temporary is removed. Listings never show such temporaries.
+//   fsyncs it, sets the mtime (nanoseconds; a zero PutOptions::mtime leaves the time of writing)
+//   and renames it over the target; on any failure or cancel the temporary is removed. Listings
+//   never show such temporaries.
 // - Symbolic links, devices, FIFOs and sockets are skipped in listings with a NOTICE log (as
 //   rclone's default without --links/--copy-links); Stat/Open/Delete treat a symlink as missing.
 // - Names that are not valid UTF-8 on disk are skipped in listings with a NOTICE log.

@@ -132,6 +132,8 @@ TEST_CASE("local: listing skips partial files and symlinks") {
   CHECK_EQ(listed->front().path, "real");
   CHECK(r->Stat(Context{}, "link").error().code() == ErrorCode::kNotFound);
   CHECK(r->Open(Context{}, "link").error().code() == ErrorCode::kNotFound);
+  CHECK(r->Delete(Context{}, "link").error().code() == ErrorCode::kNotFound);
+  CHECK(fs::is_symlink(root / "link"));
 }
 
 TEST_CASE("local: nanosecond mtime round trip") {

@@ -440,37 +440,13 @@ void TestInvalidNames(Remote& r) {
   CHECK_CODE(r.List(ctx, ".."), ErrorCode::kInvalidArgument);
 }
 
-void TestOptionalFeatures(Remote& r, const ConformanceTarget& t);
-
-}  // namespace
-
-void RunConformanceSuite(const ConformanceTarget& t) {
-  REQUIRE(t.make_empty_remote);
-  std::unique_ptr<Remote> remote = t.make_empty_remote();
-  REQUIRE(remote != nullptr);
-  Remote& r = *remote;
-  INFO("target: ", t.name);
-  SUBCASE("mkdir and rmdir") { TestMkdirRmdir(r, t); }
-  SUBCASE("list") { TestList(r); }
-  SUBCASE("put and stat") { TestPutStat(r); }
-  SUBCASE("ranged reads") { TestRangedReads(r); }
-  SUBCASE("missing objects and directories") { TestMissingAndDirs(r); }
-  SUBCASE("awkward names") { TestAwkwardNames(r, t); }
-  SUBCASE("failed puts leave nothing") { TestFailedPuts(r); }
-  SUBCASE("concurrent puts and lists") { TestConcurrency(r); }
-  SUBCASE("invalid names") { TestInvalidNames(r); }
-  SUBCASE("optional features") { TestOptionalFeatures(r, t); }
-}
-
-namespace {
-
-void TestOptionalFeatures(Remote& r, const ConformanceTarget&) {
+// Hashes not offered, server-side copy and move: each works if advertised, else kUnsupported.
+void TestHashCopyMove(Remote& r) {
   const Context ctx;
   const Features& f = r.GetFeatures();
   const nanoseconds precision = f.mtime_precision;
   const std::string data = MakeData(3000, 5);
   REQUIRE_OK(PutString(r, "src", data, kMtime1));
-  REQUIRE_OK(PutString(r, "keep/k", "k"));
   CHECK_CODE(r.Hash(ctx, "src", HashType::kNone), ErrorCode::kUnsupported);
   for (HashType type : {HashType::kMd5, HashType::kSha1}) {
     if (!f.hashes.Has(type)) CHECK_CODE(r.Hash(ctx, "src", type), ErrorCode::kUnsupported);
@@ -502,11 +478,19 @@ void TestOptionalFeatures(Remote& r, const ConformanceTarget&) {
   } else {
     CHECK_CODE(r.Move(ctx, r, "src", "mv/dst"), ErrorCode::kUnsupported);
   }
+}
+
+// SetModTime and Purge: each works if advertised, else kUnsupported.
+void TestModTimeAndPurge(Remote& r) {
+  const Context ctx;
+  const Features& f = r.GetFeatures();
+  REQUIRE_OK(PutString(r, "src", "data", kMtime1));
+  REQUIRE_OK(PutString(r, "keep/k", "k"));
   if (f.set_modtime) {
     REQUIRE_OK(r.SetModTime(ctx, "src", kMtime2));
     auto st = r.Stat(ctx, "src");
     REQUIRE_OK(st);
-    CHECK(MtimeClose(st->mtime, kMtime2, precision));
+    CHECK(MtimeClose(st->mtime, kMtime2, f.mtime_precision));
     CHECK_CODE(r.SetModTime(ctx, "missing", kMtime2), ErrorCode::kNotFound);
   } else {
     CHECK_CODE(r.SetModTime(ctx, "src", kMtime2), ErrorCode::kUnsupported);
@@ -527,4 +511,24 @@ void TestOptionalFeatures(Remote& r, const ConformanceTarget&) {
 }
 
 }  // namespace
+
+void RunConformanceSuite(const ConformanceTarget& t) {
+  REQUIRE(t.make_empty_remote);
+  std::unique_ptr<Remote> remote = t.make_empty_remote();
+  REQUIRE(remote != nullptr);
+  Remote& r = *remote;
+  INFO("target: ", t.name);
+  SUBCASE("mkdir and rmdir") { TestMkdirRmdir(r, t); }
+  SUBCASE("list") { TestList(r); }
+  SUBCASE("put and stat") { TestPutStat(r); }
+  SUBCASE("ranged reads") { TestRangedReads(r); }
+  SUBCASE("missing objects and directories") { TestMissingAndDirs(r); }
+  SUBCASE("awkward names") { TestAwkwardNames(r, t); }
+  SUBCASE("failed puts leave nothing") { TestFailedPuts(r); }
+  SUBCASE("concurrent puts and lists") { TestConcurrency(r); }
+  SUBCASE("invalid names") { TestInvalidNames(r); }
+  SUBCASE("hashes, server-side copy and move") { TestHashCopyMove(r); }
+  SUBCASE("set modtime and purge") { TestModTimeAndPurge(r); }
+}
+
 }  // namespace cvclone
