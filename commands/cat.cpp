@@ -45,7 +45,7 @@ Command MakeCatCommand() {
   };
   c.min_args = c.max_args = 1;
   c.run = [](const Invocation& inv) -> Status {
-    CVC_ASSIGN_OR_RETURN(Target target, OpenTarget(inv, inv.args[0]));
+    CVC_ASSIGN_OR_RETURN(Target target, OpenTarget(inv, inv.args[0], true));
     if (!target.file.empty()) return CatOne(inv, *target.remote, target.file);
     CVC_ASSIGN_OR_RETURN(Filter filter, MakeFilter(inv));
     return Walk(inv.ctx, *target.remote, "", true, false, &filter,

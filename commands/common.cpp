@@ -33,12 +33,16 @@ std::optional<std::pair<std::string, std::string>> SplitLeaf(const std::string& 
   return std::make_pair(FormatRemoteString(spec), leaf);
 }
 
-Result<Target> OpenTarget(const Invocation& inv, const std::string& remote_string) {
+Result<Target> OpenTarget(const Invocation& inv, const std::string& remote_string,
+                          bool missing_is_file) {
   if (auto split = SplitLeaf(remote_string)) {
     auto parent = inv.Open(split->first);
     if (parent) {
       auto info = (*parent)->Stat(inv.ctx, split->second);
       if (info && !info->is_dir) return Target{std::move(parent).value(), split->second};
+      if (!info && missing_is_file && info.error().code() == ErrorCode::kNotFound) {
+        return Propagate(info.error(), remote_string);
+      }
     }
   }
   CVC_ASSIGN_OR_RETURN(std::unique_ptr<Remote> remote, inv.Open(remote_string));

@@ -27,8 +27,11 @@ struct Target {
 std::optional<std::pair<std::string, std::string>> SplitLeaf(const std::string& remote_string);
 
 // Opens remote_string as a directory, unless it names an existing object: then its parent is
-// opened and file is set (as rclone does for `copy dir/file.txt dst:`).
-Result<Target> OpenTarget(const Invocation& inv, const std::string& remote_string);
+// opened and file is set (as rclone does for `copy dir/file.txt dst:`). With missing_is_file, a
+// path that does not exist at all is kNotFound (cat of a missing file) instead of being opened as
+// a directory.
+Result<Target> OpenTarget(const Invocation& inv, const std::string& remote_string,
+                          bool missing_is_file = false);
 
 // Calls fn for every entry under dir (files, and directories too when with_dirs), sorted by
 // path, depth first, descending into directories when recursive. Files are filtered by filter

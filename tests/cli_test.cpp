@@ -1,0 +1,364 @@
+// CLI tests: run build/cvclone as a user would, each in a fresh temporary directory with
+// --config pointing at a file there.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "tests/support/process.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace cvclone {
+namespace {
+
+using test::ProcessResult;
+
+class Cli {
+ public:
+  Cli() : conf_(dir_.Path("cvclone.conf")) {}
+
+  const test::TempDir& dir() const { return dir_; }
+  std::string P(const std::string& rel) const { return dir_.Path(rel); }
+  const std::string& conf() const { return conf_; }
+
+  // Runs cvclone --config <conf> args... in the temp dir, in UTC.
+  ProcessResult Run(std::vector<std::string> args) const {
+    args.insert(args.begin(), {"--config", conf_});
+    return RunRaw(args);
+  }
+  ProcessResult RunRaw(const std::vector<std::string>& args) const {
+    test::ProcessOptions opts;
+    opts.cwd = dir_.path();
+    opts.set_env["TZ"] = "UTC";
+    opts.unset_env = {"CVCLONE_CONFIG", "XDG_CONFIG_HOME"};
+    opts.set_env["HOME"] = dir_.path();
+    ProcessResult r = test::RunProcess(CVCLONE_BINARY_DIR "/cvclone", args, opts);
+    REQUIRE_MESSAGE(r.error.empty(), r.error);
+    return r;
+  }
+  // A small tree under rel: a/one.txt, a/b/two.txt, three.txt, h.txt ("hello").
+  void MakeTree(const std::string& rel) const {
+    REQUIRE(dir_.WriteFile(rel + "/a/one.txt", "one\n"));
+    REQUIRE(dir_.WriteFile(rel + "/a/b/two.txt", "second file\n"));
+    REQUIRE(dir_.WriteFile(rel + "/three.txt", std::string(3000, 'x')));
+    REQUIRE(dir_.WriteFile(rel + "/h.txt", "hello"));
+  }
+  void WriteConfig(const std::string& text) const { REQUIRE(test::WriteFile(conf_, text)); }
+
+ private:
+  test::TempDir dir_;
+  std::string conf_;
+};
+
+bool Contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+const char* const kCommands[] = {"copy",   "sync",  "check",  "move",    "copyto", "moveto",
+                                 "ls",     "lsl",   "lsd",    "lsf",     "lsjson", "cat",
+                                 "mkdir",  "rmdir", "delete", "purge",   "size",   "md5sum",
+                                 "sha1sum", "config", "version", "help"};
+
+TEST_CASE("cli: version") {
+  Cli cli;
+  auto r = cli.Run({"version"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.rfind("cvclone v0.1.0\n", 0) == 0);
+}
+
+TEST_CASE("cli: help lists commands, help CMD and help backends") {
+  Cli cli;
+  auto r = cli.Run({"help"});
+  CHECK(r.exit_code == 0);
+  for (const char* name : kCommands) CHECK_MESSAGE(Contains(r.out, name), name);
+  CHECK(Contains(r.out, "--dry-run"));
+  auto copy = cli.Run({"help", "copy"});
+  CHECK(copy.exit_code == 0);
+  CHECK(Contains(copy.out, "cvclone copy SOURCE DEST"));
+  auto backends = cli.Run({"help", "backends"});
+  CHECK(backends.exit_code == 0);
+  CHECK(Contains(backends.out, "local"));
+  auto top = cli.RunRaw({"--help"});
+  CHECK(top.exit_code == 0);
+  CHECK(Contains(top.out, "Commands:"));
+}
+
+TEST_CASE("cli: every command's --help exits 0 with usage and an example") {
+  Cli cli;
+  for (const char* name : kCommands) {
+    auto r = cli.Run({name, "--help"});
+    CHECK_MESSAGE(r.exit_code == 0, name);
+    CHECK_MESSAGE(Contains(r.out, std::string("Usage:\n  cvclone ") + name), name);
+    CHECK_MESSAGE(Contains(r.out, "Example"), name);
+  }
+}
+
+TEST_CASE("cli: usage errors exit 2 with a hint") {
+  Cli cli;
+  auto unknown = cli.Run({"frobnicate"});
+  CHECK(unknown.exit_code == 2);
+  CHECK(Contains(unknown.err, "unknown command \"frobnicate\""));
+  CHECK(Contains(unknown.err, "cvclone help"));
+
+  auto flag = cli.Run({"copy", "--foo", "a", "b"});
+  CHECK(flag.exit_code == 2);
+  CHECK(Contains(flag.err, "unknown flag --foo for command copy; see 'cvclone copy --help'"));
+
+  auto missing = cli.Run({"copy", "onlyone"});
+  CHECK(missing.exit_code == 2);
+  CHECK(Contains(missing.err, "Usage: cvclone copy SOURCE DEST"));
+
+  auto extra = cli.Run({"ls", "a", "b"});
+  CHECK(extra.exit_code == 2);
+
+  auto bad_int = cli.Run({"copy", "--checkers", "many", "a", "b"});
+  CHECK(bad_int.exit_code == 2);
+  CHECK(Contains(bad_int.err, "--checkers"));
+
+  auto bad_size = cli.Run({"ls", "--min-size", "lots", "."});
+  CHECK(bad_size.exit_code == 2);
+
+  auto no_value = cli.Run({"ls", ".", "--transfers"});
+  CHECK(no_value.exit_code == 2);
+
+  auto short_flag = cli.Run({"ls", "-Z", "."});
+  CHECK(short_flag.exit_code == 2);
+  CHECK(Contains(short_flag.err, "-Z"));
+
+  auto none = cli.RunRaw({});
+  CHECK(none.exit_code == 2);
+}
+
+TEST_CASE("cli: copy then check passes; a modified file fails check naming it") {
+  Cli cli;
+  cli.MakeTree("src");
+  auto copy = cli.Run({"copy", "src", "dst"});
+  REQUIRE(copy.exit_code == 0);
+  CHECK(cli.dir().ReadFile("dst/a/b/two.txt") == "second file\n");
+  CHECK(cli.dir().ReadFile("dst/h.txt") == "hello");
+  CHECK(Contains(copy.err, "Transferred:"));  // the summary
+
+  auto check = cli.Run({"check", "src", "dst"});
+  CHECK(check.exit_code == 0);
+  CHECK(Contains(check.err, "0 differences found"));
+
+  REQUIRE(cli.dir().WriteFile("dst/a/one.txt", "ONE\n"));  // same size, other content
+  auto bad = cli.Run({"check", "src", "dst"});
+  CHECK(bad.exit_code != 0);
+  CHECK(Contains(bad.err, "a/one.txt"));
+
+  auto quiet = cli.Run({"-q", "copy", "src", "dst2"});
+  CHECK(quiet.exit_code == 0);
+  CHECK(quiet.err.empty());
+}
+
+TEST_CASE("cli: copy of a single file copies it into the destination") {
+  Cli cli;
+  cli.MakeTree("src");
+  auto r = cli.Run({"copy", "src/a/one.txt", "dst"});
+  REQUIRE(r.exit_code == 0);
+  CHECK(cli.dir().ReadFile("dst/one.txt") == "one\n");
+  CHECK_FALSE(cli.dir().Exists("dst/h.txt"));
+}
+
+TEST_CASE("cli: sync deletes extraneous files; --dry-run changes nothing") {
+  Cli cli;
+  cli.MakeTree("src");
+  REQUIRE(cli.Run({"copy", "src", "dst"}).exit_code == 0);
+  REQUIRE(cli.dir().WriteFile("dst/extra.txt", "extra"));
+  REQUIRE(cli.dir().WriteFile("src/new.txt", "new"));
+
+  auto dry = cli.Run({"sync", "--dry-run", "src", "dst"});
+  CHECK(dry.exit_code == 0);
+  CHECK(cli.dir().Exists("dst/extra.txt"));
+  CHECK_FALSE(cli.dir().Exists("dst/new.txt"));
+  CHECK(Contains(dry.err, "extra.txt"));
+
+  auto sync = cli.Run({"sync", "src", "dst"});
+  CHECK(sync.exit_code == 0);
+  CHECK_FALSE(cli.dir().Exists("dst/extra.txt"));
+  CHECK(cli.dir().ReadFile("dst/new.txt") == "new");
+
+  auto nothing = cli.Run({"copy", "--error-on-no-transfer", "src", "dst"});
+  CHECK(nothing.exit_code == 9);
+}
+
+TEST_CASE("cli: listings") {
+  Cli cli;
+  cli.MakeTree("d");
+  REQUIRE(test::SetFileMtime(cli.P("d/h.txt"), 1000000000123456789));
+
+  auto ls = cli.Run({"ls", "d"});
+  CHECK(ls.exit_code == 0);
+  CHECK(ls.out ==
+        "       12 a/b/two.txt\n"
+        "        4 a/one.txt\n"
+        "        5 h.txt\n"
+        "     3000 three.txt\n");
+
+  auto lsl = cli.Run({"lsl", "d", "--include", "h.txt"});
+  CHECK(lsl.exit_code == 0);
+  CHECK(lsl.out == "        5 2001-09-09 01:46:40.123456789 h.txt\n");
+
+  auto lsf = cli.Run({"lsf", "d"});
+  CHECK(lsf.out == "a/\nh.txt\nthree.txt\n");
+  auto lsfr = cli.Run({"lsf", "-R", "d"});
+  CHECK(lsfr.out == "a/\na/b/\na/b/two.txt\na/one.txt\nh.txt\nthree.txt\n");
+
+  auto lsd = cli.Run({"lsd", "d"});
+  CHECK(lsd.exit_code == 0);
+  CHECK(Contains(lsd.out, "          -1 "));
+  CHECK(Contains(lsd.out, "        -1 a\n"));
+
+  auto json = cli.Run({"lsjson", "d", "--exclude", "a/**"});
+  CHECK(json.exit_code == 0);
+  CHECK(Contains(json.out,
+                 R"({"Path":"h.txt","Name":"h.txt","Size":5,"MimeType":"text/plain; )"
+                 R"(charset=utf-8","ModTime":"2001-09-09T01:46:40.123456789Z","IsDir":false})"));
+  CHECK(json.out.front() == '[');
+
+  auto size = cli.Run({"size", "d"});
+  CHECK(size.out == "Total objects: 4\nTotal size: 2.950 KiB (3021 Byte)\n");
+}
+
+TEST_CASE("cli: md5sum and sha1sum") {
+  Cli cli;
+  REQUIRE(cli.dir().WriteFile("d/h.txt", "hello"));
+  REQUIRE(cli.dir().WriteFile("d/sub/e.txt", ""));
+  auto md5 = cli.Run({"md5sum", "d"});
+  CHECK(md5.exit_code == 0);
+  CHECK(md5.out ==
+        "5d41402abc4b2a76b9719d911017c592  h.txt\n"
+        "d41d8cd98f00b204e9800998ecf8427e  sub/e.txt\n");
+  auto sha1 = cli.Run({"sha1sum", "d/h.txt"});
+  CHECK(sha1.exit_code == 0);
+  CHECK(sha1.out == "aaf4c61ddcc5e8a2dabede0f3b482cd9aea9434d  h.txt\n");
+}
+
+TEST_CASE("cli: cat with offset and count") {
+  Cli cli;
+  REQUIRE(cli.dir().WriteFile("d/f.txt", "0123456789"));
+  CHECK(cli.Run({"cat", "d/f.txt"}).out == "0123456789");
+  CHECK(cli.Run({"cat", "d/f.txt", "--offset", "3"}).out == "3456789");
+  CHECK(cli.Run({"cat", "d/f.txt", "--offset=2", "--count=4"}).out == "2345");
+  CHECK(cli.Run({"cat", "d/f.txt", "--offset", "20"}).out.empty());
+}
+
+TEST_CASE("cli: mkdir, rmdir, delete, purge") {
+  Cli cli;
+  CHECK(cli.Run({"mkdir", "m/n"}).exit_code == 0);
+  CHECK(std::filesystem::is_directory(cli.P("m/n")));
+  CHECK(cli.Run({"mkdir", "--dry-run", "m/x"}).exit_code == 0);
+  CHECK_FALSE(cli.dir().Exists("m/x"));
+  CHECK(cli.Run({"rmdir", "m/n"}).exit_code == 0);
+  CHECK_FALSE(cli.dir().Exists("m/n"));
+
+  cli.MakeTree("t");
+  auto busy = cli.Run({"rmdir", "t"});
+  CHECK(busy.exit_code != 0);
+  CHECK(cli.dir().Exists("t/h.txt"));
+
+  auto dry = cli.Run({"delete", "t", "--include", "*.txt", "--dry-run"});
+  CHECK(dry.exit_code == 0);
+  CHECK(cli.dir().Exists("t/h.txt"));
+  auto del = cli.Run({"delete", "t", "--exclude", "one.txt"});
+  CHECK(del.exit_code == 0);
+  CHECK_FALSE(cli.dir().Exists("t/h.txt"));
+  CHECK_FALSE(cli.dir().Exists("t/a/b/two.txt"));
+  CHECK(cli.dir().Exists("t/a/one.txt"));
+  CHECK(std::filesystem::is_directory(cli.P("t/a/b")));  // directories are kept
+
+  CHECK(cli.Run({"purge", "--dry-run", "t"}).exit_code == 0);
+  CHECK(cli.dir().Exists("t/a/one.txt"));
+  CHECK(cli.Run({"purge", "t"}).exit_code == 0);
+  CHECK_FALSE(cli.dir().Exists("t"));
+}
+
+TEST_CASE("cli: copyto and moveto") {
+  Cli cli;
+  cli.MakeTree("src");
+  CHECK(cli.Run({"copyto", "src/h.txt", "out/renamed.txt"}).exit_code == 0);
+  CHECK(cli.dir().ReadFile("out/renamed.txt") == "hello");
+  CHECK(cli.dir().Exists("src/h.txt"));
+  CHECK(cli.Run({"moveto", "src/a/one.txt", "out/moved.txt"}).exit_code == 0);
+  CHECK(cli.dir().ReadFile("out/moved.txt") == "one\n");
+  CHECK_FALSE(cli.dir().Exists("src/a/one.txt"));
+  CHECK(cli.Run({"move", "src/a", "out/a"}).exit_code == 0);
+  CHECK(cli.dir().ReadFile("out/a/b/two.txt") == "second file\n");
+  CHECK_FALSE(cli.dir().Exists("src/a/b/two.txt"));
+}
+
+TEST_CASE("cli: config create, show, dump, file, delete; secrets redacted") {
+  Cli cli;
+  const std::string secret = "hunter2-very-secret";
+  cli.WriteConfig("[vault]\ntype = local\npassword = " + secret + "\n");
+  auto show = cli.Run({"config", "show"});
+  CHECK(show.exit_code == 0);
+  CHECK(Contains(show.out, "[vault]"));
+  CHECK_FALSE(Contains(show.out, secret));
+  CHECK_FALSE(Contains(show.err, secret));
+  auto dump = cli.Run({"config", "dump"});
+  CHECK(dump.exit_code == 0);
+  CHECK(Contains(dump.out, "\"vault\""));
+  CHECK_FALSE(Contains(dump.out, secret));
+  CHECK(Contains(cli.Run({"config", "file"}).out, cli.conf()));
+
+  auto create = cli.Run({"config", "create", "backup", "local"});
+  CHECK(create.exit_code == 0);
+  CHECK(Contains(test::ReadFile(cli.conf()).value_or(""), "[backup]"));
+  CHECK(Contains(cli.Run({"config", "show", "backup"}).out, "type = local"));
+  CHECK(cli.Run({"config", "create", "bad", "nosuchbackend"}).exit_code != 0);
+  CHECK(cli.Run({"config", "delete", "backup"}).exit_code == 0);
+  CHECK_FALSE(Contains(test::ReadFile(cli.conf()).value_or(""), "[backup]"));
+  CHECK(cli.Run({"config", "delete", "backup"}).exit_code != 0);
+  CHECK(cli.Run({"config", "frob"}).exit_code == 2);
+}
+
+TEST_CASE("cli: a malformed config line is an error naming file and line") {
+  Cli cli;
+  cli.WriteConfig("[ok]\ntype = local\nthis line is wrong\n");
+  auto r = cli.Run({"ls", "ok:" + cli.P("")});
+  CHECK(r.exit_code != 0);
+  CHECK(Contains(r.err, cli.conf()));
+  CHECK(Contains(r.err, "line 3"));
+}
+
+TEST_CASE("cli: unknown remote is a clear error") {
+  Cli cli;
+  cli.WriteConfig("");
+  auto r = cli.Run({"ls", "nosuch:dir"});
+  CHECK(r.exit_code != 0);
+  CHECK(Contains(r.err, "nosuch"));
+  CHECK(Contains(r.err, "not found"));
+}
+
+TEST_CASE("cli: paths climbing out of a remote are rejected") {
+  Cli cli;
+  cli.WriteConfig("[dst]\ntype = local\n");
+  cli.MakeTree("src");
+  REQUIRE(cli.dir().MakeDir("root/inner"));
+  REQUIRE(cli.dir().WriteFile("root/secret.txt", "secret"));
+  auto up = cli.Run({"copyto", "src/h.txt", "dst:" + cli.P("root/inner") + "/../escape"});
+  CHECK(up.exit_code != 0);
+  CHECK(Contains(up.err, ".."));
+  CHECK_FALSE(cli.dir().Exists("root/escape"));
+  auto copy = cli.Run({"copy", "src", "dst:" + cli.P("root/inner") + "/../../out"});
+  CHECK(copy.exit_code != 0);
+  CHECK_FALSE(cli.dir().Exists("out"));
+  auto cat = cli.Run({"cat", "dst:" + cli.P("root/inner") + "/../secret.txt"});
+  CHECK(cat.exit_code != 0);
+  CHECK_FALSE(Contains(cat.out, "secret"));
+}
+
+TEST_CASE("cli: exit codes for missing directories and files") {
+  Cli cli;
+  REQUIRE(cli.dir().WriteFile("d/f.txt", "x"));
+  CHECK(cli.Run({"copy", "nosuchdir", "dst"}).exit_code == 3);
+  CHECK(cli.Run({"ls", "nosuchdir"}).exit_code == 3);
+  CHECK(cli.Run({"cat", "d/missing.txt"}).exit_code == 4);
+  CHECK(cli.Run({"copyto", "d/missing.txt", "out/x.txt"}).exit_code == 4);
+}
+
+}  // namespace
+}  // namespace cvclone
