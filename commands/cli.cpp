@@ -173,10 +173,8 @@ const Command* FindCommand(const std::string& name) {
 int RunMain(int argc, char** argv) {
   BlockStopSignals();
   std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
-  // The CLI's own registry, filled from the explicit list. (Referencing RegisterAllBackends from
-  // here also lets the static link resolve core's Registry::Global, which calls it.)
-  Registry registry;
-  RegisterAllBackends(registry);
+  Registry& registry = Registry::Global();
+  if (registry.All().empty()) RegisterAllBackends(registry);
   std::vector<FlagSpec> specs = GlobalFlags();
   std::vector<FlagSpec> backend = BackendFlags(registry);
   specs.insert(specs.end(), backend.begin(), backend.end());

@@ -10,11 +10,6 @@
 
 namespace cvclone {
 
-// core_tests links cvclone_core only, whose Registry::Global() refers to the backend list in
-// backends/all.cpp. These tests use their own Registry; a weak empty list satisfies the linker
-// and yields to the real one wherever the backends are linked.
-[[gnu::weak]] void RegisterAllBackends(Registry& /*registry*/) {}
-
 namespace {
 
 namespace fs = std::filesystem;

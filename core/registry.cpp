@@ -110,11 +110,7 @@ const BackendInfo* Registry::Find(const std::string& name) const {
 }
 
 Registry& Registry::Global() {
-  static Registry* registry = [] {
-    auto* r = new Registry();
-    RegisterAllBackends(*r);
-    return r;
-  }();
+  static Registry* registry = new Registry();
   return *registry;
 }
 

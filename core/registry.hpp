@@ -80,7 +80,8 @@ class Registry {
   const BackendInfo* Find(const std::string& name) const;
   const std::vector<BackendInfo>& All() const { return backends_; }
 
-  // The process-wide registry, filled by RegisterAllBackends on first use.
+  // The process-wide registry. Empty until the program fills it: RunMain calls
+  // RegisterAllBackends(Registry::Global()) first thing (core does not depend on the backends).
   static Registry& Global();
 
  private:

@@ -13,11 +13,6 @@
 #include "tests/support/memory_remote.hpp"
 #include "tests/support/temp_dir.hpp"
 
-namespace cvclone {
-// Registry::Global() refers to the backend list; these tests use their own Registry, and must not
-// link every backend (as core/config_test.cpp does).
-[[gnu::weak]] void RegisterAllBackends(Registry& /*registry*/) {}
-}  // namespace cvclone
 
 namespace cvclone::crypt {
 namespace {
