@@ -103,7 +103,7 @@ def run_case(name, src, out, cvclone, runs, mode):
                     subprocess.run(["cp", "-a", src, dst], check=True)
             if tool == "cp -r":
                 os.makedirs(out, exist_ok=True)
-            cmd = [dst if a == "DST" else a for a in cmd_template]
+            cmd = [a.replace("DST", dst) for a in cmd_template]
             samples.append(measure_with_rss(cmd, env))
         shutil.rmtree(os.path.join(out, "dst"), ignore_errors=True)
         wall = statistics.median(s[0] for s in samples)
