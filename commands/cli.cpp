@@ -157,7 +157,9 @@ std::vector<FlagSpec> BackendFlags(const Registry& registry) {
     for (const OptionSpec& o : b.options) {
       std::string name = b.name + "-" + o.name;
       std::replace(name.begin(), name.end(), '_', '-');
-      flags.push_back({name, 0, FT::kString, "VALUE", o.help});
+      // Boolean options (default true/false) take no value: --local-no-fsync, as rclone.
+      const bool boolean = o.default_value == "true" || o.default_value == "false";
+      flags.push_back({name, 0, boolean ? FT::kBool : FT::kString, boolean ? "" : "VALUE", o.help});
     }
   }
   return flags;

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 #include "backends/local/local_fs.hpp"
@@ -62,8 +63,8 @@ ObjectInfo InfoFromStat(const std::string& path, const struct stat& st) {
 
 class LocalRemote : public Remote {
  public:
-  LocalRemote(std::string display_name, std::string root)
-      : display_name_(std::move(display_name)), root_(std::move(root)) {
+  LocalRemote(std::string display_name, std::string root, const LocalOptions& options)
+      : display_name_(std::move(display_name)), root_(std::move(root)), options_(options) {
     features_.server_side_copy = true;
     features_.server_side_move = true;
     features_.purge = true;
@@ -114,6 +115,7 @@ class LocalRemote : public Remote {
 
   std::string display_name_;
   std::string root_;
+  LocalOptions options_;
   Features features_;
 };
 
@@ -211,11 +213,6 @@ Result<ObjectInfo> LocalRemote::Put(const Context& ctx, const std::string& path,
                                     const PutOptions& opts) {
   CVC_RETURN_IF_ERROR(ctx.Check());
   CVC_ASSIGN_OR_RETURN(std::string full, ObjectPath(path));
-  CVC_RETURN_IF_ERROR(local::MkdirAll(Full(ParentPath(path))));
-  struct stat st {};
-  if (::lstat(full.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
-    return MakeError(ErrorCode::kIsDir, "local: put " + full + ": a directory is in the way");
-  }
   return WriteObject(ctx, path, full, src, opts);
 }
 
@@ -232,7 +229,12 @@ Result<ObjectInfo> LocalRemote::WriteObject(const Context& ctx, const std::strin
     return s;
   }();
   Hasher hasher(verify);
-  std::vector<std::byte> buf(kCopyBufferSize);
+  // A small object needs no 1 MiB buffer (one more byte than its size detects a longer stream).
+  const size_t buf_size =
+      opts.size >= 0 ? std::clamp<size_t>(static_cast<size_t>(opts.size) + 1, 4096, kCopyBufferSize)
+                     : kCopyBufferSize;
+  auto storage = std::make_unique_for_overwrite<std::byte[]>(buf_size);
+  const std::span<std::byte> buf(storage.get(), buf_size);
   int64_t total = 0;
   for (;;) {
     CVC_RETURN_IF_ERROR(ctx.Check());
@@ -263,9 +265,7 @@ Result<ObjectInfo> LocalRemote::WriteObject(const Context& ctx, const std::strin
   }
   CVC_RETURN_IF_ERROR(ctx.Check());
   const bool has_mtime = opts.mtime != TimePoint{};
-  CVC_RETURN_IF_ERROR(tmp.Commit(has_mtime ? &opts.mtime : nullptr));
-  struct stat st {};
-  if (::lstat(full.c_str(), &st) != 0) return ErrnoError(errno, "stat", full);
+  CVC_ASSIGN_OR_RETURN(struct stat st, tmp.Commit(has_mtime ? &opts.mtime : nullptr, options_.fsync));
   return InfoFromStat(path, st);
 }
 
@@ -311,28 +311,28 @@ Result<ObjectInfo> LocalRemote::CopyLocal(const Context& ctx, const std::string&
                                           const std::string& dst_path,
                                           const std::string& dst_full) {
   Fd in(::open(src_full.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
-  if (!in.valid()) return ErrnoError(errno, "open", src_full);
+  if (!in.valid()) {
+    if (errno == ELOOP || errno == ENOTDIR) {  // a symlink (not followed) or a file in the path
+      return MakeError(ErrorCode::kNotFound, "local: copy " + src_full + ": not found");
+    }
+    return ErrnoError(errno, "open", src_full);
+  }
   struct stat st {};
   if (::fstat(in.get(), &st) != 0) return ErrnoError(errno, "stat", src_full);
+  if (S_ISDIR(st.st_mode))
+    return MakeError(ErrorCode::kIsDir, "local: copy " + src_full + ": is a directory");
   if (!S_ISREG(st.st_mode))
-    return MakeError(ErrorCode::kIsDir, "local: copy " + src_full + ": not a file");
-  CVC_RETURN_IF_ERROR(local::MkdirAll(Full(ParentPath(dst_path))));
-  struct stat dst_st {};
-  if (::lstat(dst_full.c_str(), &dst_st) == 0 && S_ISDIR(dst_st.st_mode)) {
-    return MakeError(ErrorCode::kIsDir,
-                     "local: copy to " + dst_full + ": a directory is in the way");
-  }
+    return MakeError(ErrorCode::kNotFound, "local: copy " + src_full + ": not a regular file");
   CVC_ASSIGN_OR_RETURN(local::TempFile tmp, local::TempFile::Create(dst_full));
-  CVC_ASSIGN_OR_RETURN(int64_t copied,
-                       local::CopyFileData(ctx, in.get(), tmp.fd(), src_full, tmp.path()));
+  CVC_ASSIGN_OR_RETURN(int64_t copied, local::CopyFileData(ctx, in.get(), tmp.fd(), src_full,
+                                                           tmp.path(), st.st_size));
   if (copied != static_cast<int64_t>(st.st_size)) {
     return MakeError(ErrorCode::kCorrupt,
                      "local: copy " + src_full + ": file changed while copying",
                      RetryClass::kRetryable);
   }
   const TimePoint mtime = local::FromTimespec(st.st_mtim);
-  CVC_RETURN_IF_ERROR(tmp.Commit(&mtime));
-  if (::lstat(dst_full.c_str(), &dst_st) != 0) return ErrnoError(errno, "stat", dst_full);
+  CVC_ASSIGN_OR_RETURN(struct stat dst_st, tmp.Commit(&mtime, options_.fsync));
   return InfoFromStat(dst_path, dst_st);
 }
 
@@ -343,7 +343,6 @@ Result<ObjectInfo> LocalRemote::Copy(const Context& ctx, Remote& src, const std:
   CVC_RETURN_IF_ERROR(ctx.Check());
   CVC_ASSIGN_OR_RETURN(std::string src_full, src_local->ObjectPath(src_path));
   CVC_ASSIGN_OR_RETURN(std::string dst_full, ObjectPath(dst_path));
-  CVC_RETURN_IF_ERROR(StatObject(src_full));
   return CopyLocal(ctx, src_full, dst_path, dst_full);
 }
 
@@ -398,23 +397,25 @@ std::string CleanRoot(const std::string& root) {
 }
 
 Result<std::unique_ptr<Remote>> MakeLocalRemote(const std::string& display_name,
-                                                const std::string& root) {
+                                                const std::string& root,
+                                                const LocalOptions& options) {
   if (root.find('\0') != std::string::npos) {
     return MakeError(ErrorCode::kInvalidArgument, "local: root path contains a NUL byte");
   }
   return std::unique_ptr<Remote>(std::make_unique<LocalRemote>(
-      display_name.empty() ? CleanRoot(root) : display_name, CleanRoot(root)));
+      display_name.empty() ? CleanRoot(root) : display_name, CleanRoot(root), options));
 }
 
 }  // namespace
 
 Result<std::unique_ptr<Remote>> NewLocalRemote(const std::string& root) {
-  return MakeLocalRemote(root.empty() ? "." : root, root);
+  return MakeLocalRemote(root.empty() ? "." : root, root, LocalOptions{});
 }
 
 Result<std::unique_ptr<Remote>> NewLocalRemote(const std::string& root,
-                                               const std::string& display_name) {
-  return MakeLocalRemote(display_name, root);
+                                               const std::string& display_name,
+                                               const LocalOptions& options) {
+  return MakeLocalRemote(display_name, root, options);
 }
 
 }  // namespace cvclone

@@ -4,7 +4,7 @@
 // - Every path is checked with ValidatePath (kInvalidArgument naming it); nothing is ever written
 //   outside the root directory given to NewLocalRemote.
 // - Put writes a temporary file `.<name>.<random>.cvclone-partial` in the target directory,
-//   fsyncs it, sets the mtime (nanoseconds; a zero PutOptions::mtime leaves the time of writing)
+//   fsyncs it (unless no_fsync), sets the mtime (nanoseconds; a zero PutOptions::mtime leaves the time of writing)
 //   and renames it over the target; on any failure or cancel the temporary is removed. Listings
 //   never show such temporaries.
 // - Symbolic links, devices, FIFOs and sockets are skipped in listings with a NOTICE log (as
@@ -27,7 +27,7 @@
 
 namespace cvclone {
 
-// Registers the "local" backend (no options). Defined in its own file (local_register.cpp) so
+// Registers the "local" backend (option: no_fsync). Defined in its own file (local_register.cpp) so
 // that users of NewLocalRemote alone do not link the registry.
 void RegisterLocalBackend(Registry& registry);
 
@@ -35,8 +35,16 @@ void RegisterLocalBackend(Registry& registry);
 // absolute; "" means "."). The root need not exist: List then fails with kDirNotFound and Put
 // or Mkdir create it. A root that is a file is accepted; List then fails with kNotDir.
 Result<std::unique_ptr<Remote>> NewLocalRemote(const std::string& root);
+struct LocalOptions {
+  // fsync each written file before renaming it into place, so that a completed transfer
+  // survives a power cut. Off (option no_fsync) it is still atomic against a killed process,
+  // and as fast as cp/rsync, which never fsync (see bench/RESULTS.md for the cost).
+  bool fsync = true;
+};
+
 // As above, with the remote string to show in messages (Remote::Name()); "" means the root.
 Result<std::unique_ptr<Remote>> NewLocalRemote(const std::string& root,
-                                               const std::string& display_name);
+                                               const std::string& display_name,
+                                               const LocalOptions& options = {});
 
 }  // namespace cvclone

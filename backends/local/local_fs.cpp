@@ -10,6 +10,8 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <memory>
+#include <random>
 #include <vector>
 
 #include "core/io.hpp"
@@ -198,15 +200,20 @@ Status WriteAll(int fd, const void* data, size_t size, const std::string& path) 
 
 // ---- TempFile ----
 
+// Temporary names need only be unlikely to collide (O_EXCL guarantees uniqueness), so a
+// per-thread generator seeded once from getrandom saves a syscall per file.
 static std::string RandomHex() {
-  std::byte buf[8];
-  if (::getrandom(buf, sizeof buf, 0) != static_cast<ssize_t>(sizeof buf)) {
-    // getrandom cannot fail for 8 bytes once the pool is initialised; fall back to a weak
-    // source anyway: O_EXCL still guarantees uniqueness.
-    auto v = static_cast<uint64_t>(::getpid()) ^ reinterpret_cast<uintptr_t>(&buf) ^
+  thread_local std::mt19937_64 generator = [] {
+    uint64_t seed = 0;
+    if (::getrandom(&seed, sizeof seed, 0) != static_cast<ssize_t>(sizeof seed)) {
+      seed = static_cast<uint64_t>(::getpid()) ^
              static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
-    std::memcpy(buf, &v, sizeof buf);
-  }
+    }
+    return std::mt19937_64(seed);
+  }();
+  std::byte buf[8];
+  const uint64_t v = generator();
+  std::memcpy(buf, &v, sizeof buf);
   return HexEncode(buf);
 }
 
@@ -234,51 +241,63 @@ Result<TempFile> TempFile::Create(const std::string& final_path) {
   // Keep the temporary within NAME_MAX (255): 1 + base + 1 + 16 + suffix.
   constexpr size_t kMaxBase = 200;
   if (base.size() > kMaxBase) base.resize(kMaxBase);
+  bool made_dirs = false;
   for (int attempt = 0;; ++attempt) {
     std::string path = dir + "." + base + "." + RandomHex() + std::string(kPartialSuffix);
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     if (fd >= 0) return TempFile(Fd(fd), std::move(path), final_path);
-    if (errno != EEXIST || attempt >= 10) {
-      return ErrnoError(errno, "create", path, ErrorCode::kDirNotFound);
+    const int err = errno;
+    if ((err == ENOENT || err == ENOTDIR) && !made_dirs && !dir.empty()) {
+      CVC_RETURN_IF_ERROR(MkdirAll(dir.substr(0, dir.size() - 1)));
+      made_dirs = true;
+      continue;
+    }
+    if (err != EEXIST || attempt >= 10) {
+      return ErrnoError(err, "create", path, ErrorCode::kDirNotFound);
     }
   }
 }
 
-Status TempFile::Commit(const TimePoint* mtime) {
-  if (::fsync(fd_.get()) != 0) return ErrnoError(errno, "fsync", path_);
+Result<struct stat> TempFile::Commit(const TimePoint* mtime, bool fsync) {
+  if (fsync && ::fsync(fd_.get()) != 0) return ErrnoError(errno, "fsync", path_);
   if (mtime != nullptr) {
     struct timespec times[2] = {ToTimespec(*mtime), ToTimespec(*mtime)};
     if (::futimens(fd_.get(), times) != 0) return ErrnoError(errno, "set mtime of", path_);
   }
+  struct stat st {};
+  if (::fstat(fd_.get(), &st) != 0) return ErrnoError(errno, "stat", path_);
   CVC_RETURN_IF_ERROR(fd_.Close(path_));
   if (::rename(path_.c_str(), final_path_.c_str()) != 0) {
+    if (errno == EISDIR) {
+      return MakeError(ErrorCode::kIsDir, "local: " + final_path_ + ": a directory is in the way");
+    }
     return ErrnoError(errno, "rename to", final_path_);
   }
   committed_ = true;
-  return Ok();
+  return st;
 }
 
 // ---- copying ----
 
 static Result<int64_t> CopyByReadWrite(const Context& ctx, int in_fd, int out_fd,
                                        const std::string& in_path, const std::string& out_path) {
-  std::vector<char> buf(kCopyBufferSize);
+  auto buf = std::make_unique_for_overwrite<char[]>(kCopyBufferSize);
   int64_t total = 0;
   for (;;) {
     CVC_RETURN_IF_ERROR(ctx.Check());
-    ssize_t n = ::read(in_fd, buf.data(), buf.size());
+    ssize_t n = ::read(in_fd, buf.get(), kCopyBufferSize);
     if (n < 0) {
       if (errno == EINTR) continue;
       return ErrnoError(errno, "read", in_path);
     }
     if (n == 0) return total;
-    CVC_RETURN_IF_ERROR(WriteAll(out_fd, buf.data(), static_cast<size_t>(n), out_path));
+    CVC_RETURN_IF_ERROR(WriteAll(out_fd, buf.get(), static_cast<size_t>(n), out_path));
     total += n;
   }
 }
 
 Result<int64_t> CopyFileData(const Context& ctx, int in_fd, int out_fd, const std::string& in_path,
-                             const std::string& out_path) {
+                             const std::string& out_path, int64_t expected) {
   // Chunks bound how long a cancel waits; the kernel may reflink or copy in-kernel.
   constexpr size_t kChunk = 64 << 20;
   int64_t total = 0;
@@ -287,6 +306,7 @@ Result<int64_t> CopyFileData(const Context& ctx, int in_fd, int out_fd, const st
     ssize_t n = ::copy_file_range(in_fd, nullptr, out_fd, nullptr, kChunk, 0);
     if (n > 0) {
       total += n;
+      if (expected >= 0 && total >= expected) return total;
       continue;
     }
     if (n == 0) {

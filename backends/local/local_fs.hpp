@@ -68,7 +68,8 @@ Status WriteAll(int fd, const void* data, size_t size, const std::string& path);
 // destruction unless Commit() renamed it into place.
 class TempFile {
  public:
-  // Creates the file (O_EXCL, mode 0666 & ~umask). The parent directory must exist.
+  // Creates the file (O_EXCL, mode 0666 & ~umask), creating missing parent directories (only
+  // when the first attempt finds them missing: one syscall per file in the common case).
   static Result<TempFile> Create(const std::string& final_path);
   TempFile(TempFile&& other) noexcept;
   TempFile& operator=(TempFile&&) = delete;
@@ -76,9 +77,10 @@ class TempFile {
 
   int fd() const { return fd_.get(); }
   const std::string& path() const { return path_; }
-  // fsync, set mtime (both atime and mtime; skipped if mtime is nullptr), close, rename over
-  // final_path.
-  Status Commit(const TimePoint* mtime);
+  // fsync (if `fsync`), set mtime (both atime and mtime; skipped if mtime is nullptr), close,
+  // rename over final_path. Returns the committed file's stat. A directory at final_path →
+  // kIsDir.
+  Result<struct stat> Commit(const TimePoint* mtime, bool fsync);
 
  private:
   TempFile(Fd fd, std::string path, std::string final_path);
@@ -88,9 +90,11 @@ class TempFile {
   bool committed_ = false;
 };
 
-// Copies all bytes from in_fd (from its start) to out_fd: copy_file_range where the kernel offers
-// it, else read/write. Checks ctx between chunks. Returns the bytes copied.
+// Copies the bytes from in_fd (from its start) to out_fd: copy_file_range where the kernel offers
+// it, else read/write. Checks ctx between chunks. Stops at EOF, or once `expected` bytes (the
+// size fstat gave; -1 if unknown) are copied, which spares a last call that would return 0.
+// Returns the bytes copied.
 Result<int64_t> CopyFileData(const Context& ctx, int in_fd, int out_fd, const std::string& in_path,
-                             const std::string& out_path);
+                             const std::string& out_path, int64_t expected = -1);
 
 }  // namespace cvclone::local
