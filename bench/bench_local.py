@@ -78,6 +78,8 @@ def tools(cvclone, src, dst, mode):
     if mode == "copy":
         return {
             "cvclone copy": ([cvclone, "--config", "/dev/null", "copy", src, dst], None),
+            "cvclone copy --local-no-fsync": (
+                [cvclone, "--config", "/dev/null", "copy", "--local-no-fsync", src, dst], None),
             "rclone copy": (["rclone", "copy", src, dst], rclone_env),
             "rsync -a": (["rsync", "-a", src + "/", dst + "/"], None),
             "cp -r": (["cp", "-r", src, dst], None),
@@ -110,7 +112,7 @@ def run_case(name, src, out, cvclone, runs, mode):
         cpu = statistics.median(s[1] for s in samples)
         rss = statistics.median(s[2] for s in samples)
         rows.append((name, tool, wall, cpu, rss))
-        print(f"  {name:<24} {tool:<14} wall {wall:7.2f} s  cpu {cpu:7.2f} s  rss {rss:8.1f} MiB",
+        print(f"  {name:<24} {tool:<30} wall {wall:7.2f} s  cpu {cpu:7.2f} s  rss {rss:8.1f} MiB",
               file=sys.stderr, flush=True)
     return rows
 
@@ -157,6 +159,12 @@ def main():
          ratio("10,000 files 1-64 KiB", "cvclone copy", "rsync -a"), 1.0),
         ("small files wall vs rclone (target <= 0.5)",
          ratio("10,000 files 1-64 KiB", "cvclone copy", "rclone copy"), 0.5),
+        ("1 GiB copy --local-no-fsync wall vs cp -r (target <= 1.3)",
+         ratio("1 GiB file", "cvclone copy --local-no-fsync", "cp -r"), 1.3),
+        ("small files --local-no-fsync wall vs rsync -a (target <= 1.0)",
+         ratio("10,000 files 1-64 KiB", "cvclone copy --local-no-fsync", "rsync -a"), 1.0),
+        ("small files --local-no-fsync wall vs rclone (target <= 0.5)",
+         ratio("10,000 files 1-64 KiB", "cvclone copy --local-no-fsync", "rclone copy"), 0.5),
         ("no-op sync wall vs rsync -a (target <= 1.0)",
          ratio("no-op sync 10,000 files", "cvclone sync", "rsync -a"), 1.0),
     ]
