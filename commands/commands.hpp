@@ -17,6 +17,7 @@ Command MakeLsdCommand();       // ls.cpp
 Command MakeLsfCommand();       // lsf.cpp
 Command MakeLsjsonCommand();    // lsjson.cpp
 Command MakeCatCommand();       // cat.cpp
+Command MakeRcatCommand();      // rcat.cpp
 Command MakeMkdirCommand();     // mkdir.cpp
 Command MakeRmdirCommand();     // mkdir.cpp
 Command MakeDeleteCommand();    // delete.cpp
