@@ -1,4 +1,5 @@
 // rcat: copies standard input to one object.
+#include <fmt/format.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -7,8 +8,6 @@
 #include <cstring>
 #include <functional>
 #include <stop_token>
-
-#include <fmt/format.h>
 
 #include "commands/commands.hpp"
 #include "commands/common.hpp"
@@ -22,9 +21,7 @@ namespace {
 class StdinReader : public Reader {
  public:
   explicit StdinReader(const Context& ctx)
-      : ctx_(ctx),
-        wake_fd_(::eventfd(0, EFD_CLOEXEC)),
-        on_stop_(ctx.stop, [fd = wake_fd_] {
+      : ctx_(ctx), wake_fd_(::eventfd(0, EFD_CLOEXEC)), on_stop_(ctx.stop, [fd = wake_fd_] {
           const uint64_t one = 1;
           [[maybe_unused]] ssize_t n = ::write(fd, &one, sizeof one);
         }) {}
@@ -47,8 +44,8 @@ class StdinReader : public Reader {
 
  private:
   static Unexpected<Error> Failed(const char* what) {
-    return MakeError(ErrorCode::kIo, fmt::format("{} standard input: {}", what,
-                                                 std::strerror(errno)));
+    return MakeError(ErrorCode::kIo,
+                     fmt::format("{} standard input: {}", what, std::strerror(errno)));
   }
 
   Context ctx_;
@@ -69,8 +66,8 @@ Status RunRcat(const Invocation& inv) {
   }
   StdinReader reader(inv.ctx);
   PutOptions opts;
-  opts.mtime = std::chrono::time_point_cast<std::chrono::nanoseconds>(
-      std::chrono::system_clock::now());
+  opts.mtime =
+      std::chrono::time_point_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now());
   CVC_ASSIGN_OR_RETURN(ObjectInfo info, dst->Put(inv.ctx, dst_split->second, reader, opts));
   log::Info("{}: Copied from standard input ({} bytes)", info.path, info.size);
   return Ok();

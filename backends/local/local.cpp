@@ -61,6 +61,28 @@ ObjectInfo InfoFromStat(const std::string& path, const struct stat& st) {
   return info;
 }
 
+struct OpenFile {
+  Fd fd;
+  struct stat st;
+};
+
+// Opens a regular file for reading without following a final symlink. A symlink, or a file in
+// the middle of the path, counts as missing (kNotFound); a directory is kIsDir.
+Result<OpenFile> OpenRegularFile(const std::string& full, const char* op) {
+  const std::string what = std::string("local: ") + op + " " + full;
+  Fd fd(::open(full.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd.valid()) {
+    if (errno == ELOOP || errno == ENOTDIR)
+      return MakeError(ErrorCode::kNotFound, what + ": not found");
+    return ErrnoError(errno, op, full);
+  }
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) return ErrnoError(errno, "stat", full);
+  if (S_ISDIR(st.st_mode)) return MakeError(ErrorCode::kIsDir, what + ": is a directory");
+  if (!S_ISREG(st.st_mode)) return MakeError(ErrorCode::kNotFound, what + ": not a regular file");
+  return OpenFile{std::move(fd), st};
+}
+
 class LocalRemote : public Remote {
  public:
   LocalRemote(std::string display_name, std::string root, const LocalOptions& options)
@@ -191,19 +213,8 @@ Result<std::unique_ptr<Reader>> LocalRemote::Open(const Context& ctx, const std:
   CVC_ASSIGN_OR_RETURN(std::string full, ObjectPath(path));
   if (offset < 0)
     return MakeError(ErrorCode::kInvalidArgument, "local: open " + full + ": negative offset");
-  Fd fd(::open(full.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
-  if (!fd.valid()) {
-    if (errno == ELOOP || errno == ENOTDIR) {
-      return MakeError(ErrorCode::kNotFound, "local: open " + full + ": not found");
-    }
-    return ErrnoError(errno, "open", full);
-  }
-  struct stat st {};
-  if (::fstat(fd.get(), &st) != 0) return ErrnoError(errno, "stat", full);
-  if (S_ISDIR(st.st_mode))
-    return MakeError(ErrorCode::kIsDir, "local: open " + full + ": is a directory");
-  if (!S_ISREG(st.st_mode))
-    return MakeError(ErrorCode::kNotFound, "local: open " + full + ": not a regular file");
+  CVC_ASSIGN_OR_RETURN(OpenFile file, OpenRegularFile(full, "open"));
+  Fd fd = std::move(file.fd);
   ::posix_fadvise(fd.get(), offset, count < 0 ? 0 : count, POSIX_FADV_SEQUENTIAL);
   const int64_t end = count < 0 ? -1 : offset + count;
   return std::unique_ptr<Reader>(std::make_unique<FileReader>(std::move(fd), full, offset, end));
@@ -265,7 +276,8 @@ Result<ObjectInfo> LocalRemote::WriteObject(const Context& ctx, const std::strin
   }
   CVC_RETURN_IF_ERROR(ctx.Check());
   const bool has_mtime = opts.mtime != TimePoint{};
-  CVC_ASSIGN_OR_RETURN(struct stat st, tmp.Commit(has_mtime ? &opts.mtime : nullptr, options_.fsync));
+  CVC_ASSIGN_OR_RETURN(struct stat st,
+                       tmp.Commit(has_mtime ? &opts.mtime : nullptr, options_.fsync));
   return InfoFromStat(path, st);
 }
 
@@ -310,19 +322,9 @@ Status LocalRemote::Purge(const Context& ctx, const std::string& dir) {
 Result<ObjectInfo> LocalRemote::CopyLocal(const Context& ctx, const std::string& src_full,
                                           const std::string& dst_path,
                                           const std::string& dst_full) {
-  Fd in(::open(src_full.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
-  if (!in.valid()) {
-    if (errno == ELOOP || errno == ENOTDIR) {  // a symlink (not followed) or a file in the path
-      return MakeError(ErrorCode::kNotFound, "local: copy " + src_full + ": not found");
-    }
-    return ErrnoError(errno, "open", src_full);
-  }
-  struct stat st {};
-  if (::fstat(in.get(), &st) != 0) return ErrnoError(errno, "stat", src_full);
-  if (S_ISDIR(st.st_mode))
-    return MakeError(ErrorCode::kIsDir, "local: copy " + src_full + ": is a directory");
-  if (!S_ISREG(st.st_mode))
-    return MakeError(ErrorCode::kNotFound, "local: copy " + src_full + ": not a regular file");
+  CVC_ASSIGN_OR_RETURN(OpenFile file, OpenRegularFile(src_full, "copy"));
+  const Fd& in = file.fd;
+  const struct stat& st = file.st;
   CVC_ASSIGN_OR_RETURN(local::TempFile tmp, local::TempFile::Create(dst_full));
   CVC_ASSIGN_OR_RETURN(int64_t copied, local::CopyFileData(ctx, in.get(), tmp.fd(), src_full,
                                                            tmp.path(), st.st_size));
