@@ -1,0 +1,435 @@
+#include "backends/s3/http.hpp"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cctype>
+#include <condition_variable>
+#include <cstdlib>
+#include <ctime>
+#include <mutex>
+#include <random>
+#include <stop_token>
+
+namespace cvclone::s3 {
+namespace {
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+void GlobalInitOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+// One easy handle plus the multi handle that drives it, so a transfer can be woken from another
+// thread (curl_multi_wakeup) when a stop is requested.
+struct Handle {
+  CURL* easy = nullptr;
+  CURLM* multi = nullptr;
+  ~Handle() {
+    if (easy != nullptr) curl_easy_cleanup(easy);
+    if (multi != nullptr) curl_multi_cleanup(multi);
+  }
+};
+
+// Per-transfer state the callbacks see.
+struct Transfer {
+  const Context* ctx = nullptr;
+  const HttpRequest* request = nullptr;
+  HttpResponse* response = nullptr;
+  std::optional<Error> error;  // set by a callback that aborted the transfer
+  std::string_view memory_body;
+  int64_t remaining = 0;  // body bytes still to send
+  long status = 0;        // from the last status line
+};
+
+size_t OnHeader(char* data, size_t size, size_t count, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  std::string_view line(data, size * count);
+  line = Trim(line);
+  if (line.starts_with("HTTP/")) {
+    // A new response (after 100 Continue or an interim answer): start over.
+    t->response->headers.Clear();
+    size_t space = line.find(' ');
+    t->status = space == std::string_view::npos ? 0 : std::atol(std::string(line.substr(space + 1, 3)).c_str());
+    return size * count;
+  }
+  size_t colon = line.find(':');
+  if (colon != std::string_view::npos) {
+    t->response->headers.Add(std::string(Trim(line.substr(0, colon))),
+                             std::string(Trim(line.substr(colon + 1))));
+  }
+  return size * count;
+}
+
+size_t OnWrite(char* data, size_t size, size_t count, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  const size_t n = size * count;
+  const bool success = t->status >= 200 && t->status < 300;
+  if (success && t->request->sink) {
+    Status s = t->request->sink(std::span<const std::byte>(reinterpret_cast<std::byte*>(data), n));
+    if (!s) {
+      t->error = s.error();
+      return CURL_WRITEFUNC_ERROR;
+    }
+    return n;
+  }
+  if (t->response->body.size() + n > t->request->max_body) {
+    t->error = Error(ErrorCode::kNetwork, "response body larger than " +
+                                              std::to_string(t->request->max_body) + " bytes");
+    return CURL_WRITEFUNC_ERROR;
+  }
+  t->response->body.append(data, n);
+  return n;
+}
+
+size_t OnRead(char* data, size_t size, size_t count, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  const size_t capacity = size * count;
+  if (t->request->body_reader == nullptr) {
+    size_t n = std::min(capacity, t->memory_body.size());
+    std::copy_n(t->memory_body.data(), n, data);
+    t->memory_body.remove_prefix(n);
+    return n;
+  }
+  if (t->remaining == 0) return 0;
+  size_t want = std::min<size_t>(capacity, static_cast<size_t>(t->remaining));
+  Result<size_t> got =
+      t->request->body_reader->Read(std::span<std::byte>(reinterpret_cast<std::byte*>(data), want));
+  if (!got.has_value()) {
+    t->error = got.error();
+    return CURL_READFUNC_ABORT;
+  }
+  if (*got == 0) {
+    t->error = Error(ErrorCode::kIo, "request body ended " + std::to_string(t->remaining) +
+                                         " bytes before its declared length");
+    return CURL_READFUNC_ABORT;
+  }
+  t->remaining -= static_cast<int64_t>(*got);
+  if (t->remaining == 0) {
+    // The declared length is complete (curl asks for no more): the reader must be at its end.
+    std::byte probe[1];
+    Result<size_t> extra = t->request->body_reader->Read(probe);
+    if (!extra.has_value() || *extra != 0) {
+      t->error = extra.has_value() ? Error(ErrorCode::kInvalidArgument,
+                                           "request body longer than its declared length")
+                                   : extra.error();
+      return CURL_READFUNC_ABORT;
+    }
+  }
+  return *got;
+}
+
+int OnProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  auto* t = static_cast<Transfer*>(user);
+  Status s = t->ctx->Check();
+  if (s) return 0;
+  t->error = s.error();
+  return 1;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+
+void HttpHeaders::Add(std::string name, std::string value) {
+  items_.emplace_back(std::move(name), std::move(value));
+}
+
+std::optional<std::string> HttpHeaders::Get(std::string_view name) const {
+  for (const auto& [n, v] : items_) {
+    if (EqualsIgnoreCase(n, name)) return v;
+  }
+  return std::nullopt;
+}
+
+HttpOptions DefaultHttpOptions() {
+  HttpOptions options;
+  const char* bundle = std::getenv("AWS_CA_BUNDLE");
+  if (bundle != nullptr && *bundle != '\0') options.ca_bundle = bundle;
+  return options;
+}
+
+struct HttpClient::Impl {
+  CURLSH* share = nullptr;
+  std::array<std::mutex, CURL_LOCK_DATA_LAST> locks;
+  std::mutex pool_mu;
+  std::vector<std::unique_ptr<Handle>> idle;
+  std::atomic<int64_t> connects{0};
+
+  static void Lock(CURL*, curl_lock_data data, curl_lock_access, void* user) {
+    static_cast<Impl*>(user)->locks[static_cast<size_t>(data)].lock();
+  }
+  static void Unlock(CURL*, curl_lock_data data, void* user) {
+    static_cast<Impl*>(user)->locks[static_cast<size_t>(data)].unlock();
+  }
+
+  std::unique_ptr<Handle> Borrow() {
+    {
+      std::lock_guard lock(pool_mu);
+      if (!idle.empty()) {
+        auto h = std::move(idle.back());
+        idle.pop_back();
+        return h;
+      }
+    }
+    auto h = std::make_unique<Handle>();
+    h->easy = curl_easy_init();
+    h->multi = curl_multi_init();
+    if (h->easy == nullptr || h->multi == nullptr) return nullptr;
+    return h;
+  }
+  void Return(std::unique_ptr<Handle> h) {
+    std::lock_guard lock(pool_mu);
+    idle.push_back(std::move(h));
+  }
+};
+
+HttpClient::HttpClient(HttpOptions options)
+    : options_(std::move(options)), impl_(std::make_unique<Impl>()) {
+  GlobalInitOnce();
+  impl_->share = curl_share_init();
+  if (impl_->share != nullptr) {
+    curl_share_setopt(impl_->share, CURLSHOPT_LOCKFUNC, &Impl::Lock);
+    curl_share_setopt(impl_->share, CURLSHOPT_UNLOCKFUNC, &Impl::Unlock);
+    curl_share_setopt(impl_->share, CURLSHOPT_USERDATA, impl_.get());
+    curl_share_setopt(impl_->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+    curl_share_setopt(impl_->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+    curl_share_setopt(impl_->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+  }
+}
+
+HttpClient::~HttpClient() {
+  impl_->idle.clear();  // easy handles must go before the share they use
+  if (impl_->share != nullptr) curl_share_cleanup(impl_->share);
+}
+
+int64_t HttpClient::ConnectionsOpened() const { return impl_->connects.load(); }
+
+namespace {
+
+// Sets every option of one transfer on a freshly reset easy handle.
+void Configure(CURL* easy, CURLSH* share, const HttpOptions& options, const HttpRequest& request,
+               Transfer* t, curl_slist* headers, char* error_buffer) {
+  curl_easy_reset(easy);
+  if (share != nullptr) curl_easy_setopt(easy, CURLOPT_SHARE, share);
+  curl_easy_setopt(easy, CURLOPT_URL, request.url.c_str());
+  curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, error_buffer);
+  curl_easy_setopt(easy, CURLOPT_USERAGENT, options.user_agent.c_str());
+  curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options.connect_timeout.count()));
+  long idle_seconds = static_cast<long>((options.idle_timeout.count() + 999) / 1000);
+  curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME, std::max(1L, idle_seconds));
+  curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
+  curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, options.verify_tls ? 1L : 0L);
+  curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, options.verify_tls ? 2L : 0L);
+  if (!options.ca_bundle.empty()) curl_easy_setopt(easy, CURLOPT_CAINFO, options.ca_bundle.c_str());
+  curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &OnHeader);
+  curl_easy_setopt(easy, CURLOPT_HEADERDATA, t);
+  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &OnWrite);
+  curl_easy_setopt(easy, CURLOPT_WRITEDATA, t);
+  curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, &OnProgress);
+  curl_easy_setopt(easy, CURLOPT_XFERINFODATA, t);
+
+  const bool has_body = request.body_reader != nullptr || !request.body.empty();
+  const int64_t length =
+      request.body_reader != nullptr ? request.body_length : static_cast<int64_t>(request.body.size());
+  if (request.method == "HEAD") {
+    curl_easy_setopt(easy, CURLOPT_NOBODY, 1L);
+  } else if (request.method == "GET" && !has_body) {
+    curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
+  } else if (has_body || request.method == "PUT" || request.method == "POST") {
+    // Upload mode with a known size: Content-Length, never chunked encoding.
+    curl_easy_setopt(easy, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(easy, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(length));
+    curl_easy_setopt(easy, CURLOPT_READFUNCTION, &OnRead);
+    curl_easy_setopt(easy, CURLOPT_READDATA, t);
+    if (request.method != "PUT") curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+  } else {
+    curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+  }
+}
+
+// Drives one transfer on h until it completes or ctx.stop is requested.
+CURLcode Drive(Handle& h, const Context& ctx, bool* stopped) {
+  curl_multi_add_handle(h.multi, h.easy);
+  std::stop_callback wake(ctx.stop, [&h] { curl_multi_wakeup(h.multi); });
+  CURLcode result = CURLE_OK;
+  bool done = false;
+  while (!done) {
+    if (ctx.stop.stop_requested()) {
+      *stopped = true;
+      break;
+    }
+    int running = 0;
+    CURLMcode mc = curl_multi_perform(h.multi, &running);
+    if (mc != CURLM_OK) {
+      result = CURLE_RECV_ERROR;
+      break;
+    }
+    int queued = 0;
+    while (CURLMsg* msg = curl_multi_info_read(h.multi, &queued)) {
+      if (msg->msg == CURLMSG_DONE) {
+        result = msg->data.result;
+        done = true;
+      }
+    }
+    if (done || running == 0) break;
+    curl_multi_poll(h.multi, nullptr, 0, 1000, nullptr);
+  }
+  curl_multi_remove_handle(h.multi, h.easy);
+  return result;
+}
+
+}  // namespace
+
+Result<HttpResponse> HttpClient::Perform(const Context& ctx, const HttpRequest& request) {
+  CVC_RETURN_IF_ERROR(ctx.Check());
+  const std::string what = request.method + " " + RedactUrl(request.url);
+  if (request.body_reader != nullptr && request.body_length < 0) {
+    return MakeError(ErrorCode::kInvalidArgument, what + ": negative body length");
+  }
+  std::unique_ptr<Handle> handle = impl_->Borrow();
+  if (handle == nullptr) return MakeError(ErrorCode::kInternal, what + ": curl init failed");
+
+  curl_slist* headers = nullptr;
+  for (const auto& [name, value] : request.headers) {
+    headers = curl_slist_append(headers, (name + ": " + value).c_str());
+  }
+  // S3 servers answer 100-continue inconsistently; a second round trip buys nothing here.
+  headers = curl_slist_append(headers, "Expect:");
+
+  HttpResponse response;
+  Transfer t;
+  t.ctx = &ctx;
+  t.request = &request;
+  t.response = &response;
+  t.memory_body = request.body;
+  t.remaining = request.body_length;
+  char error_buffer[CURL_ERROR_SIZE] = {0};
+  Configure(handle->easy, impl_->share, options_, request, &t, headers, error_buffer);
+
+  bool stopped = false;
+  CURLcode code = Drive(*handle, ctx, &stopped);
+  long connects = 0;
+  curl_easy_getinfo(handle->easy, CURLINFO_NUM_CONNECTS, &connects);
+  impl_->connects += connects;
+  curl_easy_getinfo(handle->easy, CURLINFO_RESPONSE_CODE, &response.status);
+  // Detach the per-call pointers before the handle goes back to the pool.
+  curl_easy_setopt(handle->easy, CURLOPT_HTTPHEADER, nullptr);
+  curl_easy_setopt(handle->easy, CURLOPT_ERRORBUFFER, nullptr);
+  curl_slist_free_all(headers);
+  impl_->Return(std::move(handle));
+
+  if (stopped) return MakeError(ErrorCode::kCancelled, what + ": cancelled");
+  if (t.error) return Propagate(*t.error, what);
+  if (code != CURLE_OK) {
+    std::string reason = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code);
+    // Curl's messages may quote the URL; never let a signature through.
+    reason = RedactUrl(reason);
+    return MakeError(ErrorCode::kNetwork, what + ": " + reason, RetryClass::kRetryable);
+  }
+  return response;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+std::string RedactUrl(std::string_view url) {
+  std::string out(url);
+  for (std::string_view param : {"X-Amz-Signature=", "Signature=", "X-Amz-Security-Token="}) {
+    size_t pos = 0;
+    while ((pos = out.find(param, pos)) != std::string::npos) {
+      // Only at a parameter boundary ('?' or '&'), so "X-Amz-Signature=" is not found twice.
+      if (pos > 0 && out[pos - 1] != '?' && out[pos - 1] != '&') {
+        pos += param.size();
+        continue;
+      }
+      size_t start = pos + param.size();
+      size_t end = out.find_first_of("& \t\r\n'\"", start);
+      if (end == std::string::npos) end = out.size();
+      out.replace(start, end - start, "REDACTED");
+      pos = start + 8;
+    }
+  }
+  return out;
+}
+
+bool IsRetryableStatus(long status) {
+  return status == 429 || (status >= 500 && status <= 599 && status != 501);
+}
+
+bool IsRetryableS3Code(std::string_view code) {
+  for (std::string_view c : {"SlowDown", "RequestTimeout", "InternalError", "ServiceUnavailable",
+                             "Throttling", "ThrottlingException", "RequestLimitExceeded",
+                             "TooManyRequests", "RequestThrottled"}) {
+    if (code == c) return true;
+  }
+  return false;
+}
+
+std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view value) {
+  value = Trim(value);
+  if (value.empty()) return std::nullopt;
+  if (std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    if (value.size() > 9) return std::nullopt;
+    return std::chrono::seconds(std::atol(std::string(value).c_str()));
+  }
+  time_t when = curl_getdate(std::string(value).c_str(), nullptr);
+  if (when == -1) return std::nullopt;
+  auto delta = std::chrono::system_clock::from_time_t(when) - std::chrono::system_clock::now();
+  if (delta.count() < 0) return std::chrono::milliseconds(0);
+  return std::chrono::duration_cast<std::chrono::milliseconds>(delta);
+}
+
+std::optional<std::chrono::milliseconds> RetryAfterOf(const HttpResponse& response) {
+  std::optional<std::string> value = response.headers.Get("Retry-After");
+  if (!value) return std::nullopt;
+  return ParseRetryAfter(*value);
+}
+
+std::chrono::milliseconds BackoffDelay(const RetryPolicy& policy, int attempt,
+                                       const RetryHint& hint) {
+  using std::chrono::milliseconds;
+  int shift = std::clamp(attempt - 1, 0, 30);
+  int64_t ceiling = policy.base_delay.count();
+  for (int i = 0; i < shift && ceiling < policy.max_delay.count(); ++i) ceiling *= 2;
+  ceiling = std::min(ceiling, policy.max_delay.count());
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  milliseconds delay(ceiling <= 0 ? 0 : std::uniform_int_distribution<int64_t>(0, ceiling)(rng));
+  if (hint.retry_after) delay = std::max(delay, std::min(*hint.retry_after, policy.max_retry_after));
+  return delay;
+}
+
+Status InterruptibleSleep(const Context& ctx, std::chrono::milliseconds delay) {
+  auto until = std::chrono::steady_clock::now() + delay;
+  bool deadline_first = ctx.deadline && *ctx.deadline < until;
+  if (deadline_first) until = *ctx.deadline;
+  std::mutex mu;
+  std::condition_variable_any cv;
+  std::unique_lock lock(mu);
+  // Waits until the time passes or a stop is requested; nothing else notifies cv.
+  cv.wait_until(lock, ctx.stop, until, [] { return false; });
+  if (ctx.stop.stop_requested()) return MakeError(ErrorCode::kCancelled, "cancelled");
+  if (deadline_first) {
+    return MakeError(ErrorCode::kTimeout, "deadline exceeded", RetryClass::kRetryable);
+  }
+  return Ok();
+}
+
+}  // namespace cvclone::s3
