@@ -1,62 +1,65 @@
 // Options of the crypt backend and its registration.
-#include <cstdio>
 #include <cstdlib>
+#include <optional>
 
+#include "core/remote_spec.hpp"
 #include "crypt/crypt_remote.hpp"
 #include "crypt/obscure.hpp"
+#include "crypt/password.hpp"
 
 namespace cvclone {
 namespace crypt {
 namespace {
 
-// Runs a shell command and returns its standard output without trailing newlines. The output
-// is a secret: it never enters an error message.
-Result<std::string> RunPasswordCommand(const std::string& command) {
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) {
-    return MakeError(ErrorCode::kConfig, "crypt: password_command: cannot run \"" + command + "\"");
-  }
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
-  const int status = ::pclose(pipe);
-  if (status != 0) {
-    return MakeError(ErrorCode::kConfig,
-                     "crypt: password_command \"" + command + "\" failed (status " +
-                         std::to_string(status) + ")");
-  }
-  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-  return out;
+constexpr const char* kNoPassword =
+    "crypt: no password: set password_command, CVCLONE_CRYPT_PASSWORD or password in the config";
+constexpr const char* kEmptyPassword = "crypt: password is empty";
+
+std::optional<std::string> GetEnv(const char* name) {
+  const char* v = std::getenv(name);
+  if (v == nullptr) return std::nullopt;
+  return std::string(v);
 }
 
-Result<std::string> RevealOption(const Options& options, const std::string& name) {
+// The revealed value of an obscured option; nullopt when unset.
+Result<std::optional<std::string>> RevealOption(const Options& options, const std::string& name) {
   auto value = options.Get(name);
-  if (!value) return std::string();
+  if (!value) return std::optional<std::string>();
   auto plain = Reveal(*value);
   if (!plain) return Propagate(plain.error(), "crypt: option " + name);
-  return plain;
+  return std::optional<std::string>(*std::move(plain));
 }
 
-Result<std::string> ResolvePassword(const Options& options) {
-  CVC_ASSIGN_OR_RETURN(std::string password, RevealOption(options, "password"));
-  if (password.empty()) {
-    if (auto cmd = options.Get("password_command")) {
-      CVC_ASSIGN_OR_RETURN(password, RunPasswordCommand(*cmd));
-    } else if (const char* env = std::getenv("CVCLONE_CRYPT_PASSWORD")) {
-      password = env;
-    }
+Result<std::string> ResolvePassword(const Options& options, bool allow_prompt) {
+  CVC_ASSIGN_OR_RETURN(std::optional<std::string> stored, RevealOption(options, "password"));
+  std::string password;
+  if (stored) {
+    password = *std::move(stored);
+  } else if (auto cmd = options.Get("password_command")) {
+    CVC_ASSIGN_OR_RETURN(password, RunPasswordCommand(*cmd, "password_command"));
+  } else if (auto env = GetEnv("CVCLONE_CRYPT_PASSWORD")) {
+    password = *std::move(env);
+  } else if (allow_prompt && StdinIsTerminal()) {
+    CVC_ASSIGN_OR_RETURN(password, PromptPassword("crypt password: "));
+  } else {
+    return MakeError(ErrorCode::kConfig, kNoPassword);
   }
-  if (password.empty()) return MakeError(ErrorCode::kConfig, "crypt: password is empty");
+  if (password.empty()) return MakeError(ErrorCode::kConfig, kEmptyPassword);
   return password;
+}
+
+Result<std::string> ResolveSalt(const Options& options) {
+  CVC_ASSIGN_OR_RETURN(std::optional<std::string> stored, RevealOption(options, "password2"));
+  if (stored) return *std::move(stored);
+  return GetEnv("CVCLONE_CRYPT_PASSWORD2").value_or("");
 }
 
 }  // namespace
 
-Result<CryptConfig> CryptConfigFromOptions(const Options& options) {
+Result<CryptConfig> CryptConfigFromOptions(const Options& options, bool allow_prompt) {
   CryptConfig c;
-  CVC_ASSIGN_OR_RETURN(c.password, ResolvePassword(options));
-  CVC_ASSIGN_OR_RETURN(c.password2, RevealOption(options, "password2"));
+  CVC_ASSIGN_OR_RETURN(c.password, ResolvePassword(options, allow_prompt));
+  CVC_ASSIGN_OR_RETURN(c.password2, ResolveSalt(options));
   CVC_ASSIGN_OR_RETURN(c.names.mode, ParseNameMode(options.GetOr("filename_encryption", "")));
   CVC_ASSIGN_OR_RETURN(c.names.encoding, ParseNameEncoding(options.GetOr("filename_encoding", "")));
   CVC_ASSIGN_OR_RETURN(c.names.encrypt_dirs, options.GetBool("directory_name_encryption", true));
@@ -69,6 +72,13 @@ Result<CryptConfig> CryptConfigFromOptions(const Options& options) {
 }  // namespace crypt
 
 namespace {
+
+// Whether the remote string is the inline form (`crypt(inner)`, `:crypt,...:`), which may
+// prompt for its password, rather than a config section.
+bool IsInlineForm(const std::string& display_name) {
+  auto spec = ParseRemoteString(display_name);
+  return spec && spec->kind != RemoteSpec::Kind::kSection;
+}
 
 // The inner remote string with the (encrypted) root appended.
 std::string JoinRemote(const std::string& remote, const std::string& root) {
@@ -96,15 +106,16 @@ void RegisterCryptBackend(Registry& registry) {
        false},
       {"suffix", "Suffix added with filename_encryption = off (\"none\" for none)", ".bin",
        false, false},
-      {"password_command", "Command whose output is the password, e.g. `pass show cloud`", "",
-       false, false},
+      {"password_command", "Command whose output is the password, e.g. `pass show cloud` "
+       "(run with /bin/sh -c; used when password is not set)", "", false, false},
       {"strict_names", "Fail a listing on names that do not decrypt (else skip with a notice)",
        "false", false, false},
   };
   info.create = [](const Context& ctx, const std::string& display_name, const std::string& root,
                    const Options& options,
                    const RemoteOpener& open_inner) -> Result<std::unique_ptr<Remote>> {
-    CVC_ASSIGN_OR_RETURN(crypt::CryptConfig config, crypt::CryptConfigFromOptions(options));
+    CVC_ASSIGN_OR_RETURN(crypt::CryptConfig config,
+                         crypt::CryptConfigFromOptions(options, IsInlineForm(display_name)));
     CVC_ASSIGN_OR_RETURN(crypt::CryptKeys keys, crypt::DeriveKeys(config.password, config.password2));
     crypt::NameCipher cipher(keys, config.names);
     CVC_ASSIGN_OR_RETURN(std::string enc_root, cipher.EncryptDirPath(root));

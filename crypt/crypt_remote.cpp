@@ -24,7 +24,7 @@ class NamingReader : public Reader {
   std::string context_;
 };
 
-class CryptRemote : public Remote {
+class CryptRemote : public Remote, public CryptView {
  public:
   CryptRemote(std::unique_ptr<Remote> inner, std::string name, const CryptKeys& keys,
               const CryptConfig& config)
@@ -34,6 +34,10 @@ class CryptRemote : public Remote {
     features_.hashes = HashSet();
     features_.slow_hash = false;
   }
+
+  Remote& Inner() const override { return *inner_; }
+  const NameCipher& Names() const override { return names_; }
+  const DataKey& Key() const override { return keys_.data_key; }
 
   std::string Type() const override { return "crypt"; }
   std::string Name() const override { return name_; }
@@ -274,6 +278,10 @@ Result<ObjectInfo> CryptRemote::ServerSide(const Context& ctx, Remote& src,
 }
 
 }  // namespace
+
+const CryptView* AsCrypt(const Remote& remote) {
+  return dynamic_cast<const CryptRemote*>(&remote);
+}
 
 Result<std::unique_ptr<Remote>> NewCryptRemote(std::unique_ptr<Remote> inner,
                                                const std::string& display_name,

@@ -42,12 +42,34 @@ struct CryptConfig {
   bool strict_names = false;
 };
 
-// Resolves the options of a crypt remote: `password` (obscured; else `password_command`'s
-// standard output without trailing newlines; else $CVCLONE_CRYPT_PASSWORD in clear text),
-// `password2` (obscured), filename_encryption, directory_name_encryption, filename_encoding,
-// suffix ("none" → ""), strict_names. kConfig naming the option on bad values; kConfig
-// "crypt: password is empty" when no password is found.
-Result<CryptConfig> CryptConfigFromOptions(const Options& options);
+// Resolves the options of a crypt remote. The password comes from the first of:
+//   `password` (obscured, as rclone stores it);
+//   `password_command`, run with /bin/sh -c: its standard output minus one trailing newline
+//     (a non-zero exit or an empty output is kConfig naming the option, never the output);
+//   $CVCLONE_CRYPT_PASSWORD (clear text);
+//   with allow_prompt (the inline `crypt(inner)` form) and stdin a terminal: a prompt on
+//     /dev/tty with echo off.
+// The salt is `password2` (obscured), else $CVCLONE_CRYPT_PASSWORD2 (clear text), else the
+// built-in salt. Then filename_encryption, directory_name_encryption, filename_encoding, suffix
+// ("none" → ""), strict_names. Errors are kConfig naming the option: a value that does not
+// reveal, a bad option value, an empty password ("crypt: password is empty"), and no password
+// at all ("crypt: no password: set password_command, CVCLONE_CRYPT_PASSWORD or password in the
+// config"). Secrets never enter a message.
+Result<CryptConfig> CryptConfigFromOptions(const Options& options, bool allow_prompt = false);
+
+// What cryptcheck and cryptdecode need from a crypt remote. Every remote NewCryptRemote makes
+// implements it; find it with AsCrypt. Valid as long as the remote is; thread-safe.
+class CryptView {
+ public:
+  virtual ~CryptView() = default;
+  // The wrapped remote, rooted where the crypt remote's root is stored (encrypted paths).
+  virtual Remote& Inner() const = 0;
+  virtual const NameCipher& Names() const = 0;
+  virtual const DataKey& Key() const = 0;
+};
+
+// The crypt view of remote, or nullptr when it is not a crypt remote.
+const CryptView* AsCrypt(const Remote& remote);
 
 // A crypt remote over `inner` (owned). Derives the keys (scrypt, tens of milliseconds).
 Result<std::unique_ptr<Remote>> NewCryptRemote(std::unique_ptr<Remote> inner,

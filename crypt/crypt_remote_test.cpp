@@ -221,7 +221,9 @@ TEST_CASE("crypt remote: registry options, passwords and the inner root") {
   if (std::getenv("CVCLONE_CRYPT_PASSWORD") == nullptr) {
     REQUIRE_FALSE(empty.has_value());
     CHECK(empty.error().code() == ErrorCode::kConfig);
-    CHECK(empty.error().message() == "crypt: password is empty");
+    CHECK(empty.error().message() ==
+          "crypt: no password: set password_command, CVCLONE_CRYPT_PASSWORD or password in the "
+          "config");
   }
   auto obscured_empty = CreateViaRegistry({{"password", "YWFhYWFhYWFhYWFhYWFhYQ"},
                                            {"password_command", "printf ''"}});
