@@ -126,11 +126,14 @@ std::string UrlDecode(std::string_view text);
 //   BucketAlreadyOwnedByYou, BucketAlreadyExists → kExists
 //   BucketNotEmpty                             → kDirNotEmpty
 //   NotImplemented, 501                        → kUnsupported
-//   412 PreconditionFailed / 416 InvalidRange  → kInvalidArgument
+//   412 PreconditionFailed / 416 InvalidRange, EntityTooLarge/Small, InvalidPart(Order),
+//   KeyTooLongError, InvalidArgument           → kInvalidArgument
+//   AuthorizationHeaderMalformed, PermanentRedirect, 301 → kConfig ("check region / endpoint")
+//   RequestTimeTooSkewed                       → kAuth ("the local clock is too far off")
 //   anything else                              → kIo, not retryable
-// Never includes a secret (response bodies from S3 hold none; signatures in Message texts such as
-// SignatureDoesNotMatch's StringToSign are not copied: only Code and Message are used, and the
-// Message is dropped when it is longer than 200 bytes).
+// Never includes a secret: only Code and Message are used (never StringToSign, CanonicalRequest
+// or the signature elements of SignatureDoesNotMatch), Message truncated to 200 bytes. The
+// Retry-After header is not part of the Error: read it with RetryAfterOf into the RetryHint.
 Error S3ErrorFromResponse(const std::string& op, const std::string& bucket,
                           const std::string& key, const HttpResponse& response);
 // The same from an already parsed error document (an <Error> in a 200 response: status is then
