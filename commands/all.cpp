@@ -3,6 +3,11 @@
 
 namespace cvclone {
 
+Command MakeObscureCommand();      // obscure.cpp
+Command MakeRevealCommand();       // obscure.cpp
+Command MakeCryptcheckCommand();   // cryptcheck.cpp
+Command MakeCryptdecodeCommand();  // cryptdecode.cpp
+
 const std::vector<Command>& AllCommands() {
   static const std::vector<Command> kCommands = {
       MakeCopyCommand(),   MakeSyncCommand(),   MakeMoveCommand(),    MakeCheckCommand(),
@@ -10,6 +15,7 @@ const std::vector<Command>& AllCommands() {
       MakeLsdCommand(),    MakeLsfCommand(),    MakeLsjsonCommand(),  MakeCatCommand(),  MakeRcatCommand(),
       MakeMkdirCommand(),  MakeRmdirCommand(),  MakeDeleteCommand(),  MakePurgeCommand(),
       MakeSizeCommand(),   MakeMd5sumCommand(), MakeSha1sumCommand(), MakeConfigCommand(),
+      MakeObscureCommand(), MakeRevealCommand(), MakeCryptcheckCommand(), MakeCryptdecodeCommand(),
       MakeVersionCommand(), MakeHelpCommand(),
   };
   return kCommands;
