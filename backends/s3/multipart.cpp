@@ -1,0 +1,237 @@
+#include "backends/s3/multipart.hpp"
+
+#include <openssl/evp.h>
+
+#include <chrono>
+#include <deque>
+#include <future>
+#include <stop_token>
+#include <utility>
+
+#include "backends/s3/s3_options.hpp"
+#include "core/io.hpp"
+#include "core/log.hpp"
+
+namespace cvclone::s3 {
+
+std::string Md5Raw(std::string_view data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), out, &len, EVP_md5(), nullptr);
+  return std::string(reinterpret_cast<const char*>(out), len);
+}
+
+std::string Base64Encode(std::string_view raw) {
+  std::string out(4 * ((raw.size() + 2) / 3) + 1, '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(raw.data()),
+                                static_cast<int>(raw.size()));
+  out.resize(static_cast<size_t>(n));
+  return out;
+}
+
+std::string HexDecode(std::string_view text) {
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  if (text.size() % 2 != 0) return "";
+  std::string out;
+  out.reserve(text.size() / 2);
+  for (size_t i = 0; i < text.size(); i += 2) {
+    const int hi = nibble(text[i]);
+    const int lo = nibble(text[i + 1]);
+    if (hi < 0 || lo < 0) return "";
+    out.push_back(static_cast<char>(hi * 16 + lo));
+  }
+  return out;
+}
+
+std::string ToHex(std::string_view raw) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(raw.size() * 2);
+  for (unsigned char c : raw) {
+    out.push_back(kDigits[c >> 4]);
+    out.push_back(kDigits[c & 15]);
+  }
+  return out;
+}
+
+namespace {
+
+struct PartDone {
+  std::string etag;
+  std::string md5_raw;
+};
+
+struct InFlight {
+  int number = 0;
+  std::string buffer;
+  std::future<Result<PartDone>> result;
+};
+
+// Fills buf (resized to at most `want` bytes) from src; returns the bytes read (< want at EOF).
+Result<size_t> FillBuffer(const Context& ctx, Reader& src, std::string& buf, size_t want) {
+  buf.resize(want);
+  size_t got = 0;
+  while (got < want) {
+    CVC_RETURN_IF_ERROR(ctx.Check());
+    auto n = src.Read(std::span<std::byte>(reinterpret_cast<std::byte*>(buf.data()) + got,
+                                           want - got));
+    if (!n) return Propagate(n.error());
+    if (*n == 0) break;
+    got += *n;
+  }
+  buf.resize(got);
+  return got;
+}
+
+class Uploader {
+ public:
+  Uploader(const Context& ctx, MultipartTarget& target, Reader& src, const MultipartParams& p)
+      : target_(target), src_(src), params_(p), whole_md5_(HashSet{HashType::kMd5}),
+        link_(ctx.stop, [this] { stop_.request_stop(); }) {
+    inner_.stop = stop_.get_token();
+    inner_.deadline = ctx.deadline;
+  }
+
+  Result<MultipartOutcome> Run() {
+    CVC_ASSIGN_OR_RETURN(upload_id_, target_.Create(inner_));
+    auto result = UploadAll();
+    if (!result) {
+      stop_.request_stop();
+      Drain();
+      Abort();
+      return Propagate(result.error());
+    }
+    return result;
+  }
+
+ private:
+  Result<MultipartOutcome> UploadAll() {
+    int64_t total = 0;
+    for (int number = 1;; ++number) {
+      std::string buf = TakeBuffer();
+      CVC_ASSIGN_OR_RETURN(size_t n, FillBuffer(inner_, src_, buf, params_.part_size));
+      total += static_cast<int64_t>(n);
+      if (params_.expected_size >= 0 && total > params_.expected_size) {
+        return MakeError(ErrorCode::kIo, "source yielded more than the expected " +
+                                             std::to_string(params_.expected_size) + " bytes");
+      }
+      // A last empty part is only sent when the whole object is empty.
+      if (n == 0 && number > 1) break;
+      if (number > kMaxParts) {
+        return MakeError(ErrorCode::kInvalidArgument, "upload needs more than 10000 parts");
+      }
+      whole_md5_.Update(std::string_view(buf));
+      CVC_RETURN_IF_ERROR(Launch(number, std::move(buf)));
+      if (n < static_cast<size_t>(params_.part_size)) break;
+    }
+    if (params_.expected_size >= 0 && total != params_.expected_size) {
+      return MakeError(ErrorCode::kIo, "source yielded " + std::to_string(total) +
+                                           " bytes, expected " +
+                                           std::to_string(params_.expected_size));
+    }
+    while (!in_flight_.empty()) CVC_RETURN_IF_ERROR(FinishOldest());
+    CVC_RETURN_IF_ERROR(inner_.Check());
+    CVC_ASSIGN_OR_RETURN(std::string etag, target_.Complete(inner_, upload_id_, completed_));
+    MultipartOutcome out{.size = total,
+                         .parts = static_cast<int>(completed_.size()),
+                         .md5_hex = whole_md5_.Finish()[HashType::kMd5],
+                         .etag = etag};
+    CVC_RETURN_IF_ERROR(CheckFinalEtag(out));
+    return out;
+  }
+
+  Status Launch(int number, std::string buf) {
+    while (static_cast<int>(in_flight_.size()) >= params_.concurrency) {
+      CVC_RETURN_IF_ERROR(FinishOldest());
+    }
+    InFlight f;
+    f.number = number;
+    f.buffer = std::move(buf);
+    std::string_view data = f.buffer;  // the buffer's heap storage does not move with it
+    f.result = std::async(std::launch::async, [this, number, data]() -> Result<PartDone> {
+      PartDone done{.etag = "", .md5_raw = Md5Raw(data)};
+      CVC_ASSIGN_OR_RETURN(done.etag, target_.UploadPart(inner_, upload_id_, number, data,
+                                                         Base64Encode(done.md5_raw)));
+      return done;
+    });
+    in_flight_.push_back(std::move(f));
+    return Ok();
+  }
+
+  Status FinishOldest() {
+    InFlight f = std::move(in_flight_.front());
+    in_flight_.pop_front();
+    Result<PartDone> done = f.result.get();
+    free_.push_back(std::move(f.buffer));
+    if (!done) return Propagate(done.error(), "part " + std::to_string(f.number));
+    if (params_.check_part_etags && done->etag != ToHex(done->md5_raw)) {
+      return MakeError(ErrorCode::kCorrupt, "part " + std::to_string(f.number) + ": ETag " +
+                                                done->etag + " is not the part's MD5 " +
+                                                ToHex(done->md5_raw));
+    }
+    part_md5s_ += done->md5_raw;
+    completed_.push_back({.part_number = f.number, .etag = done->etag});
+    return Ok();
+  }
+
+  // AWS answers "<md5 of the parts' raw md5s>-<parts>"; some servers the whole MD5.
+  Status CheckFinalEtag(const MultipartOutcome& out) const {
+    if (!params_.check_part_etags) return Ok();
+    const std::string multipart =
+        ToHex(Md5Raw(part_md5s_)) + "-" + std::to_string(completed_.size());
+    if (out.etag == multipart || out.etag == out.md5_hex) return Ok();
+    return MakeError(ErrorCode::kCorrupt, "multipart ETag " + out.etag + " is neither " +
+                                              multipart + " nor the MD5 " + out.md5_hex);
+  }
+
+  std::string TakeBuffer() {
+    if (free_.empty()) return std::string();
+    std::string b = std::move(free_.back());
+    free_.pop_back();
+    return b;
+  }
+
+  void Drain() {
+    while (!in_flight_.empty()) {
+      (void)in_flight_.front().result.get();
+      in_flight_.pop_front();
+    }
+  }
+
+  void Abort() {
+    Context abort_ctx;
+    abort_ctx.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    if (Status st = target_.Abort(abort_ctx, upload_id_); !st) {
+      log::Error("multipart upload {}: abort failed: {}", upload_id_, st.error().message());
+    }
+  }
+
+  MultipartTarget& target_;
+  Reader& src_;
+  MultipartParams params_;
+  Hasher whole_md5_;
+  std::stop_source stop_;
+  std::stop_callback<std::function<void()>> link_;
+  Context inner_;
+  std::string upload_id_;
+  std::deque<InFlight> in_flight_;
+  std::vector<std::string> free_;
+  std::vector<CompletedPart> completed_;
+  std::string part_md5s_;
+};
+
+}  // namespace
+
+Result<MultipartOutcome> UploadMultipart(const Context& ctx, MultipartTarget& target, Reader& src,
+                                         const MultipartParams& params) {
+  Uploader uploader(ctx, target, src, params);
+  return uploader.Run();
+}
+
+}  // namespace cvclone::s3

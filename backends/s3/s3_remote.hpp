@@ -1,0 +1,54 @@
+// The s3 backend: a Remote over Amazon S3 and S3-compatible servers (rclone's option names, see
+// s3_options.hpp).
+//
+// Contract beyond core/remote.hpp:
+// - Root "bucket/dir" (leading/trailing '/' ignored); root "" lists buckets as directories, and
+//   its first path segment is then the bucket.
+// - Directories exist only as key prefixes (Features::empty_dirs = false): Mkdir inside a bucket
+//   only makes sure the bucket exists; List of a prefix with nothing under it is kDirNotFound
+//   (except a bucket's root, which lists empty); Rmdir inside a bucket is kDirNotEmpty if
+//   anything is under the prefix, else kDirNotFound (nothing to remove). At a bucket's root,
+//   Mkdir creates the bucket (with the location constraint) and Rmdir deletes it.
+// - Keys that are not clean relative paths (e.g. "../x", "a//b", a trailing '/' directory
+//   marker) are skipped in listings with a NOTICE: they can never be written outside a local
+//   destination.
+// - Modification times are stored in X-Amz-Meta-Mtime (decimal seconds, rclone's format) and
+//   read exactly (precision 1 ns). Listings HEAD each object (8 at a time) to read it, as rclone
+//   does, so that a no-op sync sees the source's mtimes; with use_server_modtime they use the
+//   listing's LastModified instead (one request per 1000 keys; precision 1 s).
+// - Put: up to upload_cutoff (and, for an unknown size, up to one part) a single PutObject with
+//   Content-MD5 and x-amz-content-sha256: UNSIGNED-PAYLOAD, read into memory first (MD5 computed
+//   once); the returned ETag must equal the MD5, else the object is deleted and Put fails with
+//   kCorrupt. Above: multipart (multipart.hpp), with X-Amz-Meta-Md5chksum set from
+//   PutOptions::hashes when given, else added after completion by a metadata-replacing copy
+//   (objects up to 5 GiB; unless disable_checksum).
+// - Hash(md5): a single-part object's ETag, else X-Amz-Meta-Md5chksum, else "".
+// - Copy: server-side within the same endpoint and access key (CopyObject; multipart
+//   UploadPartCopy above copy_cutoff); kUnsupported for any other remote. No Move.
+// - Errors name the operation, bucket/key, HTTP status and S3 error code, never a secret.
+//   Retryable failures (5xx, SlowDown, RequestTimeout, network errors) are retried per request
+//   low_level_retries times with backoff and jitter, honouring Retry-After.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "core/context.hpp"
+#include "core/error.hpp"
+#include "core/registry.hpp"
+#include "core/remote.hpp"
+
+namespace cvclone {
+
+// Registers the "s3" backend with all its options (s3_register.cpp).
+void RegisterS3Backend(Registry& registry);
+
+namespace s3 {
+
+// Makes an S3 remote from resolved options. Fails with kConfig on bad options or credentials.
+// Makes no request.
+Result<std::unique_ptr<Remote>> NewS3Remote(const std::string& display_name,
+                                            const std::string& root, const Options& options);
+
+}  // namespace s3
+}  // namespace cvclone

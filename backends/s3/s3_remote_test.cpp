@@ -1,0 +1,269 @@
+// Unit tests of the s3 backend's pieces that need no server: options, the mtime metadata format,
+// part sizing, and the multipart uploader's pool/abort logic over an in-memory target. The
+// remote itself is tested against s3rver in tests/s3_test.cpp.
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <stop_token>
+#include <utility>
+#include <vector>
+
+#include "backends/s3/multipart.hpp"
+#include "backends/s3/s3_options.hpp"
+#include "backends/s3/s3_remote.hpp"
+#include "core/io.hpp"
+
+namespace cvclone::s3 {
+namespace {
+
+using std::chrono::nanoseconds;
+
+TEST_CASE("s3 options: defaults and rclone's names") {
+  auto c = ParseS3Config(Options());
+  REQUIRE(c.has_value());
+  CHECK_EQ(c->region, "us-east-1");
+  CHECK_EQ(c->endpoint, "https://s3.us-east-1.amazonaws.com");
+  CHECK_FALSE(c->path_style);  // AWS without a custom endpoint: virtual-hosted
+  CHECK_EQ(c->upload_cutoff, 200 << 20);
+  CHECK_EQ(c->chunk_size, 5 << 20);
+  CHECK_EQ(c->upload_concurrency, 4);
+  CHECK_EQ(c->list_chunk, 1000);
+  CHECK_EQ(c->list_version, 2);
+
+  // The seed example: empty values mean default.
+  auto ca = ParseS3Config(Options({{"env_auth", "false"}, {"region", "ca-central-1"},
+                                   {"endpoint", ""}, {"location_constraint", "ca-central-1"},
+                                   {"acl", "private"}, {"server_side_encryption", ""},
+                                   {"storage_class", ""}}));
+  REQUIRE(ca.has_value());
+  CHECK_EQ(ca->endpoint, "https://s3.ca-central-1.amazonaws.com");
+  CHECK_EQ(ca->location_constraint, "ca-central-1");
+  CHECK_EQ(ca->acl, "private");
+
+  auto other = ParseS3Config(Options({{"provider", "Other"}, {"endpoint", "127.0.0.1:9000"},
+                                      {"chunk_size", "8Mi"}, {"list_version", "1"}}));
+  REQUIRE(other.has_value());
+  CHECK_EQ(other->endpoint, "https://127.0.0.1:9000");
+  CHECK(other->path_style);
+  CHECK_EQ(other->chunk_size, 8 << 20);
+  CHECK_EQ(other->list_version, 1);
+  auto forced = ParseS3Config(Options({{"endpoint", "http://h:1"}, {"force_path_style", "false"}}));
+  REQUIRE(forced.has_value());
+  CHECK_FALSE(forced->path_style);
+}
+
+TEST_CASE("s3 options: bad values are config errors naming the option") {
+  for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{
+           {"chunk_size", "1Mi"}, {"upload_concurrency", "0"}, {"list_chunk", "5000"},
+           {"list_version", "3"}, {"endpoint", "ftp://x"}, {"endpoint", "http://h/path"},
+           {"env_auth", "maybe"}, {"connect_timeout", "soon"}}) {
+    CAPTURE(name);
+    auto c = ParseS3Config(Options(std::map<std::string, std::string>{{name, value}}));
+    REQUIRE_FALSE(c.has_value());
+    CHECK_EQ(c.error().code(), ErrorCode::kConfig);
+    CHECK(c.error().message().find(name) != std::string::npos);
+  }
+}
+
+TEST_CASE("s3 options: secret flags and the registry entry") {
+  Registry registry;
+  RegisterS3Backend(registry);
+  const BackendInfo* info = registry.Find("s3");
+  REQUIRE(info != nullptr);
+  for (const char* name : {"provider", "access_key_id", "secret_access_key", "session_token",
+                           "env_auth", "region", "endpoint", "location_constraint",
+                           "force_path_style", "acl", "storage_class", "server_side_encryption",
+                           "upload_cutoff", "chunk_size", "upload_concurrency", "copy_cutoff",
+                           "list_chunk", "list_version", "no_check_bucket", "disable_checksum"}) {
+    CAPTURE(name);
+    REQUIRE(info->FindOption(name) != nullptr);
+  }
+  CHECK(info->FindOption("secret_access_key")->secret);
+  CHECK(info->FindOption("session_token")->secret);
+  CHECK_FALSE(info->FindOption("access_key_id")->secret);
+}
+
+TEST_CASE("s3 options: durations") {
+  CHECK_EQ(ParseDuration("30s").value(), std::chrono::seconds(30));
+  CHECK_EQ(ParseDuration("1m30s").value(), std::chrono::seconds(90));
+  CHECK_EQ(ParseDuration("500ms").value(), std::chrono::milliseconds(500));
+  CHECK_EQ(ParseDuration("2").value(), std::chrono::seconds(2));
+  CHECK_FALSE(ParseDuration("").has_value());
+  CHECK_FALSE(ParseDuration("5x").has_value());
+}
+
+TEST_CASE("s3: mtime metadata in rclone's format") {
+  CHECK_EQ(FormatMtime(TimePoint(nanoseconds(1614834367'123456789LL))), "1614834367.123456789");
+  CHECK_EQ(FormatMtime(TimePoint(nanoseconds(1614834367'500000000LL))), "1614834367.5");
+  CHECK_EQ(FormatMtime(TimePoint(nanoseconds(1614834367'000000000LL))), "1614834367");
+  CHECK_EQ(FormatMtime(TimePoint(nanoseconds(1'000'000LL))), "0.001");
+  CHECK_EQ(FormatMtime(TimePoint(nanoseconds(-500'000'000LL))), "-0.5");
+  CHECK_EQ(ParseMtime("1614834367.123456789").value(),
+           TimePoint(nanoseconds(1614834367'123456789LL)));
+  CHECK_EQ(ParseMtime("1614834367.5").value(), TimePoint(nanoseconds(1614834367'500000000LL)));
+  CHECK_EQ(ParseMtime("1614834367").value(), TimePoint(nanoseconds(1614834367'000000000LL)));
+  CHECK_EQ(ParseMtime("-1.5").value(), TimePoint(nanoseconds(-1'500'000'000LL)));
+  for (TimePoint t : {TimePoint(nanoseconds(1)), TimePoint(nanoseconds(-1)),
+                      TimePoint(nanoseconds(1646370367'987654321LL))}) {
+    CHECK_EQ(ParseMtime(FormatMtime(t)).value(), t);
+  }
+  CHECK_FALSE(ParseMtime("").has_value());
+  CHECK_FALSE(ParseMtime("abc").has_value());
+  CHECK_FALSE(ParseMtime("1.2.3").has_value());
+}
+
+TEST_CASE("s3: part size is raised so that no upload needs more than 10000 parts") {
+  constexpr int64_t kMiB = 1 << 20;
+  CHECK_EQ(PartSizeFor(5 * kMiB, -1), 5 * kMiB);
+  CHECK_EQ(PartSizeFor(5 * kMiB, 10 * kMiB), 5 * kMiB);
+  CHECK_EQ(PartSizeFor(5 * kMiB, 50000 * kMiB), 5 * kMiB);
+  const int64_t big = int64_t{1} << 40;  // 1 TiB
+  const int64_t part = PartSizeFor(5 * kMiB, big);
+  CHECK_LE((big + part - 1) / part, kMaxParts);
+  CHECK_EQ(part % kMiB, 0);
+  CHECK_EQ(PartSizeFor(1, 10), kMinChunkSize);
+}
+
+TEST_CASE("s3: hex and base64 helpers") {
+  CHECK_EQ(ToHex(Md5Raw("")), "d41d8cd98f00b204e9800998ecf8427e");
+  CHECK_EQ(Base64Encode(Md5Raw("")), "1B2M2Y8AsgTpgAmY7PhCfg==");
+  CHECK_EQ(HexDecode("00ff10"), std::string("\x00\xff\x10", 3));
+  CHECK_EQ(HexDecode("0"), "");
+  CHECK_EQ(HexDecode("zz"), "");
+}
+
+// An in-memory MultipartTarget: records parts, can fail one part, counts concurrency.
+class MemoryTarget : public MultipartTarget {
+ public:
+  Result<std::string> Create(const Context&) override { return std::string("upload-1"); }
+  Result<std::string> UploadPart(const Context& ctx, const std::string&, int n,
+                                 std::string_view data, const std::string& md5) override {
+    const int now = ++active_;
+    int seen = max_active_.load();
+    while (now > seen && !max_active_.compare_exchange_weak(seen, now)) {
+    }
+    --active_;
+    if (ctx.Cancelled()) return MakeError(ErrorCode::kCancelled, "cancelled");
+    if (n == fail_part) return MakeError(ErrorCode::kIo, "injected part failure");
+    if (md5 != Base64Encode(Md5Raw(data))) return MakeError(ErrorCode::kCorrupt, "bad md5");
+    std::lock_guard lock(mu_);
+    parts_[n] = std::string(data);
+    return corrupt_etags ? std::string("00000000000000000000000000000000") : ToHex(Md5Raw(data));
+  }
+  Result<std::string> Complete(const Context&, const std::string&,
+                               const std::vector<CompletedPart>& parts) override {
+    completed = true;
+    std::string all;
+    std::string md5s;
+    for (const CompletedPart& p : parts) {
+      all += parts_.at(p.part_number);
+      md5s += Md5Raw(parts_.at(p.part_number));
+    }
+    object = all;
+    return ToHex(Md5Raw(md5s)) + "-" + std::to_string(parts.size());
+  }
+  Status Abort(const Context&, const std::string&) override {
+    aborted = true;
+    return Ok();
+  }
+
+  int fail_part = 0;
+  bool corrupt_etags = false;
+  bool completed = false;
+  bool aborted = false;
+  std::string object;
+  std::atomic<int> max_active_{0};
+
+ private:
+  std::atomic<int> active_{0};
+  std::mutex mu_;
+  std::map<int, std::string> parts_;
+};
+
+std::string Data(size_t n) {
+  std::string s(n, '\0');
+  for (size_t i = 0; i < n; ++i) s[i] = static_cast<char>((i * 7919) >> 3);
+  return s;
+}
+
+TEST_CASE("multipart: parts reassemble, md5 of the whole, multipart ETag checked") {
+  const std::string data = Data((12 << 20) + 123);
+  MemoryTarget target;
+  MemoryReader src(MemoryReader::kView, data);
+  auto out = UploadMultipart(Context{}, target, src,
+                             {.part_size = 5 << 20, .concurrency = 2,
+                              .expected_size = static_cast<int64_t>(data.size())});
+  REQUIRE(out.has_value());
+  CHECK_EQ(out->parts, 3);
+  CHECK_EQ(out->size, static_cast<int64_t>(data.size()));
+  CHECK_EQ(out->md5_hex, ToHex(Md5Raw(data)));
+  CHECK(target.object == data);
+  CHECK_FALSE(target.aborted);
+  CHECK_LE(target.max_active_.load(), 2);
+}
+
+TEST_CASE("multipart: a failed part, a size mismatch, a bad ETag or a cancel abort the upload") {
+  const std::string data = Data(11 << 20);
+  SUBCASE("part failure") {
+    MemoryTarget target;
+    target.fail_part = 2;
+    MemoryReader src(MemoryReader::kView, data);
+    auto out = UploadMultipart(Context{}, target, src, {.part_size = 5 << 20});
+    REQUIRE_FALSE(out.has_value());
+    CHECK_EQ(out.error().code(), ErrorCode::kIo);
+    CHECK(target.aborted);
+    CHECK_FALSE(target.completed);
+  }
+  SUBCASE("short stream") {
+    MemoryTarget target;
+    MemoryReader src(MemoryReader::kView, data);
+    auto out = UploadMultipart(Context{}, target, src,
+                               {.part_size = 5 << 20, .expected_size = (11 << 20) + 1});
+    REQUIRE_FALSE(out.has_value());
+    CHECK(target.aborted);
+    CHECK_FALSE(target.completed);
+  }
+  SUBCASE("long stream") {
+    MemoryTarget target;
+    MemoryReader src(MemoryReader::kView, data);
+    auto out = UploadMultipart(Context{}, target, src,
+                               {.part_size = 5 << 20, .expected_size = 6 << 20});
+    REQUIRE_FALSE(out.has_value());
+    CHECK(target.aborted);
+  }
+  SUBCASE("part ETag is not its MD5") {
+    MemoryTarget target;
+    target.corrupt_etags = true;
+    MemoryReader src(MemoryReader::kView, data);
+    auto out = UploadMultipart(Context{}, target, src, {.part_size = 5 << 20});
+    REQUIRE_FALSE(out.has_value());
+    CHECK_EQ(out.error().code(), ErrorCode::kCorrupt);
+    CHECK(target.aborted);
+  }
+  SUBCASE("cancelled") {
+    MemoryTarget target;
+    std::stop_source stop;
+    stop.request_stop();
+    Context ctx;
+    ctx.stop = stop.get_token();
+    MemoryReader src(MemoryReader::kView, data);
+    auto out = UploadMultipart(ctx, target, src, {.part_size = 5 << 20});
+    REQUIRE_FALSE(out.has_value());
+    CHECK_EQ(out.error().code(), ErrorCode::kCancelled);
+    CHECK(target.aborted);
+  }
+}
+
+TEST_CASE("multipart: an empty stream is one empty part") {
+  MemoryTarget target;
+  MemoryReader src(std::string{});
+  auto out = UploadMultipart(Context{}, target, src, {.part_size = 5 << 20, .expected_size = 0});
+  REQUIRE(out.has_value());
+  CHECK_EQ(out->parts, 1);
+  CHECK_EQ(out->md5_hex, "d41d8cd98f00b204e9800998ecf8427e");
+}
+
+}  // namespace
+}  // namespace cvclone::s3
