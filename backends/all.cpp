@@ -1,5 +1,6 @@
 // The list of backends: one registration line each.
 #include "backends/local/local.hpp"
+#include "backends/s3/s3_remote.hpp"
 #include "core/registry.hpp"
 #include "crypt/crypt_remote.hpp"
 
@@ -8,6 +9,7 @@ namespace cvclone {
 void RegisterAllBackends(Registry& registry) {
   RegisterLocalBackend(registry);
   RegisterCryptBackend(registry);
+  RegisterS3Backend(registry);
 }
 
 }  // namespace cvclone

@@ -1,0 +1,128 @@
+#include "tests/support/s3_server.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <mutex>
+#include <regex>
+#include <thread>
+
+#include "tests/support/process.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace cvclone::test {
+namespace {
+
+constexpr char kCurl[] = "/usr/bin/curl";
+
+std::string ServersDir() { return std::string(CVCLONE_SOURCE_DIR) + "/tests/servers"; }
+
+std::string Trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+// Owns the running servers; its destructor (at process exit) stops them by PID.
+class Servers {
+ public:
+  ~Servers() { Stop(); }
+
+  const S3TestServer* Get(std::string* why) {
+    std::call_once(once_, [this] { started_ = Start(); });
+    if (!started_ && why != nullptr) *why = error_;
+    return started_ ? &server_ : nullptr;
+  }
+
+ private:
+  bool Start() {
+    server_.work_dir = std::string(CVCLONE_BINARY_DIR) + "/s3-test-work/" +
+                       std::to_string(getpid());
+    std::filesystem::remove_all(server_.work_dir);
+    std::filesystem::create_directories(server_.work_dir);
+    server_.access_key = "AKIACVCLONETEST00001";
+    server_.secret_key = "cvclone/test+Secret=Key";
+    auto started = RunProcess(ServersDir() + "/start-s3rver",
+                              {server_.work_dir + "/data", Pid("s3rver")},
+                              {.timeout = std::chrono::seconds(60)});
+    if (started.exit_code != 0) {
+      error_ = "start-s3rver failed: " + started.err + started.error;
+      return false;
+    }
+    server_.s3rver_port = std::atoi(Trim(started.out).c_str());
+    const std::string port_file = server_.work_dir + "/front.port";
+    const std::string cmd = "setsid python3 '" + ServersDir() + "/s3front.py' --upstream-port " +
+                            std::to_string(server_.s3rver_port) + " --access-key '" +
+                            server_.access_key + "' --secret-key '" + server_.secret_key +
+                            "' --pidfile '" + Pid("front") + "' >'" + port_file + "' 2>'" +
+                            server_.work_dir + "/front.log' </dev/null &";
+    auto front = RunProcess("/bin/sh", {"-c", cmd});
+    if (front.exit_code != 0) {
+      error_ = "cannot start s3front.py: " + front.err + front.error;
+      return false;
+    }
+    // Bounded wait for the front to print its port.
+    for (int i = 0; i < 300 && server_.front_port == 0; ++i) {
+      server_.front_port = std::atoi(Trim(ReadFile(port_file).value_or("")).c_str());
+      if (server_.front_port == 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    if (server_.front_port == 0) {
+      error_ = "s3front.py printed no port: " + ReadFile(server_.work_dir + "/front.log").value_or("");
+      return false;
+    }
+    return true;
+  }
+
+  void Stop() {
+    if (server_.work_dir.empty()) return;
+    for (const char* name : {"front", "s3rver"}) {
+      (void)RunProcess(ServersDir() + "/stop-s3rver", {Pid(name)},
+                       {.timeout = std::chrono::seconds(30)});
+    }
+    std::error_code ec;
+    std::filesystem::remove_all(server_.work_dir, ec);
+  }
+
+  std::string Pid(const std::string& name) const { return server_.work_dir + "/" + name + ".pid"; }
+
+  std::once_flag once_;
+  bool started_ = false;
+  std::string error_;
+  S3TestServer server_;
+};
+
+Servers& TheServers() {
+  static Servers servers;
+  return servers;
+}
+
+}  // namespace
+
+std::string S3TestServer::Endpoint() const {
+  return "http://127.0.0.1:" + std::to_string(front_port);
+}
+
+bool S3TestServer::InjectFault(const std::string& json) const {
+  auto r = RunProcess(kCurl, {"-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST",
+                              Endpoint() + "/__fault", "-d", json});
+  return Trim(r.out) == "200";
+}
+
+bool S3TestServer::ClearFaults() const {
+  auto r = RunProcess(kCurl, {"-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "DELETE",
+                              Endpoint() + "/__fault"});
+  return Trim(r.out) == "200";
+}
+
+int S3TestServer::Stat(const std::string& name) const {
+  auto r = RunProcess(kCurl, {"-s", Endpoint() + "/__stats"});
+  std::smatch m;
+  const std::regex re("\"" + name + "\"\\s*:\\s*([0-9]+)");
+  if (!std::regex_search(r.out, m, re)) return -1;
+  return std::atoi(m[1].str().c_str());
+}
+
+const S3TestServer* SharedS3Server(std::string* why) { return TheServers().Get(why); }
+
+}  // namespace cvclone::test
