@@ -24,6 +24,13 @@ class NamingReader : public Reader {
   std::string context_;
 };
 
+// Whether to encrypt a source of this size on a background thread: only for sources whose size
+// is known (files, remote objects; not a stream such as rcat's stdin, which may block) and
+// longer than what is sealed before the pipeline starts anyway.
+bool Pipelined(int64_t size) {
+  return size > static_cast<int64_t>(kPipelineAfterChunks * kChunkSize);
+}
+
 class CryptRemote : public Remote, public CryptView {
  public:
   CryptRemote(std::unique_ptr<Remote> inner, std::string name, const CryptKeys& keys,
@@ -237,7 +244,7 @@ Result<ObjectInfo> CryptRemote::Put(const Context& ctx, const std::string& path,
                                     const PutOptions& opts) {
   CVC_ASSIGN_OR_RETURN(std::string enc, EncFile(path));
   CVC_ASSIGN_OR_RETURN(std::unique_ptr<EncryptingReader> encrypting,
-                       EncryptingReader::Create(keys_.data_key, src));
+                       EncryptingReader::Create(keys_.data_key, src, Pipelined(opts.size)));
   PutOptions inner_opts;
   inner_opts.mtime = opts.mtime;
   if (opts.size >= 0) {

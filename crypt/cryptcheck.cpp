@@ -80,7 +80,8 @@ Result<std::string> ReencryptedHash(const Context& ctx, const CryptView& crypt,
   if (std::all_of(nonce->begin(), nonce->end(), [](uint8_t b) { return b == 0; })) {
     log::Error("{}: the encrypted file's nonce is all zeros", path);
   }
-  EncryptingReader encrypting(crypt.Key(), plaintext, *nonce);
+  // The plaintext is a file or an object: it may be read on the pipeline thread.
+  EncryptingReader encrypting(crypt.Key(), plaintext, *nonce, /*pipelined=*/true);
   auto sums = HashReader(ctx, encrypting, HashSet{type});
   if (!sums) return Propagate(sums.error(), context);
   return (*sums)[type];

@@ -134,9 +134,10 @@ Result<Nonce> ReadHeader(Reader& src) {
 
 // ---- EncryptingReader ----
 
-EncryptingReader::EncryptingReader(const DataKey& key, Reader& src, const Nonce& nonce)
+EncryptingReader::EncryptingReader(const DataKey& key, Reader& src, const Nonce& nonce,
+                                   bool pipelined)
     : key_(key), src_(&src), initial_nonce_(nonce), nonce_(nonce), plain_(kChunkSize),
-      out_(kEncryptedChunkSize) {
+      out_(kEncryptedChunkSize), pipelined_(pipelined) {
   if (auto s = InitSodium(); !s) error_ = s.error();
   const auto header = MakeHeader(nonce);
   std::copy(header.begin(), header.end(), out_.begin());
@@ -144,9 +145,9 @@ EncryptingReader::EncryptingReader(const DataKey& key, Reader& src, const Nonce&
 }
 
 Result<std::unique_ptr<EncryptingReader>> EncryptingReader::Create(const DataKey& key,
-                                                                   Reader& src) {
+                                                                   Reader& src, bool pipelined) {
   CVC_ASSIGN_OR_RETURN(Nonce nonce, RandomNonce());
-  return std::make_unique<EncryptingReader>(key, src, nonce);
+  return std::make_unique<EncryptingReader>(key, src, nonce, pipelined);
 }
 
 Result<size_t> EncryptingReader::ReadPlainChunk() {
@@ -158,6 +159,54 @@ Result<size_t> EncryptingReader::ReadPlainChunk() {
 void EncryptingReader::Seal(size_t n, uint8_t* out) {
   crypto_secretbox_easy(out, plain_.data(), n, nonce_.data(), key_.data());
   NonceIncrement(nonce_);
+}
+
+void EncryptingReader::ProduceBatch(Batch& b) {
+  b.data.resize(kBatchChunks * kEncryptedChunkSize);
+  for (size_t i = 0; i < kBatchChunks; ++i) {
+    auto n = ReadFull(*src_, plain_.data(), plain_.size());
+    if (!n) {
+      b.error = n.error();
+      return;
+    }
+    if (*n > 0) {
+      Seal(*n, b.data.data() + b.len);
+      b.len += *n + kChunkOverhead;
+    }
+    if (*n < kChunkSize) {
+      b.last = true;
+      return;
+    }
+  }
+}
+
+Result<size_t> EncryptingReader::ReadBatches(std::span<std::byte> buf, size_t written) {
+  if (!pipeline_) {
+    pipeline_ = std::make_unique<BatchPipeline>([this](Batch& b) { ProduceBatch(b); });
+  }
+  auto* dst = reinterpret_cast<uint8_t*>(buf.data());
+  while (written < buf.size()) {
+    if (batch_ != nullptr && batch_pos_ < batch_->len) {
+      const size_t n = std::min(batch_->len - batch_pos_, buf.size() - written);
+      std::memcpy(dst + written, batch_->data.data() + batch_pos_, n);
+      batch_pos_ += n;
+      written += n;
+      continue;
+    }
+    if (batch_ != nullptr && batch_->error) {
+      src_done_ = true;
+      error_ = *batch_->error;
+      if (written > 0) return written;  // report the error on the next call
+      return Unexpected<Error>(*error_);
+    }
+    if (batch_ != nullptr && batch_->last) {
+      src_done_ = true;
+      break;
+    }
+    batch_ = &pipeline_->Next();
+    batch_pos_ = 0;
+  }
+  return written;
 }
 
 Result<size_t> EncryptingReader::Read(std::span<std::byte> buf) {
@@ -173,6 +222,10 @@ Result<size_t> EncryptingReader::Read(std::span<std::byte> buf) {
       continue;
     }
     if (src_done_) break;
+    if (pipeline_ || (pipelined_ && chunks_ >= kPipelineAfterChunks)) {
+      return ReadBatches(buf, written);
+    }
+    ++chunks_;
     auto n = ReadPlainChunk();
     if (!n) {
       error_ = n.error();
@@ -226,12 +279,53 @@ Result<size_t> DecryptingReader::NextChunk(uint8_t* out) {
   return n - kChunkOverhead;
 }
 
+void DecryptingReader::ProduceBatch(Batch& b) {
+  b.data.resize(kBatchChunks * kChunkSize);
+  for (size_t i = 0; i < kBatchChunks; ++i) {
+    auto n = NextChunk(b.data.data() + b.len);
+    if (!n) {
+      b.error = n.error();
+      return;
+    }
+    b.len += *n;
+    if (*n < kChunkSize) {
+      b.last = true;
+      return;
+    }
+  }
+}
+
+Result<size_t> DecryptingReader::ReadBatches(std::span<std::byte> buf, size_t want) {
+  if (!pipeline_) {
+    pipeline_ = std::make_unique<BatchPipeline>([this](Batch& b) { ProduceBatch(b); });
+  }
+  while (batch_ == nullptr || batch_pos_ == batch_->len) {
+    if (batch_ != nullptr && batch_->error) return Fail(*batch_->error);
+    if (batch_ != nullptr && batch_->last) {
+      done_ = true;
+      return size_t{0};
+    }
+    batch_ = &pipeline_->Next();
+    batch_pos_ = 0;
+  }
+  const size_t n = std::min(want, batch_->len - batch_pos_);
+  std::memcpy(buf.data(), batch_->data.data() + batch_pos_, n);
+  batch_pos_ += n;
+  if (limit_ >= 0) limit_ -= static_cast<int64_t>(n);
+  return n;
+}
+
 Result<size_t> DecryptingReader::Read(std::span<std::byte> buf) {
   if (error_) return Unexpected<Error>(*error_);
   auto* dst = reinterpret_cast<uint8_t*>(buf.data());
   size_t want = buf.size();
   if (limit_ >= 0) want = static_cast<size_t>(std::min<int64_t>(limit_, static_cast<int64_t>(want)));
+  if (want > 0 && plain_pos_ == plain_len_ &&
+      (pipeline_ || (!done_ && discard_ == 0 && chunks_ >= kPipelineAfterChunks))) {
+    return ReadBatches(buf, want);
+  }
   while (plain_pos_ == plain_len_ && !done_ && want > 0) {
+    ++chunks_;
     // Whole chunk straight into the caller's buffer when nothing needs trimming.
     const bool direct = discard_ == 0 && want >= kChunkSize;
     auto n = NextChunk(direct ? dst : plain_.data());

@@ -18,6 +18,7 @@
 #include "core/error.hpp"
 #include "core/remote.hpp"
 #include "crypt/keys.hpp"
+#include "crypt/pipeline.hpp"
 
 namespace cvclone::crypt {
 
@@ -62,14 +63,27 @@ std::array<uint8_t, kHeaderSize> MakeHeader(const Nonce& nonce);
 // reader's own errors pass through.
 Result<Nonce> ReadHeader(Reader& src);
 
+// Chunks handled in the calling thread before a pipelined reader starts its background thread
+// (so small files never pay for one), and chunks per background batch.
+constexpr size_t kPipelineAfterChunks = 16;
+constexpr size_t kBatchChunks = 16;
+
 // Encrypts a plaintext stream: yields the header, then the sealed chunks. The source must outlive
 // this reader. Errors from the source are passed on (sticky).
+//
+// Pipelined: after the first kPipelineAfterChunks chunks, the source is read and the chunks are
+// sealed on a background thread, up to BatchPipeline::kDepth batches ahead of Read (about 3 MiB),
+// so sealing overlaps the consumer's I/O. The source is then read from that thread (one thread
+// at a time still), and destroying the reader waits for a source Read in progress: use it only
+// with sources that do not block indefinitely (files, not a terminal). The output is the same
+// bytes either way.
 class EncryptingReader : public Reader {
  public:
   // With a given initial nonce (tests, cryptcheck re-encryption).
-  EncryptingReader(const DataKey& key, Reader& src, const Nonce& nonce);
+  EncryptingReader(const DataKey& key, Reader& src, const Nonce& nonce, bool pipelined = false);
   // With a random nonce.
-  static Result<std::unique_ptr<EncryptingReader>> Create(const DataKey& key, Reader& src);
+  static Result<std::unique_ptr<EncryptingReader>> Create(const DataKey& key, Reader& src,
+                                                          bool pipelined = false);
 
   Result<size_t> Read(std::span<std::byte> buf) override;
   const Nonce& nonce() const { return initial_nonce_; }
@@ -78,6 +92,10 @@ class EncryptingReader : public Reader {
   // Reads up to one chunk of plaintext; returns its size (0 at end of stream).
   Result<size_t> ReadPlainChunk();
   void Seal(size_t n, uint8_t* out);
+  // Pipeline thread: reads and seals up to kBatchChunks chunks into b.
+  void ProduceBatch(Batch& b);
+  // Read() once the pipeline runs; `written` bytes of buf are already filled.
+  Result<size_t> ReadBatches(std::span<std::byte> buf, size_t written);
 
   DataKey key_;
   Reader* src_;
@@ -89,12 +107,19 @@ class EncryptingReader : public Reader {
   size_t out_len_ = 0;
   bool src_done_ = false;
   std::optional<Error> error_;
+  bool pipelined_;
+  uint64_t chunks_ = 0;  // sealed in the calling thread
+  Batch* batch_ = nullptr;
+  size_t batch_pos_ = 0;
+  std::unique_ptr<BatchPipeline> pipeline_;  // last: stopped first on destruction
 };
 
 // Decrypts a ciphertext stream. Errors: kCorrupt "file has truncated block header" for a last
 // chunk of ≤16 bytes, kCorrupt "failed to authenticate decrypted block: wrong password or
 // corrupted data" when a chunk fails authentication; the source's errors pass through. Errors
-// are sticky.
+// are sticky. After the first kPipelineAfterChunks chunks of a long read, the source is read and
+// the chunks opened on a background thread ahead of Read (as EncryptingReader's pipeline; the
+// owned source must not block indefinitely).
 class DecryptingReader : public Reader {
  public:
   // src yields ciphertext from the start of chunk first_chunk (after the header when 0), whose
@@ -114,6 +139,8 @@ class DecryptingReader : public Reader {
   // size, 0 at end of stream.
   Result<size_t> NextChunk(uint8_t* out);
   Unexpected<Error> Fail(Error e);
+  void ProduceBatch(Batch& b);
+  Result<size_t> ReadBatches(std::span<std::byte> buf, size_t want);
 
   DataKey key_;
   std::unique_ptr<Reader> src_;
@@ -126,6 +153,10 @@ class DecryptingReader : public Reader {
   size_t plain_len_ = 0;
   bool done_ = false;
   std::optional<Error> error_;
+  uint64_t chunks_ = 0;  // opened in the calling thread
+  Batch* batch_ = nullptr;
+  size_t batch_pos_ = 0;
+  std::unique_ptr<BatchPipeline> pipeline_;  // last: stopped first on destruction
 };
 
 }  // namespace cvclone::crypt
