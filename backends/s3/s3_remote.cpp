@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <condition_variable>
 #include <cstring>
 #include <ctime>
@@ -172,7 +173,9 @@ class S3Remote : public Remote {
   Result<Location> Locate(const std::string& path) const;
   Result<HttpResponse> Attempt(const Context& ctx, const Call& call, RetryHint& hint);
   Result<std::vector<ObjectInfo>> ListBuckets(const Context& ctx);
-  Status ListPages(const Context& ctx, const Location& loc, bool recursive, int max_keys,
+  // Lists under loc.key + "/" page by page (recursive: no delimiter). first_key_only: one
+  // request for at most one key (an existence check).
+  Status ListPages(const Context& ctx, const Location& loc, bool recursive, bool first_key_only,
                    const std::function<Status(const ListResult&)>& page);
   Status FillMtimes(const Context& ctx, const Location& dir, std::vector<ObjectInfo>& entries);
   // HEAD of an object: its info (path set from `path`), or kNotFound / kIsDir.
@@ -294,8 +297,10 @@ Result<std::vector<ObjectInfo>> S3Remote::ListBuckets(const Context& ctx) {
   return out;
 }
 
-Status S3Remote::ListPages(const Context& ctx, const Location& loc, bool recursive, int max_keys,
+Status S3Remote::ListPages(const Context& ctx, const Location& loc, bool recursive,
+                           bool first_key_only,
                            const std::function<Status(const ListResult&)>& page) {
+  const int max_keys = first_key_only ? 1 : cfg_.list_chunk;
   const std::string prefix = loc.key.empty() ? "" : loc.key + "/";
   const bool v2 = cfg_.list_version != 1;
   std::string token;  // continuation token (V2) or marker (V1)
@@ -309,7 +314,7 @@ Status S3Remote::ListPages(const Context& ctx, const Location& loc, bool recursi
     CVC_ASSIGN_OR_RETURN(HttpResponse resp, Send(ctx, std::move(call)));
     CVC_ASSIGN_OR_RETURN(ListResult result, ParseListObjects(resp.body));
     CVC_RETURN_IF_ERROR(page(result));
-    if (!result.is_truncated || max_keys < cfg_.list_chunk) return Ok();
+    if (!result.is_truncated || first_key_only) return Ok();
     if (v2) {
       token = result.next_continuation_token;
     } else {
@@ -348,7 +353,7 @@ Result<std::vector<ObjectInfo>> S3Remote::List(const Context& ctx, const std::st
     }
     out.push_back(std::move(info));
   };
-  CVC_RETURN_IF_ERROR(ListPages(ctx, loc, false, cfg_.list_chunk, [&](const ListResult& r) -> Status {
+  CVC_RETURN_IF_ERROR(ListPages(ctx, loc, false, false, [&](const ListResult& r) -> Status {
     for (const ListEntry& e : r.contents) add(e.key, false, &e);
     for (const std::string& p : r.common_prefixes) add(p, true, nullptr);
     return Ok();
@@ -409,7 +414,10 @@ Result<ObjectInfo> S3Remote::HeadObject(const Context& ctx, const Location& loc,
   }
   ObjectInfo info{.path = path};
   const auto& h = resp.headers;
-  info.size = std::stoll(h.Get("Content-Length").value_or("-1"));
+  const std::string length = h.Get("Content-Length").value_or("");
+  if (std::from_chars(length.data(), length.data() + length.size(), info.size).ec != std::errc()) {
+    info.size = -1;
+  }
   info.mtime = ParseHttpDate(h.Get("Last-Modified").value_or(""));
   if (auto m = h.Get("x-amz-meta-mtime")) {
     if (auto t = ParseMtime(*m)) info.mtime = *t;
@@ -428,7 +436,7 @@ Result<ObjectInfo> S3Remote::HeadObject(const Context& ctx, const Location& loc,
 Result<bool> S3Remote::PrefixHasKeys(const Context& ctx, const std::string& bucket,
                                      const std::string& prefix) {
   bool any = false;
-  CVC_RETURN_IF_ERROR(ListPages(ctx, Location{bucket, prefix}, true, 1, [&](const ListResult& r) -> Status {
+  CVC_RETURN_IF_ERROR(ListPages(ctx, Location{bucket, prefix}, true, true, [&](const ListResult& r) -> Status {
     any = !r.contents.empty() || !r.common_prefixes.empty();
     return Ok();
   }));
@@ -603,7 +611,7 @@ Status S3Remote::Purge(const Context& ctx, const std::string& dir) {
   }
   std::vector<std::string> batch;
   bool any = false;
-  CVC_RETURN_IF_ERROR(ListPages(ctx, loc, true, cfg_.list_chunk, [&](const ListResult& r) -> Status {
+  CVC_RETURN_IF_ERROR(ListPages(ctx, loc, true, false, [&](const ListResult& r) -> Status {
     for (const ListEntry& e : r.contents) {
       any = true;
       batch.push_back(e.key);

@@ -76,10 +76,12 @@ class Servers {
 
   void Stop() {
     if (server_.work_dir.empty()) return;
-    for (const char* name : {"front", "s3rver"}) {
-      (void)RunProcess(ServersDir() + "/stop-s3rver", {Pid(name)},
-                       {.timeout = std::chrono::seconds(30)});
-    }
+    // Both at once: each stop waits for its process to exit.
+    const std::string stop = "'" + ServersDir() + "/stop-s3rver'";
+    (void)RunProcess("/bin/sh",
+                     {"-c", stop + " '" + Pid("front") + "' & " + stop + " '" + Pid("s3rver") +
+                                "' & wait"},
+                     {.timeout = std::chrono::seconds(30)});
     std::error_code ec;
     std::filesystem::remove_all(server_.work_dir, ec);
   }
