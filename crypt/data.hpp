@@ -108,6 +108,7 @@ class EncryptingReader : public Reader {
   bool src_done_ = false;
   std::optional<Error> error_;
   bool pipelined_;
+  std::vector<uint8_t> batch_plain_;  // pipeline thread: one batch of plaintext
   uint64_t chunks_ = 0;  // sealed in the calling thread
   Batch* batch_ = nullptr;
   size_t batch_pos_ = 0;
