@@ -60,21 +60,20 @@ std::string ToHex(std::string_view raw) {
   return out;
 }
 
-namespace {
+std::string Base64Decode(std::string_view text) {
+  if (text.empty() || text.size() % 4 != 0) return "";
+  std::string out(text.size() / 4 * 3, '\0');
+  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(text.data()),
+                                static_cast<int>(text.size()));
+  if (n < 0) return "";
+  size_t len = static_cast<size_t>(n);
+  for (size_t i = text.size(); i > 0 && text[i - 1] == '='; --i) --len;
+  out.resize(len);
+  return out;
+}
 
-struct PartDone {
-  std::string etag;
-  std::string md5_raw;
-};
-
-struct InFlight {
-  int number = 0;
-  std::string buffer;
-  std::future<Result<PartDone>> result;
-};
-
-// Fills buf (resized to at most `want` bytes) from src; returns the bytes read (< want at EOF).
-Result<size_t> FillBuffer(const Context& ctx, Reader& src, std::string& buf, size_t want) {
+Result<size_t> ReadFull(const Context& ctx, Reader& src, std::string& buf, size_t want) {
   buf.resize(want);
   size_t got = 0;
   while (got < want) {
@@ -88,6 +87,19 @@ Result<size_t> FillBuffer(const Context& ctx, Reader& src, std::string& buf, siz
   buf.resize(got);
   return got;
 }
+
+namespace {
+
+struct PartDone {
+  std::string etag;
+  std::string md5_raw;
+};
+
+struct InFlight {
+  int number = 0;
+  std::string buffer;
+  std::future<Result<PartDone>> result;
+};
 
 class Uploader {
  public:
@@ -115,7 +127,7 @@ class Uploader {
     int64_t total = 0;
     for (int number = 1;; ++number) {
       std::string buf = TakeBuffer();
-      CVC_ASSIGN_OR_RETURN(size_t n, FillBuffer(inner_, src_, buf, params_.part_size));
+      CVC_ASSIGN_OR_RETURN(size_t n, ReadFull(inner_, src_, buf, static_cast<size_t>(params_.part_size)));
       total += static_cast<int64_t>(n);
       if (params_.expected_size >= 0 && total > params_.expected_size) {
         return MakeError(ErrorCode::kIo, "source yielded more than the expected " +

@@ -66,6 +66,11 @@ Result<MultipartOutcome> UploadMultipart(const Context& ctx, MultipartTarget& ta
 std::string Md5Raw(std::string_view data);
 // Standard base64 (with padding) of raw bytes.
 std::string Base64Encode(std::string_view raw);
+// Raw bytes of standard base64 (with padding); "" if malformed.
+std::string Base64Decode(std::string_view text);
+// Reads src into buf until `want` bytes or EOF (buf is resized to what was read); checks ctx
+// before each read (kCancelled / kTimeout). Returns the byte count, or src's error.
+Result<size_t> ReadFull(const Context& ctx, Reader& src, std::string& buf, size_t want);
 // Raw bytes of lower-case or upper-case hex; "" if text is not even-length hex.
 std::string HexDecode(std::string_view text);
 // Lower-case hex of raw bytes.

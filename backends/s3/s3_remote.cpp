@@ -42,19 +42,6 @@ bool IsMd5Hex(const std::string& s) {
          });
 }
 
-std::string Base64Decode(const std::string& text) {
-  if (text.empty() || text.size() % 4 != 0) return "";
-  std::string out(text.size() / 4 * 3, '\0');
-  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(text.data()),
-                                static_cast<int>(text.size()));
-  if (n < 0) return "";
-  size_t len = static_cast<size_t>(n);
-  for (size_t i = text.size(); i > 0 && text[i - 1] == '='; --i) --len;
-  out.resize(len);
-  return out;
-}
-
 // "Wed, 21 Oct 2015 07:28:00 GMT".
 TimePoint ParseHttpDate(const std::string& text) {
   std::tm tm{};
@@ -232,7 +219,9 @@ Result<HttpResponse> S3Remote::Send(const Context& ctx, Call call) {
 Result<HttpResponse> S3Remote::Attempt(const Context& ctx, const Call& call, RetryHint& hint) {
   std::string host = host_;
   std::string path;
-  if (call.bucket.empty() || cfg_.path_style) {
+  // A bucket name with dots cannot be a TLS host name under a wildcard certificate: path style.
+  const bool dotted = scheme_ == "https" && call.bucket.find('.') != std::string::npos;
+  if (call.bucket.empty() || cfg_.path_style || dotted) {
     path = call.bucket.empty() ? "/" : "/" + call.bucket + "/" + call.key;
     if (!call.bucket.empty() && call.key.empty()) path.pop_back();  // "/bucket"
   } else {
@@ -641,21 +630,6 @@ std::vector<Header> MetaHeaders(const PutOptions& opts) {
   return h;
 }
 
-Result<size_t> ReadUpTo(const Context& ctx, Reader& src, std::string& buf, size_t want) {
-  buf.resize(want);
-  size_t got = 0;
-  while (got < want) {
-    CVC_RETURN_IF_ERROR(ctx.Check());
-    auto n = src.Read(std::span<std::byte>(reinterpret_cast<std::byte*>(buf.data()) + got,
-                                           want - got));
-    if (!n) return Propagate(n.error());
-    if (*n == 0) break;
-    got += *n;
-  }
-  buf.resize(got);
-  return got;
-}
-
 // Yields `head` and then the rest of `tail`.
 class PrefixedReader : public Reader {
  public:
@@ -733,7 +707,7 @@ Result<ObjectInfo> S3Remote::Put(const Context& ctx, const std::string& path, Re
   const int64_t part = PartSizeFor(cfg_.chunk_size, -1);
   const int64_t limit = opts.size >= 0 ? opts.size : std::min(part, cfg_.upload_cutoff);
   std::string data;
-  CVC_ASSIGN_OR_RETURN(size_t n, ReadUpTo(ctx, src, data, static_cast<size_t>(limit) + 1));
+  CVC_ASSIGN_OR_RETURN(size_t n, ReadFull(ctx, src, data, static_cast<size_t>(limit) + 1));
   if (opts.size >= 0 && static_cast<int64_t>(n) != opts.size) {
     return MakeError(ErrorCode::kIo, "s3: PUT " + loc.bucket + "/" + loc.key + ": source yielded " +
                                          (static_cast<int64_t>(n) > opts.size ? "more than " : "") +

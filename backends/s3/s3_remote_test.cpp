@@ -129,6 +129,10 @@ TEST_CASE("s3: part size is raised so that no upload needs more than 10000 parts
 TEST_CASE("s3: hex and base64 helpers") {
   CHECK_EQ(ToHex(Md5Raw("")), "d41d8cd98f00b204e9800998ecf8427e");
   CHECK_EQ(Base64Encode(Md5Raw("")), "1B2M2Y8AsgTpgAmY7PhCfg==");
+  CHECK_EQ(Base64Decode("1B2M2Y8AsgTpgAmY7PhCfg=="), Md5Raw(""));
+  CHECK_EQ(Base64Decode("YQ=="), "a");
+  CHECK_EQ(Base64Decode("YWI="), "ab");
+  CHECK_EQ(Base64Decode("abc"), "");
   CHECK_EQ(HexDecode("00ff10"), std::string("\x00\xff\x10", 3));
   CHECK_EQ(HexDecode("0"), "");
   CHECK_EQ(HexDecode("zz"), "");
