@@ -3,9 +3,15 @@
 // tampered, truncated and foreign files) — each a clear error naming the file, a non-zero exit
 // and nothing partial left behind. Secrets never appear in any output.
 #include <doctest/doctest.h>
+#include <poll.h>
+#include <pty.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <csignal>
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tests/support/process.hpp"
@@ -190,6 +196,61 @@ TEST_CASE("crypt cli: password sources") {
   CHECK(empty2.exit_code != 0);
   CHECK(Contains(empty2.err, "crypt: password is empty"));
   CHECK_FALSE(cli.dir().Exists("enc3"));
+}
+
+// Runs cvclone args on a new pseudo-terminal (stdin, stdout and stderr, and /dev/tty), answers
+// the first "password" prompt with `answer`, and returns everything the terminal showed and the
+// exit code.
+std::pair<std::string, int> RunOnTerminal(const std::vector<std::string>& args,
+                                          const std::string& answer) {
+  int fd = -1;
+  const pid_t pid = ::forkpty(&fd, nullptr, nullptr, nullptr);
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    ::unsetenv("CVCLONE_CRYPT_PASSWORD");
+    std::vector<char*> argv;
+    std::string program = CVCLONE_BINARY_DIR "/cvclone";
+    argv.push_back(program.data());
+    std::vector<std::string> copy = args;
+    for (std::string& a : copy) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(program.c_str(), argv.data());
+    ::_exit(127);
+  }
+  std::string shown;
+  bool answered = false;
+  for (;;) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 30000) <= 0) break;  // 30 s: the child hangs; fail below
+    char buf[4096];
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n <= 0) break;  // EIO once the child has exited
+    shown.append(buf, static_cast<size_t>(n));
+    if (!answered && shown.find("password") != std::string::npos) {
+      const std::string line = answer + "\n";
+      REQUIRE(::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()));
+      answered = true;
+    }
+  }
+  ::close(fd);
+  int status = 0;
+  ::kill(pid, SIGKILL);  // no-op when it has exited
+  ::waitpid(pid, &status, 0);
+  return {shown, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status)};
+}
+
+TEST_CASE("crypt cli: the inline form prompts on a terminal, without echo") {
+  CryptCli cli;
+  cli.MakeTree();
+  const std::string remote = "crypt(" + cli.P("enc") + ")";
+  auto [shown, code] = RunOnTerminal(
+      {"--config", cli.P("none.conf"), "copy", cli.P("src"), remote}, "tty-secret-pw");
+  CHECK(code == 0);
+  CHECK(Contains(shown, "crypt password: "));
+  CHECK_FALSE(Contains(shown, "tty-secret-pw"));
+  test::ProcessOptions env;
+  env.set_env["CVCLONE_CRYPT_PASSWORD"] = "tty-secret-pw";
+  CHECK(cli.Run({"cat", remote + ":h.txt"}, env).out == "hello");
 }
 
 TEST_CASE("crypt cli: wrong password") {
