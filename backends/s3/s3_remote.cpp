@@ -180,8 +180,9 @@ class S3Remote : public Remote {
                                   const std::string& path, Reader& src, const PutOptions& opts);
   Status CopyObject(const Context& ctx, const Location& src, const Location& dst,
                     const std::vector<Header>& extra);
+  // UploadPartCopy in parts of copy_cutoff; `create` holds the new object's metadata.
   Status CopyMultipart(const Context& ctx, const Location& src, const Location& dst,
-                       int64_t size, const HttpHeaders& src_headers);
+                       int64_t size, std::vector<Header> create);
   Status DeleteKeys(const Context& ctx, const std::string& bucket,
                     const std::vector<std::string>& keys);
 
@@ -793,6 +794,23 @@ Result<ObjectInfo> S3Remote::PutMultipart(const Context& ctx, const Location& lo
 
 // ---- server-side copies and metadata ----
 
+// The headers of a HEAD answer that a metadata-replacing copy must carry over: x-amz-meta-*
+// (except `skip`) and the content headers.
+std::vector<Header> CarriedHeaders(const HttpHeaders& headers, const std::string& skip) {
+  std::vector<Header> out;
+  for (const auto& [name, value] : headers.items()) {
+    std::string lower = name;
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
+    if ((lower.rfind("x-amz-meta-", 0) == 0 && lower != skip) || lower == "content-type" ||
+        lower == "cache-control" || lower == "content-encoding" ||
+        lower == "content-disposition") {
+      out.emplace_back(name, value);
+    }
+  }
+  return out;
+}
+
 Status S3Remote::CopyObject(const Context& ctx, const Location& src, const Location& dst,
                             const std::vector<Header>& extra) {
   Call call{.op = "CopyObject", .method = "PUT", .bucket = dst.bucket, .key = dst.key,
@@ -806,16 +824,7 @@ Status S3Remote::CopyObject(const Context& ctx, const Location& src, const Locat
 }
 
 Status S3Remote::CopyMultipart(const Context& ctx, const Location& src, const Location& dst,
-                               int64_t size, const HttpHeaders& src_headers) {
-  std::vector<Header> create;
-  for (const auto& [name, value] : src_headers.items()) {
-    std::string lower = name;
-    std::transform(lower.begin(), lower.end(), lower.begin(),
-                   [](unsigned char c) { return std::tolower(c); });
-    if (lower.rfind("x-amz-meta-", 0) == 0 || lower == "content-type") {
-      create.emplace_back(name, value);
-    }
-  }
+                               int64_t size, std::vector<Header> create) {
   AddObjectHeaders(create);
   KeyUpload target(*this, dst.bucket, dst.key, create);
   CVC_ASSIGN_OR_RETURN(std::string upload_id, target.Create(ctx));
@@ -867,7 +876,13 @@ Result<ObjectInfo> S3Remote::Copy(const Context& ctx, Remote& src, const std::st
   CVC_ASSIGN_OR_RETURN(ObjectInfo info, other->HeadObject(ctx, from, src_path, &src_headers));
   CVC_RETURN_IF_ERROR(EnsureBucket(ctx, to.bucket));
   if (info.size > cfg_.copy_cutoff) {
-    CVC_RETURN_IF_ERROR(CopyMultipart(ctx, from, to, info.size, src_headers));
+    std::vector<Header> create = CarriedHeaders(src_headers, "");
+    // The copy's ETag will not be an MD5: keep the MD5 as rclone's metadata.
+    if (!src_headers.Has("x-amz-meta-md5chksum") && info.hashes.count(HashType::kMd5) != 0) {
+      create.emplace_back("x-amz-meta-md5chksum",
+                          Base64Encode(HexDecode(info.hashes[HashType::kMd5])));
+    }
+    CVC_RETURN_IF_ERROR(CopyMultipart(ctx, from, to, info.size, std::move(create)));
   } else {
     CVC_RETURN_IF_ERROR(CopyObject(ctx, from, to, {}));
   }
@@ -881,22 +896,16 @@ Status S3Remote::SetModTime(const Context& ctx, const std::string& path, TimePoi
     return MakeError(ErrorCode::kIsDir, "s3: " + display_ + ": " + path + " is a directory");
   }
   HttpHeaders headers;
-  CVC_RETURN_IF_ERROR(HeadObject(ctx, loc, path, &headers));
-  // Copy onto itself, replacing the metadata: every other x-amz-meta-* and the content type
-  // are carried over.
-  std::vector<Header> extra{{"x-amz-metadata-directive", "REPLACE"},
-                            {"x-amz-meta-mtime", FormatMtime(mtime)}};
-  for (const auto& [name, value] : headers.items()) {
-    std::string lower = name;
-    std::transform(lower.begin(), lower.end(), lower.begin(),
-                   [](unsigned char c) { return std::tolower(c); });
-    if ((lower.rfind("x-amz-meta-", 0) == 0 && lower != "x-amz-meta-mtime") ||
-        lower == "content-type" || lower == "cache-control" || lower == "content-encoding" ||
-        lower == "content-disposition") {
-      extra.emplace_back(name, value);
-    }
+  CVC_ASSIGN_OR_RETURN(ObjectInfo info, HeadObject(ctx, loc, path, &headers));
+  // Copy onto itself, replacing the metadata: every other x-amz-meta-* and the content headers
+  // are carried over. CopyObject handles up to 5 GiB; above, a multipart copy.
+  std::vector<Header> meta = CarriedHeaders(headers, "x-amz-meta-mtime");
+  meta.emplace_back("x-amz-meta-mtime", FormatMtime(mtime));
+  if (info.size > std::min(cfg_.copy_cutoff, kMaxSinglePut)) {
+    return CopyMultipart(ctx, loc, loc, info.size, std::move(meta));
   }
-  return CopyObject(ctx, loc, loc, extra);
+  meta.emplace_back("x-amz-metadata-directive", "REPLACE");
+  return CopyObject(ctx, loc, loc, meta);
 }
 
 // ---- downloads ----
