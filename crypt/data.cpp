@@ -302,19 +302,60 @@ Result<size_t> DecryptingReader::NextChunk(uint8_t* out) {
   return n - kChunkOverhead;
 }
 
+namespace {
+
+// Opens chunks [from, to) of a batch: ciphertext chunk i at cipher + i·kEncryptedChunkSize
+// (sizes[i] bytes) into out + i·kChunkSize, with nonce base + i. Returns the index of the first
+// chunk that fails authentication, or `to`.
+size_t OpenRange(const DataKey& key, const Nonce& base, const uint8_t* cipher,
+                 const std::vector<size_t>& sizes, size_t from, size_t to, uint8_t* out) {
+  Nonce nonce = base;
+  NonceAdd(nonce, from);
+  for (size_t i = from; i < to; ++i) {
+    if (crypto_secretbox_open_easy(out + i * kChunkSize, cipher + i * kEncryptedChunkSize,
+                                   sizes[i], nonce.data(), key.data()) != 0) {
+      return i;
+    }
+    NonceIncrement(nonce);
+  }
+  return to;
+}
+
+}  // namespace
+
 void DecryptingReader::ProduceBatch(Batch& b) {
+  // Read the whole batch of ciphertext, then open its two halves on two cores.
+  batch_cipher_.resize(kBatchChunks * kEncryptedChunkSize);
+  auto got = ReadFull(*src_, batch_cipher_.data(), batch_cipher_.size());
+  if (!got) {
+    b.error = got.error();
+    return;
+  }
+  std::vector<size_t> sizes;
+  for (size_t at = 0; at < *got; at += kEncryptedChunkSize) {
+    sizes.push_back(std::min(kEncryptedChunkSize, *got - at));
+  }
+  b.last = *got < batch_cipher_.size();
+  std::optional<Error> tail_error;
+  if (!sizes.empty() && sizes.back() <= kChunkOverhead) {
+    tail_error = TruncatedError().error();
+    sizes.pop_back();
+  }
   b.data.resize(kBatchChunks * kChunkSize);
-  for (size_t i = 0; i < kBatchChunks; ++i) {
-    auto n = NextChunk(b.data.data() + b.len);
-    if (!n) {
-      b.error = n.error();
-      return;
-    }
-    b.len += *n;
-    if (*n < kChunkSize) {
-      b.last = true;
-      return;
-    }
+  const size_t half = sizes.size() / 2;
+  auto second = std::async(std::launch::async, OpenRange, std::cref(key_), std::cref(nonce_),
+                           batch_cipher_.data(), std::cref(sizes), half, sizes.size(),
+                           b.data.data());
+  const size_t bad_first = OpenRange(key_, nonce_, batch_cipher_.data(), sizes, 0, half,
+                                     b.data.data());
+  const size_t bad_second = second.get();
+  const size_t good = bad_first < half ? bad_first : bad_second;
+  for (size_t i = 0; i < good; ++i) b.len += sizes[i] - kChunkOverhead;
+  NonceAdd(nonce_, good);
+  if (good < sizes.size()) {
+    b.error = AuthError().error();
+  } else if (tail_error) {
+    b.error = tail_error;
   }
 }
 

@@ -154,6 +154,7 @@ class DecryptingReader : public Reader {
   size_t plain_len_ = 0;
   bool done_ = false;
   std::optional<Error> error_;
+  std::vector<uint8_t> batch_cipher_;  // pipeline thread: one batch of ciphertext
   uint64_t chunks_ = 0;  // opened in the calling thread
   Batch* batch_ = nullptr;
   size_t batch_pos_ = 0;
