@@ -97,18 +97,18 @@ std::string Md5Hex(const std::string& data) {
 // The response headers of an unauthenticated HEAD straight to s3rver (it allows anonymous
 // access; the front would refuse it), lower-cased.
 std::string RawHead(const std::string& bucket, const std::string& key) {
-  auto r = test::RunProcess("/usr/bin/curl",
-                            {"-s", "-I", "http://127.0.0.1:" +
-                                             std::to_string(Server().s3rver_port) + "/" +
-                                             bucket + "/" + key});
+  auto r = test::RunProcess(
+      "/usr/bin/curl",
+      {"-s", "-I",
+       "http://127.0.0.1:" + std::to_string(Server().s3rver_port) + "/" + bucket + "/" + key});
   std::string out = r.out;
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
 }
 
-#define REQUIRE_OK(expr)                                                      \
-  do {                                                                        \
-    auto&& r_ = (expr);                                                       \
+#define REQUIRE_OK(expr)                                                          \
+  do {                                                                            \
+    auto&& r_ = (expr);                                                           \
     REQUIRE_MESSAGE(r_.has_value(), (r_ ? std::string() : r_.error().message())); \
   } while (0)
 
@@ -303,9 +303,9 @@ TEST_CASE("s3: a directory marker object (\"dir/\") is not listed as an object")
   const std::string bucket = NewBucket();
   // s3rver takes unauthenticated writes directly (the front would refuse them).
   auto put = test::RunProcess(
-      "/usr/bin/curl", {"-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "PUT", "--data", "",
-                        "http://127.0.0.1:" + std::to_string(Server().s3rver_port) + "/" +
-                            bucket + "/m/dir/"});
+      "/usr/bin/curl",
+      {"-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "PUT", "--data", "",
+       "http://127.0.0.1:" + std::to_string(Server().s3rver_port) + "/" + bucket + "/m/dir/"});
   REQUIRE_EQ(put.out, "200");
   auto r = MakeRemote(bucket);
   REQUIRE_OK(PutString(*r, "m/dir/f", "f"));
@@ -347,8 +347,8 @@ TEST_CASE("s3: listing pages (V1 and V2), buckets at the root") {
   const std::string bucket = NewBucket();
   for (const char* version : {"1", "2"}) {
     CAPTURE(version);
-    auto r = MakeRemote(bucket, {{"list_chunk", "2"}, {"list_version", version},
-                                 {"use_server_modtime", "true"}});
+    auto r = MakeRemote(
+        bucket, {{"list_chunk", "2"}, {"list_version", version}, {"use_server_modtime", "true"}});
     if (std::string(version) == "1") {
       for (int i = 0; i < 5; ++i) REQUIRE_OK(PutString(*r, "p/o" + std::to_string(i), "x"));
       REQUIRE_OK(PutString(*r, "p/sub/y", "y"));
@@ -391,8 +391,10 @@ TEST_CASE("s3: injected faults are retried, a persistent 500 fails after low-lev
        R"({"kind":"503-slowdown","count":2,"retry_after":1,"method":"GET","match":")" + match +
            "\"}"},
       {"500", R"({"kind":"500","count":2,"method":"GET","match":")" + match + "\"}"},
-      {"dropped connection", R"({"kind":"drop","count":2,"method":"GET","match":")" + match + "\"}"},
-      {"truncated body", R"({"kind":"truncate","count":1,"method":"GET","match":")" + match + "\"}"},
+      {"dropped connection",
+       R"({"kind":"drop","count":2,"method":"GET","match":")" + match + "\"}"},
+      {"truncated body",
+       R"({"kind":"truncate","count":1,"method":"GET","match":")" + match + "\"}"},
       {"500 on PUT", R"({"kind":"500","count":2,"method":"PUT","match":")" + match + "\"}"},
   };
   for (const Case& c : cases) {

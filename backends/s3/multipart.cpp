@@ -78,8 +78,8 @@ Result<size_t> ReadFull(const Context& ctx, Reader& src, std::string& buf, size_
   size_t got = 0;
   while (got < want) {
     CVC_RETURN_IF_ERROR(ctx.Check());
-    auto n = src.Read(std::span<std::byte>(reinterpret_cast<std::byte*>(buf.data()) + got,
-                                           want - got));
+    auto n =
+        src.Read(std::span<std::byte>(reinterpret_cast<std::byte*>(buf.data()) + got, want - got));
     if (!n) return Propagate(n.error());
     if (*n == 0) break;
     got += *n;
@@ -104,7 +104,10 @@ struct InFlight {
 class Uploader {
  public:
   Uploader(const Context& ctx, MultipartTarget& target, Reader& src, const MultipartParams& p)
-      : target_(target), src_(src), params_(p), whole_md5_(HashSet{HashType::kMd5}),
+      : target_(target),
+        src_(src),
+        params_(p),
+        whole_md5_(HashSet{HashType::kMd5}),
         link_(ctx.stop, [this] { stop_.request_stop(); }) {
     inner_.stop = stop_.get_token();
     inner_.deadline = ctx.deadline;
@@ -127,7 +130,8 @@ class Uploader {
     int64_t total = 0;
     for (int number = 1;; ++number) {
       std::string buf = TakeBuffer();
-      CVC_ASSIGN_OR_RETURN(size_t n, ReadFull(inner_, src_, buf, static_cast<size_t>(params_.part_size)));
+      CVC_ASSIGN_OR_RETURN(size_t n,
+                           ReadFull(inner_, src_, buf, static_cast<size_t>(params_.part_size)));
       total += static_cast<int64_t>(n);
       if (params_.expected_size >= 0 && total > params_.expected_size) {
         return MakeError(ErrorCode::kIo, "source yielded more than the expected " +

@@ -68,7 +68,8 @@ Status ParseSizes(const Options& options, S3Config& c) {
 
 std::vector<OptionSpec> S3OptionSpecs() {
   return {
-      {.name = "provider", .help = "S3 provider: AWS, Other, Minio, Ceph, Wasabi, ...",
+      {.name = "provider",
+       .help = "S3 provider: AWS, Other, Minio, Ceph, Wasabi, ...",
        .default_value = "AWS"},
       {.name = "env_auth",
        .help = "Take credentials from the environment (AWS_ACCESS_KEY_ID, AWS_PROFILE, "
@@ -77,8 +78,9 @@ std::vector<OptionSpec> S3OptionSpecs() {
       {.name = "access_key_id", .help = "AWS access key ID"},
       {.name = "secret_access_key", .help = "AWS secret access key", .secret = true},
       {.name = "session_token", .help = "AWS session token", .secret = true},
-      {.name = "profile", .help = "Profile in the AWS shared files, with env_auth (empty: "
-                                  "$AWS_PROFILE, else default)"},
+      {.name = "profile",
+       .help = "Profile in the AWS shared files, with env_auth (empty: "
+               "$AWS_PROFILE, else default)"},
       {.name = "shared_credentials_file",
        .help = "AWS shared credentials file, with env_auth (empty: ~/.aws/credentials)"},
       {.name = "region", .help = "Region to sign requests for", .default_value = "us-east-1"},
@@ -92,20 +94,24 @@ std::vector<OptionSpec> S3OptionSpecs() {
       {.name = "acl", .help = "Canned ACL for new objects and buckets (e.g. private)"},
       {.name = "storage_class", .help = "Storage class for new objects (e.g. STANDARD_IA)"},
       {.name = "server_side_encryption", .help = "Server-side encryption (AES256 or aws:kms)"},
-      {.name = "upload_cutoff", .help = "Above this size uploads are multipart",
+      {.name = "upload_cutoff",
+       .help = "Above this size uploads are multipart",
        .default_value = "200Mi"},
       {.name = "chunk_size",
        .help = "Multipart part size (raised so that no upload needs more than 10,000 parts)",
        .default_value = "5Mi"},
-      {.name = "upload_concurrency", .help = "Parts of one multipart upload sent at once",
+      {.name = "upload_concurrency",
+       .help = "Parts of one multipart upload sent at once",
        .default_value = "4"},
-      {.name = "copy_cutoff", .help = "Above this size server-side copies are multipart",
+      {.name = "copy_cutoff",
+       .help = "Above this size server-side copies are multipart",
        .default_value = "4.6Gi"},
-      {.name = "list_chunk", .help = "Keys per listing request (1..1000)",
-       .default_value = "1000"},
-      {.name = "list_version", .help = "ListObjects version: 1, 2 or 0 for auto (2)",
+      {.name = "list_chunk", .help = "Keys per listing request (1..1000)", .default_value = "1000"},
+      {.name = "list_version",
+       .help = "ListObjects version: 1, 2 or 0 for auto (2)",
        .default_value = "0"},
-      {.name = "no_check_bucket", .help = "Do not check or create the bucket before uploads",
+      {.name = "no_check_bucket",
+       .help = "Do not check or create the bucket before uploads",
        .default_value = "false"},
       {.name = "disable_checksum",
        .help = "Do not store the MD5 of multipart uploads in X-Amz-Meta-Md5chksum",
@@ -114,11 +120,14 @@ std::vector<OptionSpec> S3OptionSpecs() {
        .help = "Listings use the upload time (LastModified) instead of one HEAD per object "
                "for X-Amz-Meta-Mtime (faster; mtimes are then the upload times)",
        .default_value = "false"},
-      {.name = "low_level_retries", .help = "Attempts per request for retryable failures",
+      {.name = "low_level_retries",
+       .help = "Attempts per request for retryable failures",
        .default_value = "10"},
-      {.name = "connect_timeout", .help = "Connection timeout (e.g. 10s, 1m)",
+      {.name = "connect_timeout",
+       .help = "Connection timeout (e.g. 10s, 1m)",
        .default_value = "1m"},
-      {.name = "timeout", .help = "Idle timeout: fail a transfer that moves nothing this long",
+      {.name = "timeout",
+       .help = "Idle timeout: fail a transfer that moves nothing this long",
        .default_value = "5m"},
   };
 }
@@ -172,12 +181,18 @@ Result<std::chrono::milliseconds> ParseDuration(const std::string& text) {
     std::string unit;
     while (p < end && std::isalpha(static_cast<unsigned char>(*p))) unit += *p++;
     double scale = 0;
-    if (unit.empty() && p == end && total_ms == 0) scale = 1000;  // plain seconds
-    else if (unit == "ms") scale = 1;
-    else if (unit == "s") scale = 1000;
-    else if (unit == "m") scale = 60'000;
-    else if (unit == "h") scale = 3'600'000;
-    else return bad();
+    if (unit.empty() && p == end && total_ms == 0)
+      scale = 1000;  // plain seconds
+    else if (unit == "ms")
+      scale = 1;
+    else if (unit == "s")
+      scale = 1000;
+    else if (unit == "m")
+      scale = 60'000;
+    else if (unit == "h")
+      scale = 3'600'000;
+    else
+      return bad();
     total_ms += number * scale;
   }
   return std::chrono::milliseconds(static_cast<int64_t>(total_ms));

@@ -11,8 +11,7 @@ void RegisterS3Backend(Registry& registry) {
   info.description = "Amazon S3 and S3-compatible storage (Minio, Ceph, Wasabi, ...)";
   info.options = s3::S3OptionSpecs();
   info.create = [](const Context&, const std::string& display_name, const std::string& root,
-                   const Options& options,
-                   const RemoteOpener&) -> Result<std::unique_ptr<Remote>> {
+                   const Options& options, const RemoteOpener&) -> Result<std::unique_ptr<Remote>> {
     return s3::NewS3Remote(display_name, root, options);
   };
   registry.Register(std::move(info));

@@ -103,17 +103,21 @@ class S3Remote : public Remote {
  public:
   S3Remote(std::string display, S3Config cfg, AwsCredentials creds, std::string bucket,
            std::string prefix)
-      : display_(std::move(display)), cfg_(std::move(cfg)), creds_(std::move(creds)),
-        bucket_(std::move(bucket)), prefix_(std::move(prefix)), http_(MakeHttpOptions(cfg_)) {
+      : display_(std::move(display)),
+        cfg_(std::move(cfg)),
+        creds_(std::move(creds)),
+        bucket_(std::move(bucket)),
+        prefix_(std::move(prefix)),
+        http_(MakeHttpOptions(cfg_)) {
     retry_.max_attempts = cfg_.low_level_retries;
     features_.server_side_copy = true;
     features_.purge = true;
     features_.set_modtime = true;
     features_.empty_dirs = false;
     features_.hashes = HashSet{HashType::kMd5};
-    features_.mtime_precision =
-        cfg_.use_server_modtime ? std::chrono::nanoseconds(std::chrono::seconds(1))
-                                : std::chrono::nanoseconds(1);
+    features_.mtime_precision = cfg_.use_server_modtime
+                                    ? std::chrono::nanoseconds(std::chrono::seconds(1))
+                                    : std::chrono::nanoseconds(1);
     const size_t scheme_end = cfg_.endpoint.find("://");
     scheme_ = cfg_.endpoint.substr(0, scheme_end);
     host_ = cfg_.endpoint.substr(scheme_end + 3);
@@ -125,8 +129,8 @@ class S3Remote : public Remote {
 
   Result<std::vector<ObjectInfo>> List(const Context& ctx, const std::string& dir) override;
   Result<ObjectInfo> Stat(const Context& ctx, const std::string& path) override;
-  Result<std::unique_ptr<Reader>> Open(const Context& ctx, const std::string& path,
-                                       int64_t offset, int64_t count) override;
+  Result<std::unique_ptr<Reader>> Open(const Context& ctx, const std::string& path, int64_t offset,
+                                       int64_t count) override;
   Result<ObjectInfo> Put(const Context& ctx, const std::string& path, Reader& src,
                          const PutOptions& opts) override;
   Status Delete(const Context& ctx, const std::string& path) override;
@@ -176,13 +180,13 @@ class S3Remote : public Remote {
   Status DeleteBucket(const Context& ctx, const std::string& bucket);
   Result<ObjectInfo> PutSingle(const Context& ctx, const Location& loc, const std::string& path,
                                std::string data, const PutOptions& opts);
-  Result<ObjectInfo> PutMultipart(const Context& ctx, const Location& loc,
-                                  const std::string& path, Reader& src, const PutOptions& opts);
+  Result<ObjectInfo> PutMultipart(const Context& ctx, const Location& loc, const std::string& path,
+                                  Reader& src, const PutOptions& opts);
   Status CopyObject(const Context& ctx, const Location& src, const Location& dst,
                     const std::vector<Header>& extra);
   // UploadPartCopy in parts of copy_cutoff; `create` holds the new object's metadata.
-  Status CopyMultipart(const Context& ctx, const Location& src, const Location& dst,
-                       int64_t size, std::vector<Header> create);
+  Status CopyMultipart(const Context& ctx, const Location& src, const Location& dst, int64_t size,
+                       std::vector<Header> create);
   Status DeleteKeys(const Context& ctx, const std::string& bucket,
                     const std::vector<std::string>& keys);
 
@@ -246,13 +250,17 @@ Result<HttpResponse> S3Remote::Attempt(const Context& ctx, const Call& call, Ret
                                 : call.body.empty()        ? std::string(kEmptySha256)
                                                            : std::string(kUnsignedPayload);
     req.headers.emplace_back("x-amz-content-sha256", payload);
-    SigningRequest sreq{.method = call.method, .path = path, .query = call.query,
-                        .headers = req.headers, .signed_headers = {}, .payload_hash = payload};
-    SigningParams params{.region = cfg_.region, .service = "s3",
-                         .time = std::chrono::floor<std::chrono::seconds>(
-                             std::chrono::system_clock::now())};
-    CVC_ASSIGN_OR_RETURN(SignedRequest signed_req,
-                         SignRequest(sreq, creds_.ForSigning(), params));
+    SigningRequest sreq{.method = call.method,
+                        .path = path,
+                        .query = call.query,
+                        .headers = req.headers,
+                        .signed_headers = {},
+                        .payload_hash = payload};
+    SigningParams params{
+        .region = cfg_.region,
+        .service = "s3",
+        .time = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now())};
+    CVC_ASSIGN_OR_RETURN(SignedRequest signed_req, SignRequest(sreq, creds_.ForSigning(), params));
     for (const Header& h : signed_req.added_headers) req.headers.push_back(h);
     req.headers.emplace_back("Authorization", signed_req.authorization);
   }
@@ -316,8 +324,9 @@ Status S3Remote::ListPages(const Context& ctx, const Location& loc, bool recursi
     }
     if (token.empty()) {
       return MakeError(ErrorCode::kIo, "s3: " + std::string(v2 ? "ListObjectsV2" : "ListObjects") +
-                                           " " + loc.bucket + ": truncated listing without a "
-                                                              "continuation");
+                                           " " + loc.bucket +
+                                           ": truncated listing without a "
+                                           "continuation");
     }
   }
 }
@@ -426,16 +435,16 @@ Result<ObjectInfo> S3Remote::HeadObject(const Context& ctx, const Location& loc,
 Result<bool> S3Remote::PrefixHasKeys(const Context& ctx, const std::string& bucket,
                                      const std::string& prefix) {
   bool any = false;
-  CVC_RETURN_IF_ERROR(ListPages(ctx, Location{bucket, prefix}, true, true, [&](const ListResult& r) -> Status {
-    any = !r.contents.empty() || !r.common_prefixes.empty();
-    return Ok();
-  }));
+  CVC_RETURN_IF_ERROR(
+      ListPages(ctx, Location{bucket, prefix}, true, true, [&](const ListResult& r) -> Status {
+        any = !r.contents.empty() || !r.common_prefixes.empty();
+        return Ok();
+      }));
   return any;
 }
 
 // After a 404 on an object: kIsDir if keys exist under "key/", else kNotFound.
-Status S3Remote::NotFoundOrIsDir(const Context& ctx, const Location& loc,
-                                 const std::string& path) {
+Status S3Remote::NotFoundOrIsDir(const Context& ctx, const Location& loc, const std::string& path) {
   auto is_dir = PrefixHasKeys(ctx, loc.bucket, loc.key);
   if (is_dir && *is_dir) {
     return MakeError(ErrorCode::kIsDir, "s3: " + display_ + ": " + path + " is a directory");
@@ -450,8 +459,10 @@ Result<ObjectInfo> S3Remote::Stat(const Context& ctx, const std::string& path) {
   CVC_ASSIGN_OR_RETURN(Location loc, Locate(path));
   if (loc.key.empty()) {
     if (!loc.bucket.empty()) {
-      CVC_ASSIGN_OR_RETURN(HttpResponse r, Send(ctx, Call{.op = "HeadBucket", .method = "HEAD",
-                                                          .bucket = loc.bucket, .accept = {404}}));
+      CVC_ASSIGN_OR_RETURN(
+          HttpResponse r,
+          Send(ctx,
+               Call{.op = "HeadBucket", .method = "HEAD", .bucket = loc.bucket, .accept = {404}}));
       if (r.status == 404) return MakeError(ErrorCode::kNotFound, "s3: bucket not found: " + path);
     }
     return MakeError(ErrorCode::kIsDir, "s3: " + display_ + ": " + path + " is a directory");
@@ -487,8 +498,8 @@ Status S3Remote::Delete(const Context& ctx, const std::string& path) {
   }
   // S3's DELETE succeeds on a missing key; the contract wants kNotFound / kIsDir.
   CVC_RETURN_IF_ERROR(HeadObject(ctx, loc, path));
-  CVC_RETURN_IF_ERROR(Send(ctx, Call{.op = "DELETE", .method = "DELETE", .bucket = loc.bucket,
-                                     .key = loc.key}));
+  CVC_RETURN_IF_ERROR(
+      Send(ctx, Call{.op = "DELETE", .method = "DELETE", .bucket = loc.bucket, .key = loc.key}));
   return Ok();
 }
 
@@ -509,8 +520,9 @@ Status S3Remote::EnsureBucket(const Context& ctx, const std::string& bucket) {
     std::lock_guard lock(bucket_mu_);
     if (buckets_ok_.count(bucket) != 0) return Ok();
   }
-  CVC_ASSIGN_OR_RETURN(HttpResponse r, Send(ctx, Call{.op = "HeadBucket", .method = "HEAD",
-                                                      .bucket = bucket, .accept = {404}}));
+  CVC_ASSIGN_OR_RETURN(
+      HttpResponse r,
+      Send(ctx, Call{.op = "HeadBucket", .method = "HEAD", .bucket = bucket, .accept = {404}}));
   if (r.status == 404) CVC_RETURN_IF_ERROR(CreateBucket(ctx, bucket));
   std::lock_guard lock(bucket_mu_);
   buckets_ok_.insert(bucket);
@@ -524,12 +536,19 @@ Status S3Remote::CreateBucket(const Context& ctx, const std::string& bucket) {
   }
   std::string body;
   if (!constraint.empty()) {
-    body = "<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
-           "<LocationConstraint>" + constraint + "</LocationConstraint>"
-           "</CreateBucketConfiguration>";
+    body =
+        "<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+        "<LocationConstraint>" +
+        constraint +
+        "</LocationConstraint>"
+        "</CreateBucketConfiguration>";
   }
-  Call call{.op = "CreateBucket", .method = "PUT", .bucket = bucket, .body = body,
-            .payload_hash = HexSha256(body), .accept = {409}};
+  Call call{.op = "CreateBucket",
+            .method = "PUT",
+            .bucket = bucket,
+            .body = body,
+            .payload_hash = HexSha256(body),
+            .accept = {409}};
   if (!cfg_.acl.empty()) call.headers.emplace_back("x-amz-acl", cfg_.acl);
   CVC_ASSIGN_OR_RETURN(HttpResponse r, Send(ctx, std::move(call)));
   if (r.status == 409) {
@@ -579,8 +598,12 @@ Status S3Remote::Rmdir(const Context& ctx, const std::string& dir) {
 Status S3Remote::DeleteKeys(const Context& ctx, const std::string& bucket,
                             const std::vector<std::string>& keys) {
   const std::string body = BuildDeleteObjects(keys, true);
-  Call call{.op = "DeleteObjects", .method = "POST", .bucket = bucket,
-            .query = {{"delete", ""}}, .body = body, .payload_hash = HexSha256(body)};
+  Call call{.op = "DeleteObjects",
+            .method = "POST",
+            .bucket = bucket,
+            .query = {{"delete", ""}},
+            .body = body,
+            .payload_hash = HexSha256(body)};
   call.headers.emplace_back("Content-MD5", Base64Encode(Md5Raw(body)));
   call.headers.emplace_back("Content-Type", "application/xml");
   CVC_ASSIGN_OR_RETURN(HttpResponse r, Send(ctx, std::move(call)));
@@ -620,7 +643,6 @@ Status S3Remote::Purge(const Context& ctx, const std::string& dir) {
   return Ok();
 }
 
-
 // ---- uploads ----
 
 // Metadata headers of a new object.
@@ -654,20 +676,30 @@ class PrefixedReader : public Reader {
 class KeyUpload : public MultipartTarget {
  public:
   KeyUpload(S3Remote& remote, std::string bucket, std::string key, std::vector<Header> create)
-      : remote_(remote), bucket_(std::move(bucket)), key_(std::move(key)),
+      : remote_(remote),
+        bucket_(std::move(bucket)),
+        key_(std::move(key)),
         create_headers_(std::move(create)) {}
 
   Result<std::string> Create(const Context& ctx) override {
-    Call call{.op = "CreateMultipartUpload", .method = "POST", .bucket = bucket_, .key = key_,
-              .query = {{"uploads", ""}}, .headers = create_headers_};
+    Call call{.op = "CreateMultipartUpload",
+              .method = "POST",
+              .bucket = bucket_,
+              .key = key_,
+              .query = {{"uploads", ""}},
+              .headers = create_headers_};
     CVC_ASSIGN_OR_RETURN(HttpResponse r, remote_.Send(ctx, std::move(call)));
     return ParseInitiateMultipartUpload(r.body);
   }
   Result<std::string> UploadPart(const Context& ctx, const std::string& upload_id, int number,
                                  std::string_view data, const std::string& md5) override {
-    Call call{.op = "UploadPart", .method = "PUT", .bucket = bucket_, .key = key_,
+    Call call{.op = "UploadPart",
+              .method = "PUT",
+              .bucket = bucket_,
+              .key = key_,
               .query = {{"partNumber", std::to_string(number)}, {"uploadId", upload_id}},
-              .headers = {{"Content-MD5", md5}}, .body = data,
+              .headers = {{"Content-MD5", md5}},
+              .body = data,
               .payload_hash = std::string(kUnsignedPayload)};
     CVC_ASSIGN_OR_RETURN(HttpResponse r, remote_.Send(ctx, std::move(call)));
     return StripQuotes(r.headers.Get("ETag").value_or(""));
@@ -675,15 +707,24 @@ class KeyUpload : public MultipartTarget {
   Result<std::string> Complete(const Context& ctx, const std::string& upload_id,
                                const std::vector<CompletedPart>& parts) override {
     const std::string body = BuildCompleteMultipartUpload(parts);
-    Call call{.op = "CompleteMultipartUpload", .method = "POST", .bucket = bucket_, .key = key_,
-              .query = {{"uploadId", upload_id}}, .body = body, .payload_hash = HexSha256(body)};
+    Call call{.op = "CompleteMultipartUpload",
+              .method = "POST",
+              .bucket = bucket_,
+              .key = key_,
+              .query = {{"uploadId", upload_id}},
+              .body = body,
+              .payload_hash = HexSha256(body)};
     call.headers.emplace_back("Content-Type", "application/xml");
     CVC_ASSIGN_OR_RETURN(HttpResponse r, remote_.Send(ctx, std::move(call)));
     return ParseCompleteMultipartUpload(r.body);
   }
   Status Abort(const Context& ctx, const std::string& upload_id) override {
-    Call call{.op = "AbortMultipartUpload", .method = "DELETE", .bucket = bucket_, .key = key_,
-              .query = {{"uploadId", upload_id}}, .accept = {404}};
+    Call call{.op = "AbortMultipartUpload",
+              .method = "DELETE",
+              .bucket = bucket_,
+              .key = key_,
+              .query = {{"uploadId", upload_id}},
+              .accept = {404}};
     CVC_RETURN_IF_ERROR(remote_.Send(ctx, std::move(call)));
     return Ok();
   }
@@ -698,8 +739,10 @@ Result<ObjectInfo> S3Remote::Put(const Context& ctx, const std::string& path, Re
                                  const PutOptions& opts) {
   CVC_ASSIGN_OR_RETURN(Location loc, Locate(path));
   if (loc.key.empty()) {
-    return MakeError(ErrorCode::kInvalidArgument, "s3: " + display_ + ": cannot put an object at "
-                                                  "a bucket's place: " + path);
+    return MakeError(ErrorCode::kInvalidArgument, "s3: " + display_ +
+                                                      ": cannot put an object at "
+                                                      "a bucket's place: " +
+                                                      path);
   }
   CVC_RETURN_IF_ERROR(EnsureBucket(ctx, loc.bucket));
   if (opts.size > cfg_.upload_cutoff) return PutMultipart(ctx, loc, path, src, opts);
@@ -733,8 +776,12 @@ Result<ObjectInfo> S3Remote::PutSingle(const Context& ctx, const Location& loc,
                                               md5_hex + " differs from the source's " +
                                               want->second);
   }
-  Call call{.op = "PUT", .method = "PUT", .bucket = loc.bucket, .key = loc.key,
-            .headers = MetaHeaders(opts), .body = data,
+  Call call{.op = "PUT",
+            .method = "PUT",
+            .bucket = loc.bucket,
+            .key = loc.key,
+            .headers = MetaHeaders(opts),
+            .body = data,
             .payload_hash = std::string(kUnsignedPayload)};
   call.headers.emplace_back("Content-MD5", Base64Encode(md5));
   AddObjectHeaders(call.headers);
@@ -742,8 +789,8 @@ Result<ObjectInfo> S3Remote::PutSingle(const Context& ctx, const Location& loc,
   CVC_ASSIGN_OR_RETURN(HttpResponse r, Send(ctx, std::move(call)));
   const std::string etag = StripQuotes(r.headers.Get("ETag").value_or(""));
   if (IsMd5Hex(etag) && etag != md5_hex && cfg_.server_side_encryption != "aws:kms") {
-    (void)Send(Context{}, Call{.op = "DELETE", .method = "DELETE", .bucket = loc.bucket,
-                               .key = loc.key});
+    (void)Send(Context{},
+               Call{.op = "DELETE", .method = "DELETE", .bucket = loc.bucket, .key = loc.key});
     return MakeError(ErrorCode::kCorrupt, "s3: PUT " + loc.bucket + "/" + loc.key + ": ETag " +
                                               etag + " is not the uploaded MD5 " + md5_hex);
   }
@@ -770,8 +817,8 @@ Result<ObjectInfo> S3Remote::PutMultipart(const Context& ctx, const Location& lo
                          .check_part_etags = cfg_.server_side_encryption != "aws:kms"};
   CVC_ASSIGN_OR_RETURN(MultipartOutcome out, UploadMultipart(ctx, target, src, params));
   auto fail = [&](const std::string& why) -> Result<ObjectInfo> {
-    (void)Send(Context{}, Call{.op = "DELETE", .method = "DELETE", .bucket = loc.bucket,
-                               .key = loc.key});
+    (void)Send(Context{},
+               Call{.op = "DELETE", .method = "DELETE", .bucket = loc.bucket, .key = loc.key});
     return MakeError(ErrorCode::kCorrupt, "s3: PUT " + loc.bucket + "/" + loc.key + ": " + why);
   };
   if (known_raw.size() == 16 && known_md5 != out.md5_hex) {
@@ -803,8 +850,7 @@ std::vector<Header> CarriedHeaders(const HttpHeaders& headers, const std::string
     std::transform(lower.begin(), lower.end(), lower.begin(),
                    [](unsigned char c) { return std::tolower(c); });
     if ((lower.rfind("x-amz-meta-", 0) == 0 && lower != skip) || lower == "content-type" ||
-        lower == "cache-control" || lower == "content-encoding" ||
-        lower == "content-disposition") {
+        lower == "cache-control" || lower == "content-encoding" || lower == "content-disposition") {
       out.emplace_back(name, value);
     }
   }
@@ -813,10 +859,10 @@ std::vector<Header> CarriedHeaders(const HttpHeaders& headers, const std::string
 
 Status S3Remote::CopyObject(const Context& ctx, const Location& src, const Location& dst,
                             const std::vector<Header>& extra) {
-  Call call{.op = "CopyObject", .method = "PUT", .bucket = dst.bucket, .key = dst.key,
-            .headers = extra};
-  call.headers.emplace_back("x-amz-copy-source", UriEncode("/" + src.bucket + "/" + src.key,
-                                                           false));
+  Call call{
+      .op = "CopyObject", .method = "PUT", .bucket = dst.bucket, .key = dst.key, .headers = extra};
+  call.headers.emplace_back("x-amz-copy-source",
+                            UriEncode("/" + src.bucket + "/" + src.key, false));
   AddObjectHeaders(call.headers);
   CVC_ASSIGN_OR_RETURN(HttpResponse r, Send(ctx, std::move(call)));
   CVC_RETURN_IF_ERROR(ParseCopyResult(r.body));
@@ -833,7 +879,10 @@ Status S3Remote::CopyMultipart(const Context& ctx, const Location& src, const Lo
   Status st = Ok();
   for (int64_t off = 0, n = 1; off < size && st; off += part, ++n) {
     const int64_t last = std::min(size, off + part) - 1;
-    Call call{.op = "UploadPartCopy", .method = "PUT", .bucket = dst.bucket, .key = dst.key,
+    Call call{.op = "UploadPartCopy",
+              .method = "PUT",
+              .bucket = dst.bucket,
+              .key = dst.key,
               .query = {{"partNumber", std::to_string(n)}, {"uploadId", upload_id}}};
     call.headers.emplace_back("x-amz-copy-source",
                               UriEncode("/" + src.bucket + "/" + src.key, false));
@@ -845,8 +894,10 @@ Status S3Remote::CopyMultipart(const Context& ctx, const Location& src, const Lo
       break;
     }
     auto copied = ParseCopyResult(r->body);
-    if (!copied) st = Propagate(copied.error());
-    else parts.push_back({.part_number = static_cast<int>(n), .etag = copied->etag});
+    if (!copied)
+      st = Propagate(copied.error());
+    else
+      parts.push_back({.part_number = static_cast<int>(n), .etag = copied->etag});
   }
   if (st) {
     auto done = target.Complete(ctx, upload_id, parts);
@@ -864,8 +915,9 @@ Result<ObjectInfo> S3Remote::Copy(const Context& ctx, Remote& src, const std::st
   auto* other = dynamic_cast<S3Remote*>(&src);
   if (other == nullptr || other->cfg_.endpoint != cfg_.endpoint ||
       other->creds_.access_key_id != creds_.access_key_id) {
-    return MakeError(ErrorCode::kUnsupported, "s3: server-side copy needs the same endpoint "
-                                              "and credentials");
+    return MakeError(ErrorCode::kUnsupported,
+                     "s3: server-side copy needs the same endpoint "
+                     "and credentials");
   }
   CVC_ASSIGN_OR_RETURN(Location from, other->Locate(src_path));
   CVC_ASSIGN_OR_RETURN(Location to, Locate(dst_path));
@@ -912,7 +964,10 @@ Status S3Remote::SetModTime(const Context& ctx, const std::string& path, TimePoi
 
 DownloadReader::DownloadReader(S3Remote& remote, std::string bucket, std::string key,
                                int64_t offset, int64_t count, const Context& ctx)
-    : remote_(remote), bucket_(std::move(bucket)), key_(std::move(key)), next_(offset),
+    : remote_(remote),
+      bucket_(std::move(bucket)),
+      key_(std::move(key)),
+      next_(offset),
       end_(count < 0 ? -1 : offset + count) {
   ctx_.deadline = ctx.deadline;
   ctx_.stop = stop_.get_token();
@@ -1008,15 +1063,16 @@ Result<std::unique_ptr<Remote>> NewS3Remote(const std::string& display_name,
   while (!r.empty() && r.back() == '/') r.pop_back();
   if (!r.empty()) {
     if (Status st = ValidatePath(r); !st) {
-      return MakeError(ErrorCode::kConfig, "s3: bad root \"" + root + "\": " + st.error().message());
+      return MakeError(ErrorCode::kConfig,
+                       "s3: bad root \"" + root + "\": " + st.error().message());
     }
   }
   const size_t slash = r.find('/');
   std::string bucket = r.substr(0, slash);
   std::string prefix = slash == std::string::npos ? "" : r.substr(slash + 1);
-  return std::unique_ptr<Remote>(std::make_unique<S3Remote>(
-      display_name, std::move(cfg), std::move(auth.credentials), std::move(bucket),
-      std::move(prefix)));
+  return std::unique_ptr<Remote>(std::make_unique<S3Remote>(display_name, std::move(cfg),
+                                                            std::move(auth.credentials),
+                                                            std::move(bucket), std::move(prefix)));
 }
 
 }  // namespace cvclone::s3

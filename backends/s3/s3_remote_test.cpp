@@ -1,6 +1,8 @@
 // Unit tests of the s3 backend's pieces that need no server: options, the mtime metadata format,
 // part sizing, and the multipart uploader's pool/abort logic over an in-memory target. The
 // remote itself is tested against s3rver in tests/s3_test.cpp.
+#include "backends/s3/s3_remote.hpp"
+
 #include <doctest/doctest.h>
 
 #include <atomic>
@@ -12,7 +14,6 @@
 
 #include "backends/s3/multipart.hpp"
 #include "backends/s3/s3_options.hpp"
-#include "backends/s3/s3_remote.hpp"
 #include "core/io.hpp"
 
 namespace cvclone::s3 {
@@ -33,17 +34,22 @@ TEST_CASE("s3 options: defaults and rclone's names") {
   CHECK_EQ(c->list_version, 2);
 
   // The issue's seed example: empty values mean default.
-  auto ca = ParseS3Config(Options({{"env_auth", "false"}, {"region", "ca-central-1"},
-                                   {"endpoint", ""}, {"location_constraint", "ca-central-1"},
-                                   {"acl", "private"}, {"server_side_encryption", ""},
+  auto ca = ParseS3Config(Options({{"env_auth", "false"},
+                                   {"region", "ca-central-1"},
+                                   {"endpoint", ""},
+                                   {"location_constraint", "ca-central-1"},
+                                   {"acl", "private"},
+                                   {"server_side_encryption", ""},
                                    {"storage_class", ""}}));
   REQUIRE(ca.has_value());
   CHECK_EQ(ca->endpoint, "https://s3.ca-central-1.amazonaws.com");
   CHECK_EQ(ca->location_constraint, "ca-central-1");
   CHECK_EQ(ca->acl, "private");
 
-  auto other = ParseS3Config(Options({{"provider", "Other"}, {"endpoint", "127.0.0.1:9000"},
-                                      {"chunk_size", "8Mi"}, {"list_version", "1"}}));
+  auto other = ParseS3Config(Options({{"provider", "Other"},
+                                      {"endpoint", "127.0.0.1:9000"},
+                                      {"chunk_size", "8Mi"},
+                                      {"list_version", "1"}}));
   REQUIRE(other.has_value());
   CHECK_EQ(other->endpoint, "https://127.0.0.1:9000");
   CHECK(other->path_style);
@@ -55,10 +61,15 @@ TEST_CASE("s3 options: defaults and rclone's names") {
 }
 
 TEST_CASE("s3 options: bad values are config errors naming the option") {
-  for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{
-           {"chunk_size", "1Mi"}, {"upload_concurrency", "0"}, {"list_chunk", "5000"},
-           {"list_version", "3"}, {"endpoint", "ftp://x"}, {"endpoint", "http://h/path"},
-           {"env_auth", "maybe"}, {"connect_timeout", "soon"}}) {
+  for (const auto& [name, value] :
+       std::vector<std::pair<std::string, std::string>>{{"chunk_size", "1Mi"},
+                                                        {"upload_concurrency", "0"},
+                                                        {"list_chunk", "5000"},
+                                                        {"list_version", "3"},
+                                                        {"endpoint", "ftp://x"},
+                                                        {"endpoint", "http://h/path"},
+                                                        {"env_auth", "maybe"},
+                                                        {"connect_timeout", "soon"}}) {
     CAPTURE(name);
     auto c = ParseS3Config(Options(std::map<std::string, std::string>{{name, value}}));
     REQUIRE_FALSE(c.has_value());
@@ -72,11 +83,12 @@ TEST_CASE("s3 options: secret flags and the registry entry") {
   RegisterS3Backend(registry);
   const BackendInfo* info = registry.Find("s3");
   REQUIRE(info != nullptr);
-  for (const char* name : {"provider", "access_key_id", "secret_access_key", "session_token",
-                           "env_auth", "region", "endpoint", "location_constraint",
-                           "force_path_style", "acl", "storage_class", "server_side_encryption",
-                           "upload_cutoff", "chunk_size", "upload_concurrency", "copy_cutoff",
-                           "list_chunk", "list_version", "no_check_bucket", "disable_checksum"}) {
+  for (const char* name :
+       {"provider",         "access_key_id", "secret_access_key",  "session_token",
+        "env_auth",         "region",        "endpoint",           "location_constraint",
+        "force_path_style", "acl",           "storage_class",      "server_side_encryption",
+        "upload_cutoff",    "chunk_size",    "upload_concurrency", "copy_cutoff",
+        "list_chunk",       "list_version",  "no_check_bucket",    "disable_checksum"}) {
     CAPTURE(name);
     REQUIRE(info->FindOption(name) != nullptr);
   }
@@ -196,9 +208,9 @@ TEST_CASE("multipart: parts reassemble, md5 of the whole, multipart ETag checked
   const std::string data = Data((12 << 20) + 123);
   MemoryTarget target;
   MemoryReader src(MemoryReader::kView, data);
-  auto out = UploadMultipart(Context{}, target, src,
-                             {.part_size = 5 << 20, .concurrency = 2,
-                              .expected_size = static_cast<int64_t>(data.size())});
+  auto out = UploadMultipart(
+      Context{}, target, src,
+      {.part_size = 5 << 20, .concurrency = 2, .expected_size = static_cast<int64_t>(data.size())});
   REQUIRE(out.has_value());
   CHECK_EQ(out->parts, 3);
   CHECK_EQ(out->size, static_cast<int64_t>(data.size()));
@@ -232,8 +244,8 @@ TEST_CASE("multipart: a failed part, a size mismatch, a bad ETag or a cancel abo
   SUBCASE("long stream") {
     MemoryTarget target;
     MemoryReader src(MemoryReader::kView, data);
-    auto out = UploadMultipart(Context{}, target, src,
-                               {.part_size = 5 << 20, .expected_size = 6 << 20});
+    auto out =
+        UploadMultipart(Context{}, target, src, {.part_size = 5 << 20, .expected_size = 6 << 20});
     REQUIRE_FALSE(out.has_value());
     CHECK(target.aborted);
   }

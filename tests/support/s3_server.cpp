@@ -37,15 +37,15 @@ class Servers {
 
  private:
   bool Start() {
-    server_.work_dir = std::string(CVCLONE_BINARY_DIR) + "/s3-test-work/" +
-                       std::to_string(getpid());
+    server_.work_dir =
+        std::string(CVCLONE_BINARY_DIR) + "/s3-test-work/" + std::to_string(getpid());
     std::filesystem::remove_all(server_.work_dir);
     std::filesystem::create_directories(server_.work_dir);
     server_.access_key = "AKIACVCLONETEST00001";
     server_.secret_key = "cvclone/test+Secret=Key";
-    auto started = RunProcess(ServersDir() + "/start-s3rver",
-                              {server_.work_dir + "/data", Pid("s3rver")},
-                              {.timeout = std::chrono::seconds(60)});
+    auto started =
+        RunProcess(ServersDir() + "/start-s3rver", {server_.work_dir + "/data", Pid("s3rver")},
+                   {.timeout = std::chrono::seconds(60)});
     if (started.exit_code != 0) {
       error_ = "start-s3rver failed: " + started.err + started.error;
       return false;
@@ -68,7 +68,8 @@ class Servers {
       if (server_.front_port == 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     if (server_.front_port == 0) {
-      error_ = "s3front.py printed no port: " + ReadFile(server_.work_dir + "/front.log").value_or("");
+      error_ =
+          "s3front.py printed no port: " + ReadFile(server_.work_dir + "/front.log").value_or("");
       return false;
     }
     return true;
@@ -78,10 +79,10 @@ class Servers {
     if (server_.work_dir.empty()) return;
     // Both at once: each stop waits for its process to exit.
     const std::string stop = "'" + ServersDir() + "/stop-s3rver'";
-    (void)RunProcess("/bin/sh",
-                     {"-c", stop + " '" + Pid("front") + "' & " + stop + " '" + Pid("s3rver") +
-                                "' & wait"},
-                     {.timeout = std::chrono::seconds(30)});
+    (void)RunProcess(
+        "/bin/sh",
+        {"-c", stop + " '" + Pid("front") + "' & " + stop + " '" + Pid("s3rver") + "' & wait"},
+        {.timeout = std::chrono::seconds(30)});
     std::error_code ec;
     std::filesystem::remove_all(server_.work_dir, ec);
   }
