@@ -10,65 +10,13 @@ Usage: bench/bench_local.py [--runs 3] [--data DIR] [--cvclone build/cvclone] [-
 """
 import argparse
 import os
-import random
-import resource
 import shutil
 import statistics
 import subprocess
 import sys
-import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def make_dataset(data):
-    """Creates the data set once; a marker file beside each tree records that it is complete."""
-    big = os.path.join(data, "big")
-    small = os.path.join(data, "small")
-    if not os.path.exists(big + ".done"):
-        shutil.rmtree(big, ignore_errors=True)
-        os.makedirs(big)
-        with open(os.path.join(big, "file1g.bin"), "wb") as f:
-            chunk = os.urandom(1 << 20)
-            for i in range(1024):
-                # Vary each MiB a little so no layer can deduplicate it.
-                f.write(i.to_bytes(4, "little") + chunk[4:])
-        open(big + ".done", "w").close()
-    if not os.path.exists(small + ".done"):
-        shutil.rmtree(small, ignore_errors=True)
-        rng = random.Random(42)
-        blob = os.urandom(64 << 10)
-        for d in range(100):
-            dirpath = os.path.join(small, f"dir{d:03d}")
-            os.makedirs(dirpath)
-            for i in range(100):
-                size = rng.randint(1 << 10, 64 << 10)
-                with open(os.path.join(dirpath, f"file{i:03d}.dat"), "wb") as f:
-                    f.write(rng.randbytes(16) + blob[: size - 16])
-        open(small + ".done", "w").close()
-    return big, small
-
-
-def measure(cmd, env=None):
-    """Runs cmd, returns (wall seconds, cpu seconds of children, peak RSS MiB)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.monotonic()
-    proc = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    wall = time.monotonic() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}): {proc.stderr.decode()[-500:]}")
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    # ru_maxrss of RUSAGE_CHILDREN is the largest child so far; use /usr/bin/time for the exact one.
-    return wall, cpu
-
-
-def measure_with_rss(cmd, env=None):
-    timefile = "/tmp/cvclone-bench-time.txt"
-    wall, cpu = measure(["/usr/bin/time", "-f", "%M", "-o", timefile] + cmd, env)
-    with open(timefile) as f:
-        rss_kib = int(f.read().strip().splitlines()[-1])
-    return wall, cpu, rss_kib / 1024.0
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import ROOT, make_dataset, measure_with_rss  # noqa: E402
 
 
 def tools(cvclone, src, dst, mode):

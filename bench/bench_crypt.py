@@ -1,0 +1,183 @@
+#!/usr/bin/env python3
+"""Crypt benchmark: cvclone against rclone copying into and out of identically configured crypt
+remotes, in one run.
+
+Both tools use one generated config file (rclone.conf syntax): [cryptlocal] (type crypt over a
+local folder) and [crypts3] (type crypt over an [s3] remote on a private s3rver, started only when
+an S3 case is selected, its buckets in DATA/s3rver, wiped at start and end), with the same
+password obscured by `rclone obscure`. Cases (--cases, comma-separated):
+  enc-local-big / enc-local-small  local -> crypt(local), into a fresh subfolder per tool and run
+  dec-local-big / dec-local-small  crypt(local) -> local: both tools read the same encrypted tree,
+                                   written once beforehand by cvclone (not measured)
+  enc-s3-big / enc-s3-small        local -> crypt(S3), a fresh subfolder of one bucket per run
+"big" is the 1 GiB file, "small" the 10,000 files of 1-64 KiB. Rows: cvclone copy, cvclone copy
+--local-no-fsync (local destinations; rclone does not fsync), rclone copy. Columns: median wall
+time, CPU (user+sys of the client's process tree), peak RSS, and for S3 cases s3rver's CPU.
+--quick uses a subset (--quick-mib MiB, 1,000 small files) to test the script. A failing command
+is reported as "failed" and the run goes on.
+
+Usage: bench/bench_crypt.py [--runs 3] [--quick] [--cases enc-local-big,...] [--data DIR]
+                            [--cvclone build/cvclone]
+"""
+import argparse
+import contextlib
+import os
+import shutil
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import common  # noqa: E402
+
+ALL_CASES = "enc-local-big,enc-local-small,dec-local-big,dec-local-small,enc-s3-big,enc-s3-small"
+PASSWORD = "cvclone bench password"
+CRYPT_BUCKET = "cryptbench"
+
+
+class Bench:
+    def __init__(self, args, work, server):
+        self.args = args
+        self.work = work
+        self.server = server
+        self.conf = os.path.join(work, "bench.conf")
+        self.inner = os.path.join(work, "cryptlocal")
+        os.makedirs(self.inner)
+        obscured = common.rclone_obscure(PASSWORD)
+        text = f"[cryptlocal]\ntype = crypt\nremote = {self.inner}\npassword = {obscured}\n\n"
+        if server is not None:
+            text += common.s3_remote_section("s3", server.endpoint)
+            text += f"[crypts3]\ntype = crypt\nremote = s3:{CRYPT_BUCKET}\npassword = {obscured}\n\n"
+            common.run_quiet(["aws", "--endpoint-url", server.endpoint, "s3", "mb",
+                              f"s3://{CRYPT_BUCKET}"], common.aws_env(work))
+        with open(self.conf, "w") as f:
+            f.write(text)
+        self.rclone_env = common.rclone_env()
+        self.encrypted = {}  # data set key -> cryptlocal subfolder written by cvclone
+
+    def tools(self, src, dst, local_dst):
+        """{tool: (argv, env)} copying src to dst (remote:path or a local folder)."""
+        cv = [self.args.cvclone, "--config", self.conf, "copy"]
+        table = {"cvclone copy": (cv + [src, dst], None)}
+        if local_dst:
+            table["cvclone copy --local-no-fsync"] = (cv + ["--local-no-fsync", src, dst], None)
+        table["rclone copy"] = (["rclone", "--config", self.conf, "copy", src, dst], self.rclone_env)
+        return table
+
+    def measure(self, tool, argv, env, on_s3):
+        """(wall, cpu, rss, server cpu or None), or None if the command failed."""
+        server_before = self.server.cpu_seconds() if on_s3 else None
+        try:
+            wall, cpu, rss = common.measure_with_rss(argv, env)
+        except RuntimeError as e:
+            print(f"  {tool}: FAILED: {e}", file=sys.stderr, flush=True)
+            return None
+        server = self.server.cpu_seconds() - server_before if on_s3 else None
+        return wall, cpu, rss, server
+
+    def run(self, case, src, dst_of, local_dst):
+        """dst_of(run, tool index) -> destination; every tool copies src there."""
+        names = list(self.tools(src, "D", local_dst))
+
+        def one_run(r, tool):
+            argv, env = self.tools(src, dst_of(r, names.index(tool)), local_dst)[tool]
+            return self.measure(tool, argv, env, not local_dst)
+        return common.rounds(case, names, self.args.runs, one_run)
+
+    def encrypt_local(self, case, key, src):
+        rows = self.run(case, src, lambda r, i: f"cryptlocal:enc-{key}-{r}-{i}", True)
+        for name in os.listdir(self.inner):
+            if name not in self.encrypted.values():
+                shutil.rmtree(os.path.join(self.inner, name), ignore_errors=True)
+        return rows
+
+    def decrypt_local(self, case, key, src):
+        if key not in self.encrypted:
+            # The encrypted tree lives in one subfolder of the inner folder; find it by listing
+            # the inner folder before and after (its name is encrypted).
+            before = set(os.listdir(self.inner))
+            common.run_quiet([self.args.cvclone, "--config", self.conf, "copy", src,
+                              f"cryptlocal:src-{key}"])
+            self.encrypted[key] = (set(os.listdir(self.inner)) - before).pop()
+        out = os.path.join(self.work, "out")
+        shutil.rmtree(out, ignore_errors=True)
+        os.makedirs(out)
+        rows = self.run(case, f"cryptlocal:src-{key}", lambda r, i: os.path.join(out, f"{r}-{i}"), True)
+        shutil.rmtree(out, ignore_errors=True)
+        return rows
+
+    def encrypt_s3(self, case, key, src):
+        return self.run(case, src, lambda r, i: f"crypts3:enc-{key}-{r}-{i}", False)
+
+
+def checks(rows, names):
+    by = {(r[0], r[1]): r[2:] for r in rows if len(r) > 2}
+    out = []
+    for kind in ("enc-local", "dec-local", "enc-s3"):
+        for size, limit in (("big", 0.3), ("small", 0.5)):
+            case = names.get(f"{kind}-{size}")
+            for tool in ("cvclone copy", "cvclone copy --local-no-fsync"):
+                out.append((f"{case}: {tool} wall vs rclone (target <= {limit})",
+                            common.ratio(by, case, tool, "rclone copy", 0), limit))
+        big, small = names.get(f"{kind}-big"), names.get(f"{kind}-small")
+        out.append((f"{kind}: cvclone copy peak RSS big file / small files (memory flat: <= 1.5)",
+                    common.ratio_across(by, big, small, "cvclone copy", 2), 1.5))
+        out.append((f"{big}: peak RSS vs rclone (informative)",
+                    common.ratio(by, big, "cvclone copy", "rclone copy", 2), float("inf")))
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--data", default=os.path.join(common.ROOT, "bench", "data"))
+    ap.add_argument("--cvclone", default=os.path.join(common.ROOT, "build", "cvclone"))
+    ap.add_argument("--cases", default=ALL_CASES)
+    ap.add_argument("--quick", action="store_true", help="a small subset, to test the script")
+    ap.add_argument("--quick-mib", type=int, default=100, help="size of the big file with --quick")
+    args = ap.parse_args()
+    cases = args.cases.split(",")
+    unknown = set(cases) - set(ALL_CASES.split(","))
+    if unknown:
+        sys.exit(f"bench: unknown cases {sorted(unknown)}; known: {ALL_CASES}")
+    need_s3 = any(c.startswith("enc-s3") for c in cases)
+    common.check_tools(("rclone", "/usr/bin/time") + (("aws", "node") if need_s3 else ()),
+                       args.cvclone)
+    os.makedirs(args.data, exist_ok=True)
+    if args.quick:
+        big, small = common.make_quick_dataset(args.data, args.quick_mib, 10)
+        labels = {"big": f"{args.quick_mib} MiB file", "small": "1,000 files 1-64 KiB"}
+    else:
+        big, small = common.make_dataset(args.data)
+        labels = {"big": "1 GiB file", "small": "10,000 files 1-64 KiB"}
+    srcs = {"big": big, "small": small}
+    arrows = {"enc-local": "local→crypt(local)", "dec-local": "crypt(local)→local",
+              "enc-s3": "local→crypt(S3)"}
+    names = {f"{k}-{s}": f"{labels[s]} {a}" for k, a in arrows.items() for s in ("big", "small")}
+    work = os.path.join(args.data, "cryptwork")
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    rows = []
+    s3dir = os.path.join(args.data, "s3rver")
+    with (common.S3rver(s3dir) if need_s3 else contextlib.nullcontext()) as server:
+        if server is not None:
+            print(f"bench: s3rver on {server.endpoint} (pid {server.pid})", file=sys.stderr, flush=True)
+        bench = Bench(args, work, server)
+        steps = {"enc-local": bench.encrypt_local, "dec-local": bench.decrypt_local,
+                 "enc-s3": bench.encrypt_s3}
+        for case in ALL_CASES.split(","):
+            if case in cases:
+                kind, size = case.rsplit("-", 1)
+                rows += steps[kind](names[case], size, srcs[size])
+    if need_s3:
+        shutil.rmtree(s3dir, ignore_errors=True)
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(s3dir + ".log")
+    shutil.rmtree(work, ignore_errors=True)
+
+    header = ["case", "tool", f"wall s (median of {args.runs})", "CPU s (user+sys)",
+              "peak RSS MiB", "s3rver CPU s"]
+    common.print_result_table(header, rows, ["{:.2f}", "{:.2f}", "{:.1f}", "{:.2f}"])
+    common.print_targets(checks(rows, names))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,277 @@
+"""Helpers shared by the benchmark scripts: the data set, measuring a command, a private s3rver,
+the shared rclone.conf-syntax config file, and the Markdown output.
+
+Measurements: wall time (monotonic clock), CPU time (user+sys of the measured process tree, from
+RUSAGE_CHILDREN deltas) and peak RSS (from /usr/bin/time's %M: the measured process itself).
+"""
+import os
+import random
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SERVERS = os.path.join(ROOT, "tests", "servers")
+# s3rver accepts only its own access key id; it never checks signatures.
+S3RVER_KEY = "S3RVER"
+S3RVER_SECRET = "S3RVER"
+S3_REGION = "us-east-1"
+
+
+def make_dataset(data):
+    """Creates the data set once; a marker file beside each tree records that it is complete."""
+    big = os.path.join(data, "big")
+    small = os.path.join(data, "small")
+    if not os.path.exists(big + ".done"):
+        shutil.rmtree(big, ignore_errors=True)
+        os.makedirs(big)
+        with open(os.path.join(big, "file1g.bin"), "wb") as f:
+            chunk = os.urandom(1 << 20)
+            for i in range(1024):
+                # Vary each MiB a little so no layer can deduplicate it.
+                f.write(i.to_bytes(4, "little") + chunk[4:])
+        open(big + ".done", "w").close()
+    if not os.path.exists(small + ".done"):
+        shutil.rmtree(small, ignore_errors=True)
+        rng = random.Random(42)
+        blob = os.urandom(64 << 10)
+        for d in range(100):
+            dirpath = os.path.join(small, f"dir{d:03d}")
+            os.makedirs(dirpath)
+            for i in range(100):
+                size = rng.randint(1 << 10, 64 << 10)
+                with open(os.path.join(dirpath, f"file{i:03d}.dat"), "wb") as f:
+                    f.write(rng.randbytes(16) + blob[: size - 16])
+        open(small + ".done", "w").close()
+    return big, small
+
+
+def make_quick_dataset(data, big_mib=100, small_dirs=10):
+    """A subset for testing the scripts (--quick): the first big_mib MiB of the 1 GiB file and the
+    first small_dirs directories (100 files each) of the small files, hard-linked. Returns
+    (big_dir, small_dir) under data/quick."""
+    big, small = make_dataset(data)
+    quick = os.path.join(data, "quick")
+    qbig = os.path.join(quick, "big")
+    qsmall = os.path.join(quick, "small")
+    marker = os.path.join(quick, f"done-{big_mib}-{small_dirs}")
+    if not os.path.exists(marker):
+        shutil.rmtree(quick, ignore_errors=True)
+        os.makedirs(qbig)
+        with open(os.path.join(big, "file1g.bin"), "rb") as src, \
+                open(os.path.join(qbig, f"file{big_mib}m.bin"), "wb") as dst:
+            for _ in range(big_mib):
+                dst.write(src.read(1 << 20))
+        for d in sorted(os.listdir(small))[:small_dirs]:
+            os.makedirs(os.path.join(qsmall, d))
+            for name in os.listdir(os.path.join(small, d)):
+                os.link(os.path.join(small, d, name), os.path.join(qsmall, d, name))
+        open(marker, "w").close()
+    return qbig, qsmall
+
+
+def measure(cmd, env=None):
+    """Runs cmd, returns (wall seconds, cpu seconds of children, peak RSS MiB)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.monotonic()
+    proc = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    wall = time.monotonic() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}): {proc.stderr.decode()[-500:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    # ru_maxrss of RUSAGE_CHILDREN is the largest child so far; use /usr/bin/time for the exact one.
+    return wall, cpu
+
+
+def measure_with_rss(cmd, env=None):
+    timefile = f"/tmp/cvclone-bench-time-{os.getpid()}.txt"
+    wall, cpu = measure(["/usr/bin/time", "-f", "%M", "-o", timefile] + cmd, env)
+    with open(timefile) as f:
+        rss_kib = int(f.read().strip().splitlines()[-1])
+    return wall, cpu, rss_kib / 1024.0
+
+
+def run_quiet(cmd, env=None):
+    """Runs an unmeasured preparation command; raises with its stderr on failure."""
+    proc = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}): {proc.stderr.decode()[-500:]}")
+
+
+def rclone_env():
+    """rclone 1.60 fails on plain-http endpoints when AWS_CA_BUNDLE is set."""
+    env = dict(os.environ)
+    env.pop("AWS_CA_BUNDLE", None)
+    env["RCLONE_CONFIG"] = "/dev/null"
+    return env
+
+
+def aws_env(home):
+    """The AWS CLI talking to s3rver: its credentials, no user config, and checksums only where
+    required (newer botocore otherwise sends aws-chunked bodies, which s3rver cannot decode)."""
+    env = dict(os.environ)
+    for key in list(env):
+        if key.startswith("AWS_"):
+            del env[key]
+    env.update({
+        "AWS_ACCESS_KEY_ID": S3RVER_KEY,
+        "AWS_SECRET_ACCESS_KEY": S3RVER_SECRET,
+        "AWS_DEFAULT_REGION": S3_REGION,
+        "AWS_CONFIG_FILE": os.path.join(home, "aws-config"),
+        "AWS_SHARED_CREDENTIALS_FILE": os.path.join(home, "aws-credentials"),
+        "AWS_REQUEST_CHECKSUM_CALCULATION": "when_required",
+        "AWS_RESPONSE_CHECKSUM_VALIDATION": "when_required",
+    })
+    return env
+
+
+def process_cpu_seconds(pid):
+    """utime+stime of one process (all its threads) from /proc/<pid>/stat."""
+    with open(f"/proc/{pid}/stat") as f:
+        stat = f.read()
+    # Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    fields = stat[stat.rindex(")") + 2:].split()
+    ticks = int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+class S3rver:
+    """A private s3rver (tests/servers/start-s3rver) storing its buckets in data_dir, which is
+    wiped first. Use as a context manager; stop() is idempotent."""
+
+    def __init__(self, data_dir):
+        self.data_dir = data_dir
+        self.pidfile = data_dir + ".pid"
+        self.port = None
+        self.pid = None
+
+    def __enter__(self):
+        self.stop()
+        shutil.rmtree(self.data_dir, ignore_errors=True)
+        os.makedirs(os.path.dirname(self.data_dir), exist_ok=True)
+        out = subprocess.run([os.path.join(SERVERS, "start-s3rver"), self.data_dir, self.pidfile],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        if out.returncode != 0:
+            raise RuntimeError(f"start-s3rver failed: {out.stderr[-1000:]}")
+        self.port = int(out.stdout.strip().splitlines()[-1])
+        with open(self.pidfile) as f:
+            self.pid = int(f.read().strip())
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+        return False
+
+    @property
+    def endpoint(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def cpu_seconds(self):
+        return process_cpu_seconds(self.pid)
+
+    def stop(self):
+        if os.path.exists(self.pidfile):
+            subprocess.run([os.path.join(SERVERS, "stop-s3rver"), self.pidfile])
+        self.pid = None
+
+
+def s3_remote_section(name, endpoint):
+    """A [name] section, rclone.conf syntax, for an S3 remote on s3rver (same for both tools)."""
+    return (f"[{name}]\ntype = s3\nprovider = Other\naccess_key_id = {S3RVER_KEY}\n"
+            f"secret_access_key = {S3RVER_SECRET}\nendpoint = {endpoint}\nregion = {S3_REGION}\n"
+            f"force_path_style = true\n\n")
+
+
+def rclone_obscure(password):
+    out = subprocess.run(["rclone", "obscure", password], env=rclone_env(), check=True,
+                         stdout=subprocess.PIPE, text=True)
+    return out.stdout.strip()
+
+
+def check_tools(names, cvclone):
+    for tool in names:
+        if shutil.which(tool) is None:
+            sys.exit(f"bench: {tool} is missing (run scripts/setup)")
+    if not os.access(cvclone, os.X_OK):
+        sys.exit(f"bench: {cvclone} not built (run scripts/build)")
+
+
+def median_rows(case, samples):
+    """samples: {tool: [tuple of numbers or None]} -> [(case, tool, medians...)] in insertion
+    order (a column holding None has the median None), each row logged to stderr."""
+    rows = []
+    for tool, values in samples.items():
+        if not values:
+            continue
+        columns = [[v[i] for v in values] for i in range(len(values[0]))]
+        medians = tuple(None if None in c else statistics.median(c) for c in columns)
+        rows.append((case, tool) + medians)
+        print(f"  {case:<40} {tool:<30} "
+              + "  ".join("       —" if m is None else f"{m:8.2f}" for m in medians),
+              file=sys.stderr, flush=True)
+    return rows
+
+
+def ratio(by, case, a, b, idx):
+    """by[(case, tool)] = tuple of medians; the ratio a/b of column idx, or None."""
+    if (case, a) in by and (case, b) in by and by[(case, a)][idx] is not None \
+            and by[(case, b)][idx] is not None and by[(case, b)][idx] > 0:
+        return by[(case, a)][idx] / by[(case, b)][idx]
+    return None
+
+
+def ratio_across(by, case_a, case_b, tool, idx):
+    """The ratio of tool's column idx in case_a to that in case_b, or None."""
+    a, b = by.get((case_a, tool)), by.get((case_b, tool))
+    if a is None or b is None or a[idx] is None or b[idx] is None or b[idx] <= 0:
+        return None
+    return a[idx] / b[idx]
+
+
+def rounds(case, names, runs, one_run):
+    """Calls one_run(run, tool) -> tuple of numbers, or None on failure, for every tool `runs`
+    times, round-robin with a rotating order. Returns the median rows (case, tool, medians...);
+    a tool that failed in any run gets the row (case, tool) with no numbers."""
+    samples = {tool: [] for tool in names}
+    failed = set()
+    for r in range(runs):
+        order = names[r % len(names):] + names[: r % len(names)]
+        for tool in order:
+            result = one_run(r, tool)
+            if result is None:
+                failed.add(tool)
+            else:
+                samples[tool].append(result)
+    rows = median_rows(case, {t: v for t, v in samples.items() if t not in failed})
+    by_tool = {row[1]: row for row in rows}
+    return [by_tool.get(t, (case, t)) for t in names]
+
+
+def print_result_table(header, rows, formats):
+    """Like print_table, but a row without numbers (a failed tool) gets 'failed' cells and a
+    None value prints as '—'."""
+    print("| " + " | ".join(header) + " |")
+    print("|---|---|" + "---:|" * (len(header) - 2))
+    for row in rows:
+        if len(row) > 2:
+            nums = ["—" if v is None else fmt.format(v) for fmt, v in zip(formats, row[2:])]
+        else:
+            nums = ["failed"] * len(formats)
+        print("| " + " | ".join([row[0], row[1]] + nums) + " |")
+
+
+def print_targets(items):
+    """items: [(label, ratio or None, limit)]; missing ratios are skipped; an infinite limit
+    marks an informative ratio (no yes/no)."""
+    print()
+    print("| target | ratio | met |")
+    print("|---|---:|---|")
+    for label, value, limit in items:
+        if value is None:
+            continue
+        met = "—" if limit == float("inf") else ("yes" if value <= limit else "NO")
+        print(f"| {label} | {value:.2f} | {met} |")
