@@ -200,6 +200,7 @@ class S3Remote : public Remote {
   RetryPolicy retry_;
   Features features_;
   std::mutex bucket_mu_;
+  std::mutex bucket_create_mu_;  // held across EnsureBucket's HEAD and create
   std::set<std::string> buckets_ok_;
 };
 
@@ -516,6 +517,13 @@ Result<std::string> S3Remote::Hash(const Context& ctx, const std::string& path, 
 
 Status S3Remote::EnsureBucket(const Context& ctx, const std::string& bucket) {
   if (cfg_.no_check_bucket) return Ok();
+  {
+    std::lock_guard lock(bucket_mu_);
+    if (buckets_ok_.count(bucket) != 0) return Ok();
+  }
+  // One check-and-create at a time: concurrent transfers into a new bucket would otherwise all
+  // see 404 and race to create it, and the losers get 409 BucketAlreadyExists.
+  std::lock_guard create_lock(bucket_create_mu_);
   {
     std::lock_guard lock(bucket_mu_);
     if (buckets_ok_.count(bucket) != 0) return Ok();
