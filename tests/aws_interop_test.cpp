@@ -30,6 +30,7 @@
 #include "tests/support/process.hpp"
 #include "tests/support/s3_server.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/test_data.hpp"
 
 namespace cvclone {
 namespace {
@@ -37,41 +38,11 @@ namespace {
 namespace fs = std::filesystem;
 using test::ProcessResult;
 
-// A program on PATH, or "" when there is none.
-std::string FindOnPath(const std::string& name) {
-  const char* path = std::getenv("PATH");
-  const std::string dirs = path != nullptr ? path : "/usr/bin:/bin";
-  size_t start = 0;
-  while (start <= dirs.size()) {
-    const size_t end = std::min(dirs.find(':', start), dirs.size());
-    const fs::path candidate = fs::path(dirs.substr(start, end - start)) / name;
-    if (end > start && ::access(candidate.c_str(), X_OK) == 0) return candidate.string();
-    start = end + 1;
-  }
-  return "";
-}
-
 const test::S3TestServer& Server() {
   std::string why;
   const test::S3TestServer* s = test::SharedS3Server(&why);
   REQUIRE_MESSAGE(s != nullptr, why);
   return *s;
-}
-
-// A bucket name no other test (or earlier run) uses.
-std::string UniqueBucket(const std::string& stem) {
-  static std::atomic<int> n{0};
-  return stem + "-" + std::to_string(getpid()) + "-" + std::to_string(n++);
-}
-
-std::string Pattern(size_t n, unsigned seed) {
-  std::string s(n, '\0');
-  uint32_t x = seed * 2654435761u + 1;
-  for (char& c : s) {
-    x = x * 1664525u + 1013904223u;
-    c = static_cast<char>(x >> 24);
-  }
-  return s;
 }
 
 bool Contains(const std::string& haystack, const std::string& needle) {
@@ -86,18 +57,6 @@ std::string Md5Base64(const std::string& data) {
     raw.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
   }
   return s3::Base64Encode(raw);
-}
-
-// Every regular file under root, relative path -> content.
-std::map<std::string, std::string> ReadTree(const std::string& root) {
-  std::map<std::string, std::string> out;
-  if (!fs::exists(root)) return out;
-  for (const auto& e : fs::recursive_directory_iterator(root)) {
-    if (e.is_regular_file()) {
-      out[fs::relative(e.path(), root).string()] = test::ReadFile(e.path().string()).value_or("?");
-    }
-  }
-  return out;
 }
 
 // `cvclone ls`/`lsl` output: name (last field) -> size (first field).
@@ -148,13 +107,14 @@ class AwsInterop {
   // A config file rel with one [s3] remote at the front, using secret.
   void WriteConfig(const std::string& rel, const std::string& secret) const {
     const test::S3TestServer& s = Server();
-    REQUIRE(dir_.WriteFile(rel, "[s3]\ntype = s3\nprovider = Other\naccess_key_id = " +
-                                    s.access_key + "\nsecret_access_key = " + secret +
-                                    "\nendpoint = " + s.Endpoint() +
-                                    "\nregion = us-east-1\nupload_cutoff = 5Mi\nchunk_size = 5Mi\n"));
+    REQUIRE(
+        dir_.WriteFile(rel, "[s3]\ntype = s3\nprovider = Other\naccess_key_id = " + s.access_key +
+                                "\nsecret_access_key = " + secret + "\nendpoint = " + s.Endpoint() +
+                                "\nregion = us-east-1\nupload_cutoff = 5Mi\nchunk_size = 5Mi\n"));
   }
 
-  ProcessResult Cvclone(std::vector<std::string> args, const std::string& conf = "cvclone.conf") const {
+  ProcessResult Cvclone(std::vector<std::string> args,
+                        const std::string& conf = "cvclone.conf") const {
     args.insert(args.begin(), {"--config", P(conf)});
     return Run(CVCLONE_BINARY_DIR "/cvclone", args);
   }
@@ -168,8 +128,8 @@ class AwsInterop {
     test::ProcessOptions opts;
     opts.cwd = dir_.path();
     opts.set_env = env_;
-    opts.unset_env = {"CVCLONE_CONFIG", "XDG_CONFIG_HOME", "AWS_PROFILE", "AWS_SESSION_TOKEN",
-                      "AWS_CA_BUNDLE", "AWS_ENDPOINT_URL"};
+    opts.unset_env = {"CVCLONE_CONFIG",    "XDG_CONFIG_HOME", "AWS_PROFILE",
+                      "AWS_SESSION_TOKEN", "AWS_CA_BUNDLE",   "AWS_ENDPOINT_URL"};
     opts.timeout = std::chrono::seconds(60);
     ProcessResult r = test::RunProcess(program, args, opts);
     REQUIRE_MESSAGE(r.error.empty(), r.error);
@@ -181,19 +141,21 @@ class AwsInterop {
   std::map<std::string, std::string> env_;
 };
 
-#define REQUIRE_RUN(result) \
-  REQUIRE_MESSAGE((result).exit_code == 0, "stdout:\n" << (result).out << "stderr:\n" << (result).err)
+#define REQUIRE_RUN(result)                                                   \
+  REQUIRE_MESSAGE((result).exit_code == 0, "stdout:\n"                        \
+                                               << (result).out << "stderr:\n" \
+                                               << (result).err)
 
 TEST_CASE("aws interop: objects cvclone uploads are read by aws s3 cp with rclone's metadata") {
-  const std::string aws = FindOnPath("aws");
+  const std::string aws = test::FindOnPath("aws");
   if (aws.empty()) {
     MESSAGE("aws is not installed: skipped");
     return;
   }
   AwsInterop t(aws);
-  const std::string bucket = UniqueBucket("awsdown");
-  const std::string small = Pattern(100 * 1024 + 3, 1);
-  const std::string large = Pattern(12 * 1024 * 1024 + 5, 2);  // 3 parts of 5 MiB at most
+  const std::string bucket = test::UniqueName("awsdown");
+  const std::string small = test::Pattern(100 * 1024 + 3, 1);
+  const std::string large = test::Pattern(12 * 1024 * 1024 + 5, 2);  // 3 parts of 5 MiB at most
   REQUIRE(t.dir().WriteFile("src/small.bin", small));
   REQUIRE(t.dir().WriteFile("src/large.bin", large));
   REQUIRE(test::SetFileMtime(t.P("src/small.bin"), 1614834367'123456789LL));
@@ -202,10 +164,10 @@ TEST_CASE("aws interop: objects cvclone uploads are read by aws s3 cp with rclon
   REQUIRE_RUN(t.Cvclone({"mkdir", "s3:" + bucket}));
   REQUIRE_RUN(t.Cvclone({"copy", t.P("src"), "s3:" + bucket + "/up"}));
 
-  auto get = t.Aws({"s3", "cp", "--recursive", "--only-show-errors", "s3://" + bucket + "/up",
-                    t.P("back")});
+  auto get = t.Aws(
+      {"s3", "cp", "--recursive", "--only-show-errors", "s3://" + bucket + "/up", t.P("back")});
   REQUIRE_RUN(get);
-  const auto back = ReadTree(t.P("back"));
+  const auto back = test::ReadTree(t.P("back"));
   CHECK(back.size() == 2);
   CHECK((back.count("small.bin") == 1 && back.at("small.bin") == small));
   CHECK((back.count("large.bin") == 1 && back.at("large.bin") == large));
@@ -225,18 +187,19 @@ TEST_CASE("aws interop: objects cvclone uploads are read by aws s3 cp with rclon
 }
 
 TEST_CASE("aws interop: objects aws s3 cp uploads are listed, checked and copied by cvclone") {
-  const std::string aws = FindOnPath("aws");
+  const std::string aws = test::FindOnPath("aws");
   if (aws.empty()) {
     MESSAGE("aws is not installed: skipped");
     return;
   }
   AwsInterop t(aws);
-  const std::string bucket = UniqueBucket("awsup");
+  const std::string bucket = test::UniqueName("awsup");
   const std::map<std::string, std::string> tree = {
       {"one.txt", "one\n"},
-      {"d/x.bin", Pattern(3000, 3)},
+      {"d/x.bin", test::Pattern(3000, 3)},
       {"d/e/empty", ""},
-      {"d/big.bin", Pattern(9 * 1024 * 1024 + 7, 4)},  // above the CLI's 8 MiB multipart threshold
+      {"d/big.bin",
+       test::Pattern(9 * 1024 * 1024 + 7, 4)},  // above the CLI's 8 MiB multipart threshold
   };
   for (const auto& [rel, data] : tree) REQUIRE(t.dir().WriteFile("tree/" + rel, data));
 
@@ -263,7 +226,7 @@ TEST_CASE("aws interop: objects aws s3 cp uploads are listed, checked and copied
 
   auto copy = t.Cvclone({"copy", remote, t.P("down")});
   REQUIRE_RUN(copy);
-  CHECK(ReadTree(t.P("down")) == tree);
+  CHECK(test::ReadTree(t.P("down")) == tree);
 
   // The single-part objects' ETag is their MD5, so check sees a same-size change.
   std::string changed = tree.at("d/x.bin");
@@ -277,7 +240,7 @@ TEST_CASE("aws interop: objects aws s3 cp uploads are listed, checked and copied
 
 TEST_CASE("aws interop: a wrong secret key fails fast with one clear error") {
   AwsInterop t("");
-  const std::string bucket = UniqueBucket("awsbad");
+  const std::string bucket = test::UniqueName("awsbad");
   REQUIRE_RUN(t.Cvclone({"mkdir", "s3:" + bucket}));
   REQUIRE(t.dir().WriteFile("f.txt", "data\n"));
   REQUIRE_RUN(t.Cvclone({"copy", t.P("f.txt"), "s3:" + bucket}));

@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <cstdlib>
-
 #include <filesystem>
 #include <map>
 #include <string>
@@ -16,6 +15,7 @@
 
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/test_data.hpp"
 
 namespace cvclone {
 namespace {
@@ -23,44 +23,10 @@ namespace {
 namespace fs = std::filesystem;
 using test::ProcessResult;
 
-// rclone on PATH, or "" when it is not installed.
-std::string FindRclone() {
-  const char* path = std::getenv("PATH");
-  std::string dirs = path != nullptr ? path : "/usr/bin:/bin";
-  size_t start = 0;
-  while (start <= dirs.size()) {
-    const size_t end = std::min(dirs.find(':', start), dirs.size());
-    const fs::path candidate = fs::path(dirs.substr(start, end - start)) / "rclone";
-    if (end > start && ::access(candidate.c_str(), X_OK) == 0) return candidate.string();
-    start = end + 1;
-  }
-  return "";
-}
-
-std::map<std::string, std::string> ReadTree(const std::string& root) {
-  std::map<std::string, std::string> out;
-  if (!fs::exists(root)) return out;
-  for (const auto& e : fs::recursive_directory_iterator(root)) {
-    if (e.is_regular_file()) {
-      out[fs::relative(e.path(), root).string()] = test::ReadFile(e.path().string()).value_or("?");
-    }
-  }
-  return out;
-}
-
-std::string Pattern(size_t n, unsigned seed) {
-  std::string s(n, '\0');
-  uint32_t x = seed * 2654435761u + 1;
-  for (char& c : s) {
-    x = x * 1664525u + 1013904223u;
-    c = static_cast<char>(x >> 24);
-  }
-  return s;
-}
-
 class Interop {
  public:
-  explicit Interop(std::string rclone) : rclone_(std::move(rclone)), conf_(dir_.Path("rclone.conf")) {}
+  explicit Interop(std::string rclone)
+      : rclone_(std::move(rclone)), conf_(dir_.Path("rclone.conf")) {}
 
   std::string P(const std::string& rel) const { return dir_.Path(rel); }
 
@@ -88,12 +54,12 @@ class Interop {
     const std::map<std::string, std::string> files = {
         {"empty.txt", ""},
         {"a/empty2", ""},
-        {"exact64k.bin", Pattern(65536, 1)},
-        {"multi.bin", Pattern(200000, 2)},
+        {"exact64k.bin", test::Pattern(65536, 1)},
+        {"multi.bin", test::Pattern(200000, 2)},
         {"a/b/c/deep.txt", "deep\n"},
         {"ünïcödé/日本語のファイル.txt", "unicode ✓\n"},
         {"a/" + std::string(136, 'L') + ".txt", "long name\n"},
-        {"sp ace+plus%.txt", Pattern(70000, 3)},
+        {"sp ace+plus%.txt", test::Pattern(70000, 3)},
     };
     for (const auto& [path, data] : files) REQUIRE(test::WriteFile(P("src/" + path), data));
     return files;
@@ -106,8 +72,8 @@ class Interop {
     opts.cwd = dir_.path();
     opts.set_env["HOME"] = dir_.path();
     opts.set_env["TZ"] = "UTC";
-    opts.unset_env = {"AWS_CA_BUNDLE", "CVCLONE_CONFIG", "XDG_CONFIG_HOME", "RCLONE_CONFIG",
-                      "CVCLONE_CRYPT_PASSWORD", "CVCLONE_CRYPT_PASSWORD2"};
+    opts.unset_env = {"AWS_CA_BUNDLE", "CVCLONE_CONFIG",         "XDG_CONFIG_HOME",
+                      "RCLONE_CONFIG", "CVCLONE_CRYPT_PASSWORD", "CVCLONE_CRYPT_PASSWORD2"};
     opts.timeout = std::chrono::seconds(60);
     ProcessResult r = test::RunProcess(program, args, opts);
     REQUIRE_MESSAGE(r.error.empty(), r.error);
@@ -119,16 +85,16 @@ class Interop {
   std::string conf_;
 };
 
-#define CHECK_OK(result)                                                   \
-  do {                                                                     \
-    const ProcessResult& r_ = (result);                                    \
+#define CHECK_OK(result)                                                              \
+  do {                                                                                \
+    const ProcessResult& r_ = (result);                                               \
     CHECK_MESSAGE(r_.exit_code == 0, "stdout: " << r_.out << "\nstderr: " << r_.err); \
   } while (0)
 
 // One name mode: `extra` holds the mode's option lines. rclone_obscures: whether rclone (or
 // cvclone) obscures the passwords in the shared config.
 void RunInterop(const std::string& extra, bool rclone_obscures) {
-  const std::string rclone = FindRclone();
+  const std::string rclone = test::FindOnPath("rclone");
   if (rclone.empty()) {
     MESSAGE("rclone is not installed: interop test skipped");
     return;
@@ -145,13 +111,12 @@ void RunInterop(const std::string& extra, bool rclone_obscures) {
     mode = "password2 = " + obscure("salt for both") + "\n";
   }
   t.WriteConfig("# written for both tools\n[c]\n" + section_body + "remote = " + t.P("enc_cv") +
-                "\n" + mode + "\n[r]\n" + section_body + "remote = " + t.P("enc_rc") + "\n" +
-                mode);
+                "\n" + mode + "\n[r]\n" + section_body + "remote = " + t.P("enc_rc") + "\n" + mode);
 
   // cvclone writes; rclone reads, cats and cryptchecks.
   CHECK_OK(t.Cvclone({"copy", "src", "c:"}));
   CHECK_OK(t.Rclone({"copy", "c:", t.P("back_rc")}));
-  CHECK(ReadTree(t.P("back_rc")) == files);
+  CHECK(test::ReadTree(t.P("back_rc")) == files);
   auto cat = t.Rclone({"cat", "c:multi.bin"});
   CHECK_OK(cat);
   CHECK(cat.out == files.at("multi.bin"));
@@ -161,7 +126,7 @@ void RunInterop(const std::string& extra, bool rclone_obscures) {
   // rclone writes; cvclone reads back and checks.
   CHECK_OK(t.Rclone({"copy", "src", "r:"}));
   CHECK_OK(t.Cvclone({"copy", "r:", "back_cv"}));
-  CHECK(ReadTree(t.P("back_cv")) == files);
+  CHECK(test::ReadTree(t.P("back_cv")) == files);
   CHECK_OK(t.Cvclone({"check", "src", "r:"}));
   CHECK_OK(t.Cvclone({"check", "--download", "src", "r:"}));
   CHECK_OK(t.Cvclone({"cryptcheck", "src", "r:"}));
@@ -172,11 +137,11 @@ void RunInterop(const std::string& extra, bool rclone_obscures) {
   // Same names on both sides: the encrypted trees hold the same paths (names are
   // deterministic; contents differ by nonce).
   std::vector<std::string> cv_names, rc_names;
-  for (const auto& [path, data] : ReadTree(t.P("enc_cv"))) cv_names.push_back(path);
-  for (const auto& [path, data] : ReadTree(t.P("enc_rc"))) rc_names.push_back(path);
+  for (const auto& [path, data] : test::ReadTree(t.P("enc_cv"))) cv_names.push_back(path);
+  for (const auto& [path, data] : test::ReadTree(t.P("enc_rc"))) rc_names.push_back(path);
   CHECK(cv_names == rc_names);
   CHECK(cv_names.size() == files.size());
-  for (const auto& [path, data] : ReadTree(t.P("enc_cv"))) {
+  for (const auto& [path, data] : test::ReadTree(t.P("enc_cv"))) {
     CHECK(data.size() >= 32);
     CHECK(data.substr(0, 8) == std::string("RCLONE\0\0", 8));
   }

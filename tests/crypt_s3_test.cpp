@@ -24,6 +24,7 @@
 #include "tests/support/process.hpp"
 #include "tests/support/s3_server.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/test_data.hpp"
 
 namespace cvclone {
 namespace {
@@ -40,12 +41,6 @@ const test::S3TestServer& Server() {
   return *s;
 }
 
-// A bucket or prefix name no other test (or earlier run) uses.
-std::string Unique(const std::string& stem) {
-  static std::atomic<int> n{0};
-  return stem + "-" + std::to_string(getpid()) + "-" + std::to_string(n++);
-}
-
 std::unique_ptr<Remote> MakeS3Remote(const std::string& root) {
   const test::S3TestServer& s = Server();
   const Options options(std::map<std::string, std::string>{{"provider", "Other"},
@@ -60,7 +55,7 @@ std::unique_ptr<Remote> MakeS3Remote(const std::string& root) {
 
 // A fresh bucket, made through a remote rooted at it.
 std::string NewBucket() {
-  const std::string bucket = Unique("cs3");
+  const std::string bucket = test::UniqueName("cs3");
   auto st = MakeS3Remote(bucket)->Mkdir(Context{}, "");
   REQUIRE_MESSAGE(st.has_value(), (st ? "" : st.error().message()));
   return bucket;
@@ -80,8 +75,8 @@ crypt::CryptConfig Config(crypt::NameMode mode) {
 
 // crypt over a fresh prefix of bucket.
 std::unique_ptr<Remote> MakeCryptS3(const std::string& bucket, const crypt::CryptConfig& config) {
-  auto r =
-      crypt::NewCryptRemote(MakeS3Remote(bucket + "/" + Unique("c")), "crypt(s3):", config, Keys());
+  auto r = crypt::NewCryptRemote(MakeS3Remote(bucket + "/" + test::UniqueName("c")),
+                                 "crypt(s3):", config, Keys());
   REQUIRE_MESSAGE(r.has_value(), (r ? "" : r.error().message()));
   return std::move(r).value();
 }
@@ -106,41 +101,6 @@ TEST_CASE("crypt over s3: conformance, obfuscated names") {
 }
 
 // ---- Interop with rclone through the S3 server ----
-
-// rclone on PATH, or "" when it is not installed.
-std::string FindRclone() {
-  const char* path = std::getenv("PATH");
-  const std::string dirs = path != nullptr ? path : "/usr/bin:/bin";
-  size_t start = 0;
-  while (start <= dirs.size()) {
-    const size_t end = std::min(dirs.find(':', start), dirs.size());
-    const fs::path candidate = fs::path(dirs.substr(start, end - start)) / "rclone";
-    if (end > start && ::access(candidate.c_str(), X_OK) == 0) return candidate.string();
-    start = end + 1;
-  }
-  return "";
-}
-
-std::map<std::string, std::string> ReadTree(const std::string& root) {
-  std::map<std::string, std::string> out;
-  if (!fs::exists(root)) return out;
-  for (const auto& e : fs::recursive_directory_iterator(root)) {
-    if (e.is_regular_file()) {
-      out[fs::relative(e.path(), root).string()] = test::ReadFile(e.path().string()).value_or("?");
-    }
-  }
-  return out;
-}
-
-std::string Pattern(size_t n, unsigned seed) {
-  std::string s(n, '\0');
-  uint32_t x = seed * 2654435761u + 1;
-  for (char& c : s) {
-    x = x * 1664525u + 1013904223u;
-    c = static_cast<char>(x >> 24);
-  }
-  return s;
-}
 
 // Every object under remote's root (recursively), path → first up to 8 bytes.
 std::map<std::string, std::string> ObjectHeads(Remote& remote, const std::string& dir = "") {
@@ -190,11 +150,11 @@ class S3Interop {
   std::map<std::string, std::string> MakeTree() const {
     const std::map<std::string, std::string> files = {
         {"empty.txt", ""},
-        {"exact64k.bin", Pattern(65536, 1)},
-        {"multi.bin", Pattern(200000, 2)},
+        {"exact64k.bin", test::Pattern(65536, 1)},
+        {"multi.bin", test::Pattern(200000, 2)},
         {"ünïcödé/日本語のファイル.txt", "unicode ✓\n"},
         {"a/top.txt", "top\n"},
-        {"a/b/sibling.bin", Pattern(1000, 3)},
+        {"a/b/sibling.bin", test::Pattern(1000, 3)},
         {"a/b/c/deep.txt", "deep\n"},
     };
     for (const auto& [path, data] : files) REQUIRE(test::WriteFile(P("src/" + path), data));
@@ -243,7 +203,7 @@ class S3Interop {
   } while (0)
 
 TEST_CASE("crypt over s3: interop with rclone through the signature-checking front") {
-  const std::string rclone = FindRclone();
+  const std::string rclone = test::FindOnPath("rclone");
   if (rclone.empty()) {
     MESSAGE("rclone is not installed: interop test skipped");
     return;
@@ -255,7 +215,7 @@ TEST_CASE("crypt over s3: interop with rclone through the signature-checking fro
   // cvclone writes into crypt(s3); rclone reads it back and cryptchecks it.
   CHECK_OK(t.Cvclone({"copy", "src", "c:"}));
   CHECK_OK(t.Rclone({"copy", "c:", t.P("back_rc")}));
-  CHECK(ReadTree(t.P("back_rc")) == files);
+  CHECK(test::ReadTree(t.P("back_rc")) == files);
   CHECK_OK(t.Rclone({"cryptcheck", "src", "c:"}));
   auto cat = t.Rclone({"cat", "c:multi.bin"});
   CHECK_OK(cat);
@@ -264,7 +224,7 @@ TEST_CASE("crypt over s3: interop with rclone through the signature-checking fro
   // rclone writes into its crypt(s3); cvclone reads it back and checks it.
   CHECK_OK(t.Rclone({"copy", "src", "r:"}));
   CHECK_OK(t.Cvclone({"copy", "r:", "back_cv"}));
-  CHECK(ReadTree(t.P("back_cv")) == files);
+  CHECK(test::ReadTree(t.P("back_cv")) == files);
   CHECK_OK(t.Cvclone({"check", "src", "r:"}));
   CHECK_OK(t.Cvclone({"check", "--download", "src", "r:"}));
   CHECK_OK(t.Cvclone({"cryptcheck", "src", "r:"}));

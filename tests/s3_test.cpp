@@ -20,6 +20,7 @@
 #include "tests/conformance/conformance.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/s3_server.hpp"
+#include "tests/support/test_data.hpp"
 
 namespace cvclone {
 namespace {
@@ -34,12 +35,6 @@ const test::S3TestServer& Server() {
   const test::S3TestServer* s = test::SharedS3Server(&why);
   REQUIRE_MESSAGE(s != nullptr, why);
   return *s;
-}
-
-// A bucket or prefix name no other test (or earlier run) uses.
-std::string Unique(const std::string& stem) {
-  static std::atomic<int> n{0};
-  return stem + "-" + std::to_string(getpid()) + "-" + std::to_string(n++);
 }
 
 Options S3Options(const std::map<std::string, std::string>& extra = {}) {
@@ -62,21 +57,11 @@ std::unique_ptr<Remote> MakeRemote(const std::string& root,
 
 // A fresh bucket, made through a remote rooted at it.
 std::string NewBucket() {
-  const std::string bucket = Unique("b");
+  const std::string bucket = test::UniqueName("b");
   auto r = MakeRemote(bucket);
   auto st = r->Mkdir(Context{}, "");
   REQUIRE_MESSAGE(st.has_value(), (st ? "" : st.error().message()));
   return bucket;
-}
-
-std::string MakeData(size_t n, unsigned seed) {
-  std::string s(n, '\0');
-  uint32_t x = seed * 2654435761u + 1;
-  for (size_t i = 0; i < n; ++i) {
-    x = x * 1664525u + 1013904223u;
-    s[i] = static_cast<char>(x >> 24);
-  }
-  return s;
 }
 
 Result<ObjectInfo> PutString(Remote& r, const std::string& path, const std::string& data,
@@ -116,9 +101,10 @@ std::string RawHead(const std::string& bucket, const std::string& key) {
 
 TEST_CASE("s3: conformance against s3rver through the signature-checking front") {
   static const std::string bucket = NewBucket();
-  RunConformanceSuite({.name = "s3",
-                       .make_empty_remote = [] { return MakeRemote(bucket + "/" + Unique("c")); },
-                       .supports_empty_dirs = false});
+  RunConformanceSuite(
+      {.name = "s3",
+       .make_empty_remote = [] { return MakeRemote(bucket + "/" + test::UniqueName("c")); },
+       .supports_empty_dirs = false});
 }
 
 TEST_CASE("s3: a wrong secret gives one clear auth error, no retries") {
@@ -138,7 +124,7 @@ TEST_CASE("s3: a wrong secret gives one clear auth error, no retries") {
 }
 
 TEST_CASE("s3: a missing bucket is 'bucket not found'") {
-  auto r = MakeRemote(Unique("missing-bucket"));
+  auto r = MakeRemote(test::UniqueName("missing-bucket"));
   auto listed = r->List(Context{}, "");
   REQUIRE_FALSE(listed.has_value());
   CHECK_EQ(ErrorCodeName(listed.error().code()), ErrorCodeName(ErrorCode::kDirNotFound));
@@ -199,7 +185,7 @@ TEST_CASE("s3: an unreachable endpoint fails within the configured timeout") {
 TEST_CASE("s3: multipart upload round-trips with md5 metadata") {
   const std::string bucket = NewBucket();
   auto r = MakeRemote(bucket, {{"upload_cutoff", "5Mi"}, {"chunk_size", "5Mi"}});
-  const std::string data = MakeData(12 << 20, 7);
+  const std::string data = test::Pattern(12 << 20, 7);
   const std::string md5 = Md5Hex(data);
   SUBCASE("md5 computed while uploading, stored afterwards") {
     auto put = PutString(*r, "big/obj.bin", data);
@@ -272,7 +258,7 @@ TEST_CASE("s3: a multipart upload cancelled part-way leaves no object") {
 TEST_CASE("s3: server-side copy, and multipart copy above copy_cutoff") {
   const std::string bucket = NewBucket();
   auto r = MakeRemote(bucket, {{"copy_cutoff", "5Mi"}});
-  const std::string small = MakeData(1000, 9);
+  const std::string small = test::Pattern(1000, 9);
   REQUIRE_OK(PutString(*r, "small", small));
   auto other_bucket = MakeRemote(NewBucket());
   auto copied = other_bucket->Copy(Context{}, *r, "small", "dir/copy");
@@ -285,7 +271,7 @@ TEST_CASE("s3: server-side copy, and multipart copy above copy_cutoff") {
            ErrorCodeName(ErrorCode::kUnsupported));
   // Above copy_cutoff: UploadPartCopy, which s3rver answers 501 (a deviation): the copy fails as
   // unsupported (the engine then streams) and leaves no object.
-  REQUIRE_OK(PutString(*r, "big", MakeData(6 << 20, 10)));
+  REQUIRE_OK(PutString(*r, "big", test::Pattern(6 << 20, 10)));
   auto big = r->Copy(Context{}, *r, "big", "big-copy");
   REQUIRE_FALSE(big.has_value());
   CHECK_EQ(ErrorCodeName(big.error().code()), ErrorCodeName(ErrorCode::kUnsupported));
@@ -365,7 +351,7 @@ TEST_CASE("s3: listing pages (V1 and V2), buckets at the root") {
   bool found = false;
   for (const ObjectInfo& b : *buckets) found = found || (b.path == bucket && b.is_dir);
   CHECK(found);
-  const std::string fresh = Unique("made");
+  const std::string fresh = test::UniqueName("made");
   REQUIRE_OK(root->Mkdir(Context{}, fresh));
   REQUIRE_OK(root->Mkdir(Context{}, fresh));  // idempotent
   REQUIRE_OK(PutString(*root, fresh + "/k", "k"));
@@ -380,7 +366,7 @@ TEST_CASE("s3: injected faults are retried, a persistent 500 fails after low-lev
   const test::S3TestServer& s = Server();
   const std::string bucket = NewBucket();
   auto r = MakeRemote(bucket, {{"low_level_retries", "3"}});
-  const std::string data = MakeData(100'000, 3);
+  const std::string data = test::Pattern(100'000, 3);
   REQUIRE_OK(PutString(*r, "obj", data));
   REQUIRE(s.ClearFaults());
   const std::string match = "/" + bucket + "/obj";
@@ -427,12 +413,12 @@ TEST_CASE("s3: injected faults are retried, a persistent 500 fails after low-lev
 TEST_CASE("s3: concurrent puts into a bucket that does not exist yet all succeed") {
   // Every transfer checks the bucket first; without one check-and-create at a time they all
   // see 404, race to create it and the losers fail with 409 BucketAlreadyExists.
-  auto r = MakeRemote(Unique("race"));
+  auto r = MakeRemote(test::UniqueName("race"));
   std::vector<std::thread> threads;
   std::atomic<int> failures{0};
   for (int i = 0; i < 6; ++i) {
     threads.emplace_back([&, i] {
-      if (!PutString(*r, "f" + std::to_string(i), MakeData(100, i))) ++failures;
+      if (!PutString(*r, "f" + std::to_string(i), test::Pattern(100, i))) ++failures;
     });
   }
   for (auto& t : threads) t.join();
