@@ -68,12 +68,7 @@ class Interop {
 
  private:
   ProcessResult Run(const std::string& program, const std::vector<std::string>& args) const {
-    test::ProcessOptions opts;
-    opts.cwd = dir_.path();
-    opts.set_env["HOME"] = dir_.path();
-    opts.set_env["TZ"] = "UTC";
-    opts.unset_env = {"AWS_CA_BUNDLE", "CVCLONE_CONFIG",         "XDG_CONFIG_HOME",
-                      "RCLONE_CONFIG", "CVCLONE_CRYPT_PASSWORD", "CVCLONE_CRYPT_PASSWORD2"};
+    test::ProcessOptions opts = test::IsolatedOptions(dir_.path());
     opts.timeout = std::chrono::seconds(60);
     ProcessResult r = test::RunProcess(program, args, opts);
     REQUIRE_MESSAGE(r.error.empty(), r.error);
@@ -84,12 +79,6 @@ class Interop {
   test::TempDir dir_;
   std::string conf_;
 };
-
-#define CHECK_OK(result)                                                              \
-  do {                                                                                \
-    const ProcessResult& r_ = (result);                                               \
-    CHECK_MESSAGE(r_.exit_code == 0, "stdout: " << r_.out << "\nstderr: " << r_.err); \
-  } while (0)
 
 // One name mode: `extra` holds the mode's option lines. rclone_obscures: whether rclone (or
 // cvclone) obscures the passwords in the shared config.
@@ -114,24 +103,24 @@ void RunInterop(const std::string& extra, bool rclone_obscures) {
                 "\n" + mode + "\n[r]\n" + section_body + "remote = " + t.P("enc_rc") + "\n" + mode);
 
   // cvclone writes; rclone reads, cats and cryptchecks.
-  CHECK_OK(t.Cvclone({"copy", "src", "c:"}));
-  CHECK_OK(t.Rclone({"copy", "c:", t.P("back_rc")}));
+  CHECK_RUN_OK(t.Cvclone({"copy", "src", "c:"}));
+  CHECK_RUN_OK(t.Rclone({"copy", "c:", t.P("back_rc")}));
   CHECK(test::ReadTree(t.P("back_rc")) == files);
   auto cat = t.Rclone({"cat", "c:multi.bin"});
-  CHECK_OK(cat);
+  CHECK_RUN_OK(cat);
   CHECK(cat.out == files.at("multi.bin"));
-  CHECK_OK(t.Rclone({"cryptcheck", "src", "c:"}));
-  CHECK_OK(t.Cvclone({"cryptcheck", "src", "c:"}));
+  CHECK_RUN_OK(t.Rclone({"cryptcheck", "src", "c:"}));
+  CHECK_RUN_OK(t.Cvclone({"cryptcheck", "src", "c:"}));
 
   // rclone writes; cvclone reads back and checks.
-  CHECK_OK(t.Rclone({"copy", "src", "r:"}));
-  CHECK_OK(t.Cvclone({"copy", "r:", "back_cv"}));
+  CHECK_RUN_OK(t.Rclone({"copy", "src", "r:"}));
+  CHECK_RUN_OK(t.Cvclone({"copy", "r:", "back_cv"}));
   CHECK(test::ReadTree(t.P("back_cv")) == files);
-  CHECK_OK(t.Cvclone({"check", "src", "r:"}));
-  CHECK_OK(t.Cvclone({"check", "--download", "src", "r:"}));
-  CHECK_OK(t.Cvclone({"cryptcheck", "src", "r:"}));
+  CHECK_RUN_OK(t.Cvclone({"check", "src", "r:"}));
+  CHECK_RUN_OK(t.Cvclone({"check", "--download", "src", "r:"}));
+  CHECK_RUN_OK(t.Cvclone({"cryptcheck", "src", "r:"}));
   auto cv_cat = t.Cvclone({"cat", "r:" + std::string("ünïcödé/日本語のファイル.txt")});
-  CHECK_OK(cv_cat);
+  CHECK_RUN_OK(cv_cat);
   CHECK(cv_cat.out == "unicode ✓\n");
 
   // Same names on both sides: the encrypted trees hold the same paths (names are

@@ -175,15 +175,7 @@ class S3Interop {
 
  private:
   ProcessResult Run(const std::string& program, const std::vector<std::string>& args) const {
-    test::ProcessOptions opts;
-    opts.cwd = dir_.path();
-    opts.set_env["HOME"] = dir_.path();
-    opts.set_env["TZ"] = "UTC";
-    // AWS_CA_BUNDLE makes rclone 1.60 refuse plain-http endpoints (tests/README.md).
-    opts.unset_env = {"AWS_CA_BUNDLE",     "CVCLONE_CONFIG",         "XDG_CONFIG_HOME",
-                      "RCLONE_CONFIG",     "CVCLONE_CRYPT_PASSWORD", "CVCLONE_CRYPT_PASSWORD2",
-                      "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",  "AWS_PROFILE",
-                      "AWS_SESSION_TOKEN"};
+    test::ProcessOptions opts = test::IsolatedOptions(dir_.path());
     opts.timeout = std::chrono::seconds(60);
     ProcessResult r = test::RunProcess(program, args, opts);
     REQUIRE_MESSAGE(r.error.empty(), r.error);
@@ -196,12 +188,6 @@ class S3Interop {
   std::string bucket_;
 };
 
-#define CHECK_OK(result)                                                              \
-  do {                                                                                \
-    const ProcessResult& r_ = (result);                                               \
-    CHECK_MESSAGE(r_.exit_code == 0, "stdout: " << r_.out << "\nstderr: " << r_.err); \
-  } while (0)
-
 TEST_CASE("crypt over s3: interop with rclone through the signature-checking front") {
   const std::string rclone = test::FindOnPath("rclone");
   if (rclone.empty()) {
@@ -213,21 +199,21 @@ TEST_CASE("crypt over s3: interop with rclone through the signature-checking fro
   t.WriteConfig();
 
   // cvclone writes into crypt(s3); rclone reads it back and cryptchecks it.
-  CHECK_OK(t.Cvclone({"copy", "src", "c:"}));
-  CHECK_OK(t.Rclone({"copy", "c:", t.P("back_rc")}));
+  CHECK_RUN_OK(t.Cvclone({"copy", "src", "c:"}));
+  CHECK_RUN_OK(t.Rclone({"copy", "c:", t.P("back_rc")}));
   CHECK(test::ReadTree(t.P("back_rc")) == files);
-  CHECK_OK(t.Rclone({"cryptcheck", "src", "c:"}));
+  CHECK_RUN_OK(t.Rclone({"cryptcheck", "src", "c:"}));
   auto cat = t.Rclone({"cat", "c:multi.bin"});
-  CHECK_OK(cat);
+  CHECK_RUN_OK(cat);
   CHECK(cat.out == files.at("multi.bin"));
 
   // rclone writes into its crypt(s3); cvclone reads it back and checks it.
-  CHECK_OK(t.Rclone({"copy", "src", "r:"}));
-  CHECK_OK(t.Cvclone({"copy", "r:", "back_cv"}));
+  CHECK_RUN_OK(t.Rclone({"copy", "src", "r:"}));
+  CHECK_RUN_OK(t.Cvclone({"copy", "r:", "back_cv"}));
   CHECK(test::ReadTree(t.P("back_cv")) == files);
-  CHECK_OK(t.Cvclone({"check", "src", "r:"}));
-  CHECK_OK(t.Cvclone({"check", "--download", "src", "r:"}));
-  CHECK_OK(t.Cvclone({"cryptcheck", "src", "r:"}));
+  CHECK_RUN_OK(t.Cvclone({"check", "src", "r:"}));
+  CHECK_RUN_OK(t.Cvclone({"check", "--download", "src", "r:"}));
+  CHECK_RUN_OK(t.Cvclone({"cryptcheck", "src", "r:"}));
 
   // The provider's view: the same encrypted names on both sides (names are deterministic),
   // every object an rclone crypt file, and no plaintext name anywhere.

@@ -133,8 +133,8 @@ ProcessResult RunProcess(const std::string& program, const std::vector<std::stri
   }
   // A child that exits without reading stdin must not kill us with SIGPIPE.
   signal(SIGPIPE, SIG_IGN);
-  bool finished = Pump(in_pipe[1], out_pipe[0], err_pipe[0], options.stdin_data, result,
-                       options.timeout);
+  bool finished =
+      Pump(in_pipe[1], out_pipe[0], err_pipe[0], options.stdin_data, result, options.timeout);
   if (!finished) {
     kill(pid, SIGKILL);
     result.error = "timed out";
@@ -148,6 +148,18 @@ ProcessResult RunProcess(const std::string& program, const std::vector<std::stri
     result.exit_code = 128 + WTERMSIG(status);
   }
   return result;
+}
+
+ProcessOptions IsolatedOptions(const std::string& home) {
+  ProcessOptions opts;
+  opts.cwd = home;
+  opts.set_env["HOME"] = home;
+  opts.set_env["TZ"] = "UTC";
+  opts.unset_env = {"AWS_CA_BUNDLE",     "CVCLONE_CONFIG",         "XDG_CONFIG_HOME",
+                    "RCLONE_CONFIG",     "CVCLONE_CRYPT_PASSWORD", "CVCLONE_CRYPT_PASSWORD2",
+                    "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",  "AWS_PROFILE",
+                    "AWS_SESSION_TOKEN"};
+  return opts;
 }
 
 }  // namespace cvclone::test

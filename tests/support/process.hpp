@@ -29,8 +29,21 @@ struct ProcessResult {
   std::string error;
 };
 
+// Options for running cvclone or a peer tool (rclone, aws) in isolation: working directory and
+// HOME are `home`, TZ is UTC, and every variable that could bring in the caller's config,
+// passwords or credentials is removed (AWS_CA_BUNDLE too: rclone 1.60 then refuses plain-http
+// endpoints, tests/README.md).
+ProcessOptions IsolatedOptions(const std::string& home);
+
 // Runs program (a path; not searched in PATH) with args (argv[1..]). Blocks until it exits.
 ProcessResult RunProcess(const std::string& program, const std::vector<std::string>& args,
                          const ProcessOptions& options = {});
 
 }  // namespace cvclone::test
+
+// CHECKs that a ProcessResult exited 0, showing its output otherwise.
+#define CHECK_RUN_OK(result)                                                          \
+  do {                                                                                \
+    const ::cvclone::test::ProcessResult& r_ = (result);                              \
+    CHECK_MESSAGE(r_.exit_code == 0, "stdout: " << r_.out << "\nstderr: " << r_.err); \
+  } while (0)
