@@ -8,7 +8,6 @@ peak memory (max RSS). Prints a Markdown table; the targets from the issue are c
 
 Usage: bench/bench_local.py [--runs 3] [--data DIR] [--cvclone build/cvclone] [--cases big,small,noop]
 """
-import argparse
 import os
 import shutil
 import statistics
@@ -16,7 +15,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import ROOT, make_dataset, measure_with_rss  # noqa: E402
+from common import ROOT, make_dataset, measure_with_rss, parse_args  # noqa: E402
 
 
 def tools(cvclone, src, dst, mode):
@@ -74,12 +73,7 @@ def run_case(name, src, out, cvclone, runs, mode):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--data", default=os.path.join(ROOT, "bench", "data"))
-    ap.add_argument("--cvclone", default=os.path.join(ROOT, "build", "cvclone"))
-    ap.add_argument("--cases", default="big,small,noop")
-    args = ap.parse_args()
+    args = parse_args(__doc__, 3, "big,small,noop", quick=False)
     for tool in ("rclone", "rsync", "cp", "/usr/bin/time"):
         if shutil.which(tool) is None:
             sys.exit(f"bench: {tool} is missing (run scripts/setup)")

@@ -20,7 +20,6 @@ script. A failing command is reported as "failed" and the run goes on.
 Usage: bench/bench_s3.py [--runs 1] [--quick] [--cases up-big,up-small,down-big,down-small,noop]
                          [--data DIR] [--cvclone build/cvclone]
 """
-import argparse
 import contextlib
 import os
 import shutil
@@ -185,14 +184,7 @@ def checks(rows, names):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--runs", type=int, default=1)
-    ap.add_argument("--data", default=os.path.join(common.ROOT, "bench", "data"))
-    ap.add_argument("--cvclone", default=os.path.join(common.ROOT, "build", "cvclone"))
-    ap.add_argument("--cases", default=ALL_CASES)
-    ap.add_argument("--quick", action="store_true", help="a small subset, to test the script")
-    ap.add_argument("--quick-mib", type=int, default=100, help="size of the big file with --quick")
-    args = ap.parse_args()
+    args = common.parse_args(__doc__, 1, ALL_CASES)
     common.check_tools(("rclone", "aws", "node", "/usr/bin/time"), args.cvclone)
     cases = args.cases.split(",")
     unknown = set(cases) - set(ALL_CASES.split(","))

@@ -4,6 +4,7 @@ the shared rclone.conf-syntax config file, and the Markdown output.
 Measurements: wall time (monotonic clock), CPU time (user+sys of the measured process tree, from
 RUSAGE_CHILDREN deltas) and peak RSS (from /usr/bin/time's %M: the measured process itself).
 """
+import argparse
 import os
 import random
 import resource
@@ -279,3 +280,18 @@ def print_targets(items):
             continue
         met = "—" if limit == float("inf") else ("yes" if value <= limit else "NO")
         print(f"| {label} | {value:.2f} | {met} |")
+
+
+def parse_args(doc, default_runs, cases, quick=True):
+    """The options every benchmark script takes: --runs, --data, --cvclone, --cases (default:
+    all of `cases`), and with quick --quick/--quick-mib."""
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=default_runs)
+    ap.add_argument("--data", default=os.path.join(ROOT, "bench", "data"))
+    ap.add_argument("--cvclone", default=os.path.join(ROOT, "build", "cvclone"))
+    ap.add_argument("--cases", default=cases)
+    if quick:
+        ap.add_argument("--quick", action="store_true", help="a small subset, to test the script")
+        ap.add_argument("--quick-mib", type=int, default=100,
+                        help="size of the big file with --quick")
+    return ap.parse_args()
