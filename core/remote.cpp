@@ -40,6 +40,11 @@ Result<ObjectInfo> Remote::Copy(const Context&, Remote&, const std::string&, con
 Result<ObjectInfo> Remote::Move(const Context&, Remote&, const std::string&, const std::string&) {
   return NotOffered(*this, "server-side move");
 }
+Result<std::string> Remote::PublicLink(const Context&, const std::string&, std::chrono::seconds) {
+  return NotOffered(*this, "public links");
+}
+void Remote::StartBatch(BatchFailure) {}
+Status Remote::FinishBatch(const Context&) { return Ok(); }
 Status Remote::SetModTime(const Context&, const std::string&, TimePoint) {
   return NotOffered(*this, "setting modification times");
 }

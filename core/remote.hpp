@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -58,6 +59,11 @@ struct ObjectInfo {
   TimePoint mtime{};  // modification time (directories: as the backend reports, may be zero)
   // Hashes the backend knows without reading data (lower-case hex). May be empty.
   std::map<HashType, std::string> hashes;
+  // The listing did not carry the modtime (S3 keeps it in metadata that only HEAD returns), so
+  // mtime is the time the object was stored (S3's LastModified). Stat() gives the exact mtime.
+  // The engine compares without it where that is sound (an object stored after the source file
+  // was last modified) and asks Stat() otherwise; commands that show mtimes ask Stat().
+  bool mtime_is_upload_time = false;
 };
 
 // A pull stream. Read fills up to buf.size() bytes and returns how many; 0 means end of stream.
@@ -81,6 +87,8 @@ struct Features {
   // How precisely mtimes are stored; equality tests allow the coarser of two remotes'.
   std::chrono::nanoseconds mtime_precision{1};
   bool slow_hash = false;  // Hash() must read the whole object (local): prefer size+mtime
+  bool public_link = false;  // PublicLink() works
+  bool batch_commit = false;  // StartBatch()/FinishBatch() defer and group commits (local)
 };
 
 struct PutOptions {
@@ -89,6 +97,11 @@ struct PutOptions {
   // Hashes of the data, if the caller already knows them (lower-case hex). A backend that can
   // verify a hash on upload does so and fails with kCorrupt on mismatch.
   std::map<HashType, std::string> hashes;
+  // If set, opens the same data again from its start (a fresh Reader, independent of the one
+  // given to Put). A backend that must know something of the whole body before sending it (S3's
+  // Content-MD5 on a single PUT) may read it once through this instead of buffering it; the
+  // stream given to Put is still the one whose bytes are stored.
+  std::function<Result<std::unique_ptr<Reader>>()> reopen;
 };
 
 class Remote;
@@ -170,6 +183,24 @@ class Remote {
   // object (e.g. an S3 multipart object without md5 metadata). kUnsupported for a type not in
   // Features::hashes.
   virtual Result<std::string> Hash(const Context& ctx, const std::string& path, HashType type);
+
+  // Optional (Features::public_link): a URL anyone can use to download the object until it
+  // expires (S3: a presigned GET). Missing → kNotFound.
+  virtual Result<std::string> PublicLink(const Context& ctx, const std::string& path,
+                                         std::chrono::seconds expire);
+
+  // Optional (Features::batch_commit): group commits for a run of many puts. After
+  // StartBatch(on_failure), Put() and Copy() may return once the data is written but before the
+  // object is durable and visible at its path (local: written to a temporary file; one syncfs
+  // for many files, then renames). FinishBatch() completes every pending object and returns
+  // only when all are at their paths (Ok) or failed; each failure is also passed to on_failure
+  // (path, error), possibly from another thread. A cancelled ctx discards pending objects (no
+  // partial object is left) and returns kCancelled. Delete() of a pending path discards it.
+  // The caller must not rely on a pending object (Stat, Open, deleting its source) before
+  // FinishBatch(). Defaults: nothing is deferred, FinishBatch() returns Ok.
+  using BatchFailure = std::function<void(const std::string& path, const Error& error)>;
+  virtual void StartBatch(BatchFailure on_failure);
+  virtual Status FinishBatch(const Context& ctx);
 
   // Space used under dir is left to the engine (it lists); backends need not implement it.
 };
