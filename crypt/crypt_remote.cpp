@@ -88,6 +88,15 @@ class CryptRemote : public Remote, public CryptView {
                           const std::string& dst_path) override {
     return ServerSide(ctx, src, src_path, dst_path, true);
   }
+  void StartBatch(BatchFailure on_failure) override {
+    // Failures name the inner (encrypted) path: report the plaintext one.
+    inner_->StartBatch([this, on_failure = std::move(on_failure)](const std::string& enc,
+                                                                  const Error& error) {
+      auto plain = names_.DecryptPath(enc);
+      on_failure(plain ? *plain : enc, error);
+    });
+  }
+  Status FinishBatch(const Context& ctx) override { return inner_->FinishBatch(ctx); }
 
  private:
   Result<std::string> EncFile(const std::string& path) const {

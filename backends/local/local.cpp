@@ -11,6 +11,7 @@
 #include <memory>
 #include <vector>
 
+#include "backends/local/local_batch.hpp"
 #include "backends/local/local_fs.hpp"
 #include "core/io.hpp"
 #include "core/log.hpp"
@@ -95,6 +96,7 @@ class LocalRemote : public Remote {
     features_.hashes = HashSet{HashType::kMd5, HashType::kSha1};
     features_.mtime_precision = std::chrono::nanoseconds(1);
     features_.slow_hash = true;
+    features_.batch_commit = options_.fsync;  // without fsync there is nothing to group
   }
 
   std::string Type() const override { return "local"; }
@@ -117,6 +119,8 @@ class LocalRemote : public Remote {
                           const std::string& dst_path) override;
   Status SetModTime(const Context& ctx, const std::string& path, TimePoint mtime) override;
   Result<std::string> Hash(const Context& ctx, const std::string& path, HashType type) override;
+  void StartBatch(BatchFailure on_failure) override;
+  Status FinishBatch(const Context& ctx) override;
 
   // The filesystem path of a validated relative path.
   std::string Full(const std::string& rel) const {
@@ -132,13 +136,21 @@ class LocalRemote : public Remote {
   // Writes src into a temporary next to full and renames it into place.
   Result<ObjectInfo> WriteObject(const Context& ctx, const std::string& path,
                                  const std::string& full, Reader& src, const PutOptions& opts);
+  // batchable: may be queued in a batch (not for a move, which then deletes the source).
   Result<ObjectInfo> CopyLocal(const Context& ctx, const std::string& src_full,
-                               const std::string& dst_path, const std::string& dst_full);
+                               const std::string& dst_path, const std::string& dst_full,
+                               bool batchable);
+  // Sets the mtime and puts the written temporary in place: at once (fsync unless no_fsync,
+  // rename) or, in a batch and if batchable, by queueing it for the group commit.
+  Result<ObjectInfo> Finalize(local::TempFile tmp, const std::string& path,
+                              const TimePoint* mtime, bool batchable = true);
 
   std::string display_name_;
   std::string root_;
   LocalOptions options_;
   Features features_;
+  // Set between StartBatch and FinishBatch, which the caller does not overlap with puts.
+  std::unique_ptr<local::CommitBatch> batch_;
 };
 
 Result<std::string> LocalRemote::ObjectPath(const std::string& path) const {
@@ -276,14 +288,36 @@ Result<ObjectInfo> LocalRemote::WriteObject(const Context& ctx, const std::strin
   }
   CVC_RETURN_IF_ERROR(ctx.Check());
   const bool has_mtime = opts.mtime != TimePoint{};
-  CVC_ASSIGN_OR_RETURN(struct stat st,
-                       tmp.Commit(has_mtime ? &opts.mtime : nullptr, options_.fsync));
+  return Finalize(std::move(tmp), path, has_mtime ? &opts.mtime : nullptr);
+}
+
+Result<ObjectInfo> LocalRemote::Finalize(local::TempFile tmp, const std::string& path,
+                                         const TimePoint* mtime, bool batchable) {
+  if (batch_ == nullptr || !batchable) {
+    CVC_ASSIGN_OR_RETURN(struct stat st, tmp.Commit(mtime, options_.fsync));
+    return InfoFromStat(path, st);
+  }
+  CVC_ASSIGN_OR_RETURN(struct stat st, tmp.Seal(mtime, /*fsync=*/false));
+  CVC_RETURN_IF_ERROR(batch_->Add(std::move(tmp), path, st.st_size, st.st_dev));
   return InfoFromStat(path, st);
+}
+
+void LocalRemote::StartBatch(BatchFailure on_failure) {
+  if (!features_.batch_commit || batch_ != nullptr) return;
+  batch_ = std::make_unique<local::CommitBatch>(std::move(on_failure));
+}
+
+Status LocalRemote::FinishBatch(const Context& ctx) {
+  if (batch_ == nullptr) return Ok();
+  Status st = batch_->Finish(ctx);
+  batch_.reset();
+  return st;
 }
 
 Status LocalRemote::Delete(const Context& ctx, const std::string& path) {
   CVC_RETURN_IF_ERROR(ctx.Check());
   CVC_ASSIGN_OR_RETURN(std::string full, ObjectPath(path));
+  if (batch_ != nullptr && batch_->Discard(full)) return Ok();
   CVC_RETURN_IF_ERROR(StatObject(full));  // kNotFound, kIsDir; symlinks count as missing
   if (::unlink(full.c_str()) != 0) return ErrnoError(errno, "delete", full);
   return Ok();
@@ -321,7 +355,7 @@ Status LocalRemote::Purge(const Context& ctx, const std::string& dir) {
 
 Result<ObjectInfo> LocalRemote::CopyLocal(const Context& ctx, const std::string& src_full,
                                           const std::string& dst_path,
-                                          const std::string& dst_full) {
+                                          const std::string& dst_full, bool batchable) {
   CVC_ASSIGN_OR_RETURN(OpenFile file, OpenRegularFile(src_full, "copy"));
   const Fd& in = file.fd;
   const struct stat& st = file.st;
@@ -334,8 +368,7 @@ Result<ObjectInfo> LocalRemote::CopyLocal(const Context& ctx, const std::string&
                      RetryClass::kRetryable);
   }
   const TimePoint mtime = local::FromTimespec(st.st_mtim);
-  CVC_ASSIGN_OR_RETURN(struct stat dst_st, tmp.Commit(&mtime, options_.fsync));
-  return InfoFromStat(dst_path, dst_st);
+  return Finalize(std::move(tmp), dst_path, &mtime, batchable);
 }
 
 Result<ObjectInfo> LocalRemote::Copy(const Context& ctx, Remote& src, const std::string& src_path,
@@ -345,7 +378,7 @@ Result<ObjectInfo> LocalRemote::Copy(const Context& ctx, Remote& src, const std:
   CVC_RETURN_IF_ERROR(ctx.Check());
   CVC_ASSIGN_OR_RETURN(std::string src_full, src_local->ObjectPath(src_path));
   CVC_ASSIGN_OR_RETURN(std::string dst_full, ObjectPath(dst_path));
-  return CopyLocal(ctx, src_full, dst_path, dst_full);
+  return CopyLocal(ctx, src_full, dst_path, dst_full, /*batchable=*/true);
 }
 
 Result<ObjectInfo> LocalRemote::Move(const Context& ctx, Remote& src, const std::string& src_path,
@@ -365,7 +398,8 @@ Result<ObjectInfo> LocalRemote::Move(const Context& ctx, Remote& src, const std:
   if (::rename(src_full.c_str(), dst_full.c_str()) != 0) {
     if (errno != EXDEV) return ErrnoError(errno, "move to", dst_full);
     // Another filesystem: copy, then remove the source.
-    CVC_ASSIGN_OR_RETURN(ObjectInfo info, CopyLocal(ctx, src_full, dst_path, dst_full));
+    CVC_ASSIGN_OR_RETURN(ObjectInfo info, CopyLocal(ctx, src_full, dst_path, dst_full,
+                                                     /*batchable=*/false));
     if (::unlink(src_full.c_str()) != 0) return ErrnoError(errno, "remove", src_full);
     return info;
   }

@@ -7,6 +7,11 @@
 //   fsyncs it (unless no_fsync), sets the mtime (nanoseconds; a zero PutOptions::mtime leaves the time of writing)
 //   and renames it over the target; on any failure or cancel the temporary is removed. Listings
 //   never show such temporaries.
+// - Batches (Features::batch_commit, only with fsync on): between StartBatch and FinishBatch,
+//   Put and Copy write and close the temporary and queue it; a committer thread makes each
+//   group of queued files durable with one syncfs() and then renames them (local_batch.hpp).
+//   A target never names a file whose data is not on disk, at one flush per group instead of
+//   one fsync per file.
 // - Symbolic links, devices, FIFOs and sockets are skipped in listings with a NOTICE log (as
 //   rclone's default without --links/--copy-links); Stat/Open/Delete treat a symlink as missing.
 // - Names that are not valid UTF-8 on disk are skipped in listings with a NOTICE log.

@@ -258,15 +258,20 @@ Result<TempFile> TempFile::Create(const std::string& final_path) {
   }
 }
 
-Result<struct stat> TempFile::Commit(const TimePoint* mtime, bool fsync) {
-  if (fsync && ::fsync(fd_.get()) != 0) return ErrnoError(errno, "fsync", path_);
+Result<struct stat> TempFile::Seal(const TimePoint* mtime, bool fsync) {
   if (mtime != nullptr) {
     struct timespec times[2] = {ToTimespec(*mtime), ToTimespec(*mtime)};
     if (::futimens(fd_.get(), times) != 0) return ErrnoError(errno, "set mtime of", path_);
   }
+  if (fsync && ::fsync(fd_.get()) != 0) return ErrnoError(errno, "fsync", path_);
   struct stat st {};
   if (::fstat(fd_.get(), &st) != 0) return ErrnoError(errno, "stat", path_);
-  CVC_RETURN_IF_ERROR(fd_.Close(path_));
+  return st;
+}
+
+Status TempFile::CloseFd() { return fd_.Close(path_); }
+
+Status TempFile::Rename() {
   if (::rename(path_.c_str(), final_path_.c_str()) != 0) {
     if (errno == EISDIR) {
       return MakeError(ErrorCode::kIsDir, "local: " + final_path_ + ": a directory is in the way");
@@ -274,6 +279,13 @@ Result<struct stat> TempFile::Commit(const TimePoint* mtime, bool fsync) {
     return ErrnoError(errno, "rename to", final_path_);
   }
   committed_ = true;
+  return Ok();
+}
+
+Result<struct stat> TempFile::Commit(const TimePoint* mtime, bool fsync) {
+  CVC_ASSIGN_OR_RETURN(struct stat st, Seal(mtime, fsync));
+  CVC_RETURN_IF_ERROR(CloseFd());
+  CVC_RETURN_IF_ERROR(Rename());
   return st;
 }
 

@@ -77,9 +77,16 @@ class TempFile {
 
   int fd() const { return fd_.get(); }
   const std::string& path() const { return path_; }
-  // fsync (if `fsync`), set mtime (both atime and mtime; skipped if mtime is nullptr), close,
-  // rename over final_path. Returns the committed file's stat. A directory at final_path →
-  // kIsDir.
+  const std::string& final_path() const { return final_path_; }
+  // Sets the mtime (both atime and mtime; skipped if mtime is nullptr), fsyncs (if `fsync`) and
+  // returns the file's stat. The descriptor stays open.
+  Result<struct stat> Seal(const TimePoint* mtime, bool fsync);
+  // Closes the descriptor, reporting close()'s error.
+  Status CloseFd();
+  // Renames the closed temporary over final_path; the destructor then leaves it alone. A
+  // directory at final_path → kIsDir.
+  Status Rename();
+  // Seal, CloseFd, Rename. Returns the committed file's stat.
   Result<struct stat> Commit(const TimePoint* mtime, bool fsync);
 
  private:

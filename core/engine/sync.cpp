@@ -39,6 +39,9 @@ class SyncRun {
   bool OnDir(const std::string& dir, bool in_src, bool in_dst);
   void Enqueue(const ObjectInfo& s, bool replacing);
   void DeleteExtraneous();
+  // Group commits on dst for the run (Remote::StartBatch), finished before any deletion.
+  void StartBatch();
+  void FinishBatch();
 
   RunState state_;
   Remote& src_;
@@ -149,8 +152,30 @@ void SyncRun::DeleteExtraneous() {
   }
 }
 
+void SyncRun::StartBatch() {
+  // A move deletes each source right after its transfer, so its puts must be final at once.
+  if (mode_ == SyncMode::kMove || opts_.dry_run) return;
+  dst_.StartBatch([this](const std::string& path, const Error& error) {
+    log::Error("{}: Failed to copy: {}", path, error.message());
+    acct_.AddError();
+    state_.Record(error);
+  });
+}
+
+void SyncRun::FinishBatch() {
+  Status st = dst_.FinishBatch(state_.ctx());
+  if (st || st.error().code() == ErrorCode::kCancelled) return;
+  // Failures of single files were reported through the callback; this records the run's.
+  if (!state_.HasErrors()) {
+    log::Error("{}", st.error().message());
+    acct_.AddError();
+    state_.Record(st.error());
+  }
+}
+
 Status SyncRun::Run() {
   Status marched = Ok();
+  StartBatch();
   {
     std::vector<std::jthread> workers;
     for (int i = 0; i < std::max(1, opts_.transfers); ++i) {
@@ -168,6 +193,7 @@ Status SyncRun::Run() {
     marched = March(state_, src_, dst_, opts_.checkers, cb);
     queue_.Close();
   }
+  FinishBatch();  // before deleting anything: every copied file is in place and durable
   if (!marched && marched.error().code() == ErrorCode::kDirNotFound) {
     log::Error("{}", marched.error().message());
     return marched;

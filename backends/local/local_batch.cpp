@@ -1,0 +1,148 @@
+#include "backends/local/local_batch.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <set>
+
+namespace cvclone::local {
+
+CommitBatch::CommitBatch(Remote::BatchFailure on_failure)
+    : on_failure_(std::move(on_failure)), committer_([this] { Run(); }) {}
+
+CommitBatch::~CommitBatch() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+    queue_.clear();  // each TempFile removes its temporary
+  }
+  changed_.notify_all();
+  committer_.join();
+}
+
+Status CommitBatch::Add(TempFile tmp, std::string path, int64_t bytes, dev_t device) {
+  {
+    std::lock_guard lock(mu_);
+    if (!device_fds_.contains(device)) {
+      // syncfs needs a descriptor on the filesystem; keep one for the batch's life.
+      const int fd = ::fcntl(tmp.fd(), F_DUPFD_CLOEXEC, 0);
+      if (fd < 0) return ErrnoError(errno, "duplicate descriptor of", tmp.path());
+      device_fds_.emplace(device, Fd(fd));
+    }
+  }
+  CVC_RETURN_IF_ERROR(tmp.CloseFd());
+  std::unique_lock lock(mu_);
+  changed_.wait(lock, [&] {
+    return stopping_ || queue_.empty() ||
+           (queue_.size() < kMaxQueuedFiles && queued_bytes_ < kMaxQueuedBytes);
+  });
+  if (stopping_) return MakeError(ErrorCode::kCancelled, "cancelled");
+  queued_bytes_ += bytes;
+  queue_.push_back(Entry{std::move(tmp), std::move(path), bytes, device});
+  lock.unlock();
+  changed_.notify_all();
+  return Ok();
+}
+
+bool CommitBatch::Discard(const std::string& final_path) {
+  std::unique_lock lock(mu_);
+  auto it = std::find_if(queue_.begin(), queue_.end(),
+                         [&](const Entry& e) { return e.tmp.final_path() == final_path; });
+  if (it != queue_.end()) {
+    queued_bytes_ -= it->bytes;
+    queue_.erase(it);  // removes the temporary
+    changed_.notify_all();
+    return true;
+  }
+  changed_.wait(lock, [&] {
+    return std::find(in_flight_.begin(), in_flight_.end(), final_path) == in_flight_.end();
+  });
+  return false;
+}
+
+void CommitBatch::Run() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    changed_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+    if (stopping_) return;
+    std::list<Entry> group = std::move(queue_);
+    queue_.clear();
+    queued_bytes_ = 0;
+    in_flight_.clear();
+    for (const Entry& e : group) in_flight_.push_back(e.tmp.final_path());
+    lock.unlock();
+    changed_.notify_all();  // writers waiting for room
+    CommitGroup(group);
+    group.clear();
+    lock.lock();
+    in_flight_.clear();
+    changed_.notify_all();
+  }
+}
+
+Status CommitBatch::SyncDevice(dev_t device) {
+  int fd = -1;
+  {
+    std::lock_guard lock(mu_);
+    fd = device_fds_.at(device).get();
+  }
+  if (::syncfs(fd) != 0) {
+    return MakeError(ErrorCode::kIo, std::string("local: syncfs: ") + std::strerror(errno));
+  }
+  return Ok();
+}
+
+void CommitBatch::CommitGroup(std::list<Entry>& group) {
+  std::set<dev_t> devices;
+  for (const Entry& e : group) devices.insert(e.device);
+  std::map<dev_t, Status> synced;
+  for (dev_t device : devices) synced.emplace(device, SyncDevice(device));
+  for (Entry& e : group) {
+    const Status& sync = synced.at(e.device);
+    if (!sync) {
+      Fail(e.path, sync.error());
+      continue;
+    }
+    if (Status st = e.tmp.Rename(); !st) Fail(e.path, st.error());
+  }
+}
+
+void CommitBatch::Fail(const std::string& path, const Error& error) {
+  {
+    std::lock_guard lock(mu_);
+    if (!first_error_) first_error_ = error;
+  }
+  if (on_failure_) on_failure_(path, error);
+}
+
+Status CommitBatch::Finish(const Context& ctx) {
+  std::unique_lock lock(mu_);
+  const bool drained = changed_.wait(lock, ctx.stop, [&] {
+    return queue_.empty() && in_flight_.empty();
+  });
+  if (!drained) {
+    queue_.clear();  // removes the temporaries not yet committed
+    queued_bytes_ = 0;
+    changed_.wait(lock, [&] { return in_flight_.empty(); });
+    return MakeError(ErrorCode::kCancelled, "cancelled");
+  }
+  std::vector<dev_t> devices;
+  for (const auto& [device, fd] : device_fds_) devices.push_back(device);
+  lock.unlock();
+  // The renames are durable once their directories' changes reach the journal.
+  for (dev_t device : devices) {
+    if (Status st = SyncDevice(device); !st) {
+      lock.lock();
+      if (!first_error_) first_error_ = st.error();
+      lock.unlock();
+    }
+  }
+  lock.lock();
+  if (first_error_) return Unexpected<Error>(*first_error_);
+  return Ok();
+}
+
+}  // namespace cvclone::local
