@@ -1,0 +1,213 @@
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+
+#include "backends/s3/s3_remote_impl.hpp"
+#include "core/io.hpp"
+#include "core/log.hpp"
+
+namespace cvclone::s3::impl {
+
+namespace {
+constexpr size_t kDownloadQueueBytes = size_t{4} << 20;
+}  // namespace
+
+Result<ObjectInfo> S3Remote::HeadObject(const Context& ctx, const Location& loc,
+                                        const std::string& path, HttpHeaders* headers_out) {
+  CVC_ASSIGN_OR_RETURN(HttpResponse resp, Send(ctx, Call{.op = "HEAD",
+                                                         .method = "HEAD",
+                                                         .bucket = loc.bucket,
+                                                         .key = loc.key,
+                                                         .accept = {404}}));
+  if (resp.status == 404) {
+    CVC_RETURN_IF_ERROR(NotFoundOrIsDir(ctx, loc, path));
+  }
+  ObjectInfo info{.path = path};
+  const auto& h = resp.headers;
+  const std::string length = h.Get("Content-Length").value_or("");
+  if (std::from_chars(length.data(), length.data() + length.size(), info.size).ec != std::errc()) {
+    info.size = -1;
+  }
+  info.mtime = ParseHttpDate(h.Get("Last-Modified").value_or(""));
+  if (auto m = h.Get("x-amz-meta-mtime")) {
+    if (auto t = ParseMtime(*m)) info.mtime = *t;
+  }
+  const std::string etag = StripQuotes(h.Get("ETag").value_or(""));
+  if (IsMd5Hex(etag)) {
+    info.hashes[HashType::kMd5] = etag;
+  } else if (auto sum = h.Get("x-amz-meta-md5chksum")) {
+    const std::string raw = Base64Decode(*sum);
+    if (raw.size() == 16) info.hashes[HashType::kMd5] = ToHex(raw);
+  }
+  if (headers_out != nullptr) *headers_out = resp.headers;
+  return info;
+}
+
+Result<bool> S3Remote::PrefixHasKeys(const Context& ctx, const std::string& bucket,
+                                     const std::string& prefix) {
+  bool any = false;
+  CVC_RETURN_IF_ERROR(
+      ListPages(ctx, Location{bucket, prefix}, true, true, [&](const ListResult& r) -> Status {
+        any = !r.contents.empty() || !r.common_prefixes.empty();
+        return Ok();
+      }));
+  return any;
+}
+
+// After a 404 on an object: kIsDir if keys exist under "key/", else kNotFound.
+Status S3Remote::NotFoundOrIsDir(const Context& ctx, const Location& loc, const std::string& path) {
+  auto is_dir = PrefixHasKeys(ctx, loc.bucket, loc.key);
+  if (is_dir && *is_dir) {
+    return MakeError(ErrorCode::kIsDir, "s3: " + display_ + ": " + path + " is a directory");
+  }
+  if (!is_dir && is_dir.error().code() != ErrorCode::kDirNotFound) {
+    return Propagate(is_dir.error());
+  }
+  return MakeError(ErrorCode::kNotFound, "s3: " + loc.bucket + "/" + loc.key + ": not found");
+}
+
+Result<ObjectInfo> S3Remote::Stat(const Context& ctx, const std::string& path) {
+  CVC_ASSIGN_OR_RETURN(Location loc, Locate(path));
+  if (loc.key.empty()) {
+    if (!loc.bucket.empty()) {
+      CVC_ASSIGN_OR_RETURN(
+          HttpResponse r,
+          Send(ctx,
+               Call{.op = "HeadBucket", .method = "HEAD", .bucket = loc.bucket, .accept = {404}}));
+      if (r.status == 404) return MakeError(ErrorCode::kNotFound, "s3: bucket not found: " + path);
+    }
+    return MakeError(ErrorCode::kIsDir, "s3: " + display_ + ": " + path + " is a directory");
+  }
+  return HeadObject(ctx, loc, path);
+}
+
+Result<std::unique_ptr<Reader>> S3Remote::Open(const Context& ctx, const std::string& path,
+                                               int64_t offset, int64_t count) {
+  CVC_ASSIGN_OR_RETURN(Location loc, Locate(path));
+  if (loc.key.empty()) {
+    return MakeError(ErrorCode::kIsDir, "s3: " + display_ + ": " + path + " is a directory");
+  }
+  if (count == 0) {  // nothing to read; a Range cannot say so, but the object must exist
+    CVC_RETURN_IF_ERROR(HeadObject(ctx, loc, path));
+    return std::unique_ptr<Reader>(std::make_unique<MemoryReader>(std::string()));
+  }
+  auto reader = std::make_unique<DownloadReader>(*this, loc.bucket, loc.key,
+                                                 std::max<int64_t>(offset, 0), count, ctx);
+  if (Status st = reader->Start(); !st) {
+    if (st.error().code() == ErrorCode::kNotFound) {
+      CVC_RETURN_IF_ERROR(NotFoundOrIsDir(ctx, loc, path));
+    }
+    return Propagate(st.error());
+  }
+  return std::unique_ptr<Reader>(std::move(reader));
+}
+
+Status S3Remote::Delete(const Context& ctx, const std::string& path) {
+  CVC_ASSIGN_OR_RETURN(Location loc, Locate(path));
+  if (loc.key.empty()) {
+    return MakeError(ErrorCode::kIsDir, "s3: " + display_ + ": " + path + " is a directory");
+  }
+  // S3's DELETE succeeds on a missing key; the contract wants kNotFound / kIsDir.
+  CVC_RETURN_IF_ERROR(HeadObject(ctx, loc, path));
+  CVC_RETURN_IF_ERROR(
+      Send(ctx, Call{.op = "DELETE", .method = "DELETE", .bucket = loc.bucket, .key = loc.key}));
+  return Ok();
+}
+
+Result<std::string> S3Remote::Hash(const Context& ctx, const std::string& path, HashType type) {
+  if (type != HashType::kMd5) {
+    return MakeError(ErrorCode::kUnsupported, "s3: only md5 hashes are supported");
+  }
+  CVC_ASSIGN_OR_RETURN(ObjectInfo info, Stat(ctx, path));
+  auto it = info.hashes.find(HashType::kMd5);
+  return it == info.hashes.end() ? std::string() : it->second;
+}
+
+// ---- downloads ----
+
+DownloadReader::DownloadReader(S3Remote& remote, std::string bucket, std::string key,
+                               int64_t offset, int64_t count, const Context& ctx)
+    : remote_(remote),
+      bucket_(std::move(bucket)),
+      key_(std::move(key)),
+      next_(offset),
+      end_(count < 0 ? -1 : offset + count) {
+  ctx_.deadline = ctx.deadline;
+  ctx_.stop = stop_.get_token();
+  link_.emplace(ctx.stop, [this] { stop_.request_stop(); });
+}
+
+DownloadReader::~DownloadReader() {
+  {
+    std::lock_guard lock(mu_);
+    closed_ = true;
+  }
+  cv_.notify_all();
+  stop_.request_stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+Status DownloadReader::Start() {
+  thread_ = std::jthread([this] { Produce(); });
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [&] { return started_ || done_ || error_.has_value(); });
+  if (error_ && chunks_.empty()) return Unexpected<Error>(*error_);
+  return Ok();
+}
+
+Status DownloadReader::Push(std::span<const std::byte> data) {
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [&] { return closed_ || queued_ < kDownloadQueueBytes; });
+  if (closed_) return MakeError(ErrorCode::kCancelled, "download closed");
+  chunks_.emplace_back(reinterpret_cast<const char*>(data.data()), data.size());
+  queued_ += data.size();
+  next_ += static_cast<int64_t>(data.size());
+  started_ = true;
+  cv_.notify_all();
+  return Ok();
+}
+
+void DownloadReader::Produce() {
+  Call call{.op = "GET", .bucket = bucket_, .key = key_, .accept = {416}};
+  call.sink = [this](std::span<const std::byte> data) { return Push(data); };
+  call.prepare = [this](Call& c) {
+    std::lock_guard lock(mu_);
+    c.headers.clear();
+    if (next_ > 0 || end_ >= 0) {
+      c.headers.emplace_back("Range", "bytes=" + std::to_string(next_) + "-" +
+                                          (end_ >= 0 ? std::to_string(end_ - 1) : ""));
+    }
+  };
+  auto r = remote_.Send(ctx_, std::move(call));
+  std::lock_guard lock(mu_);
+  if (!r) {
+    error_ = r.error();
+  } else if (r->status == 416 && started_) {
+    error_ = Error(ErrorCode::kIo, "s3: GET " + bucket_ + "/" + key_ + ": object shrank");
+  }
+  done_ = true;  // 416 before any byte: the offset is at or past the end, an empty stream
+  cv_.notify_all();
+}
+
+Result<size_t> DownloadReader::Read(std::span<std::byte> buf) {
+  if (buf.empty()) return size_t{0};
+  while (current_pos_ >= current_.size()) {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return !chunks_.empty() || done_; });
+    if (chunks_.empty()) {
+      if (error_) return Unexpected<Error>(*error_);
+      return size_t{0};
+    }
+    current_ = std::move(chunks_.front());
+    chunks_.pop_front();
+    queued_ -= current_.size();
+    current_pos_ = 0;
+    cv_.notify_all();
+  }
+  const size_t n = std::min(buf.size(), current_.size() - current_pos_);
+  std::memcpy(buf.data(), current_.data() + current_pos_, n);
+  current_pos_ += n;
+  return n;
+}
+
+}  // namespace cvclone::s3::impl

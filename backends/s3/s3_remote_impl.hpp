@@ -1,0 +1,264 @@
+// Internals of the s3 backend's remote, shared by its implementation files (s3_remote.cpp: the
+// request layer and construction; s3_list.cpp; s3_object.cpp: HEAD, GET, DELETE; s3_bucket.cpp:
+// buckets, directories, purge; s3_put.cpp; s3_copy.cpp). Not for use outside backends/s3: the
+// public face is s3_remote.hpp, whose header comment is the contract.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <span>
+#include <stop_token>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "backends/s3/credentials.hpp"
+#include "backends/s3/http.hpp"
+#include "backends/s3/multipart.hpp"
+#include "backends/s3/s3_options.hpp"
+#include "backends/s3/s3_remote.hpp"
+#include "backends/s3/sigv4.hpp"
+#include "backends/s3/xml.hpp"
+#include "core/context.hpp"
+#include "core/error.hpp"
+#include "core/remote.hpp"
+
+namespace cvclone::s3::impl {
+
+// An ETag without its surrounding quotes.
+std::string StripQuotes(std::string s);
+// Whether s is 32 lower-case hex digits (a single-part ETag is the object's MD5).
+bool IsMd5Hex(const std::string& s);
+// "Wed, 21 Oct 2015 07:28:00 GMT"; the epoch if malformed.
+TimePoint ParseHttpDate(const std::string& text);
+// Metadata headers of a new object (s3_put.cpp).
+std::vector<Header> MetaHeaders(const PutOptions& opts);
+// The headers of a HEAD answer that a metadata-replacing copy must carry over: x-amz-meta-*
+// (except `skip`) and the content headers (s3_copy.cpp).
+std::vector<Header> CarriedHeaders(const HttpHeaders& headers, const std::string& skip);
+
+// One S3 request. `prepare` (optional) runs before each attempt and may change the request
+// (a resumed download moves its Range).
+struct Call {
+  std::string op;  // for messages: "PUT", "ListObjectsV2", ...
+  std::string method = "GET";
+  std::string bucket;
+  std::string key;
+  std::vector<QueryParam> query;
+  std::vector<Header> headers;
+  std::string_view body;
+  std::string payload_hash;  // empty: SHA-256 of an empty body, else UNSIGNED-PAYLOAD
+  BodySink sink;
+  std::vector<long> accept;  // non-2xx statuses returned as responses, not errors
+  std::function<void(Call&)> prepare;
+};
+
+class S3Remote;
+
+// Streams a GetObject from a producer thread through a bounded queue; resumes with a new Range
+// after a retryable failure part-way.
+class DownloadReader : public Reader {
+ public:
+  DownloadReader(S3Remote& remote, std::string bucket, std::string key, int64_t offset,
+                 int64_t count, const Context& ctx);
+  ~DownloadReader() override;
+  // Starts the transfer and waits for its first byte, its end or its failure.
+  Status Start();
+  Result<size_t> Read(std::span<std::byte> buf) override;
+
+ private:
+  void Produce();
+  Status Push(std::span<const std::byte> data);
+
+  S3Remote& remote_;
+  std::string bucket_, key_;
+  int64_t next_, end_;  // next byte to fetch; end (exclusive) or -1
+  Context ctx_;
+  std::stop_source stop_;
+  std::optional<std::stop_callback<std::function<void()>>> link_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::string> chunks_;
+  size_t queued_ = 0;
+  bool started_ = false, done_ = false, closed_ = false;
+  std::optional<Error> error_;
+  std::string current_;
+  size_t current_pos_ = 0;
+  std::jthread thread_;
+};
+
+class S3Remote : public Remote {
+ public:
+  S3Remote(std::string display, S3Config cfg, AwsCredentials creds, std::string bucket,
+           std::string prefix)
+      : display_(std::move(display)),
+        cfg_(std::move(cfg)),
+        creds_(std::move(creds)),
+        bucket_(std::move(bucket)),
+        prefix_(std::move(prefix)),
+        http_(MakeHttpOptions(cfg_)) {
+    retry_.max_attempts = cfg_.low_level_retries;
+    features_.server_side_copy = true;
+    features_.purge = true;
+    features_.set_modtime = true;
+    features_.empty_dirs = false;
+    features_.hashes = HashSet{HashType::kMd5};
+    features_.mtime_precision = cfg_.use_server_modtime
+                                    ? std::chrono::nanoseconds(std::chrono::seconds(1))
+                                    : std::chrono::nanoseconds(1);
+    const size_t scheme_end = cfg_.endpoint.find("://");
+    scheme_ = cfg_.endpoint.substr(0, scheme_end);
+    host_ = cfg_.endpoint.substr(scheme_end + 3);
+  }
+
+  std::string Type() const override { return "s3"; }
+  std::string Name() const override { return display_; }
+  const Features& GetFeatures() const override { return features_; }
+
+  Result<std::vector<ObjectInfo>> List(const Context& ctx, const std::string& dir) override;
+  Result<ObjectInfo> Stat(const Context& ctx, const std::string& path) override;
+  Result<std::unique_ptr<Reader>> Open(const Context& ctx, const std::string& path, int64_t offset,
+                                       int64_t count) override;
+  Result<ObjectInfo> Put(const Context& ctx, const std::string& path, Reader& src,
+                         const PutOptions& opts) override;
+  Status Delete(const Context& ctx, const std::string& path) override;
+  Status Mkdir(const Context& ctx, const std::string& dir) override;
+  Status Rmdir(const Context& ctx, const std::string& dir) override;
+  Status Purge(const Context& ctx, const std::string& dir) override;
+  Result<ObjectInfo> Copy(const Context& ctx, Remote& src, const std::string& src_path,
+                          const std::string& dst_path) override;
+  Status SetModTime(const Context& ctx, const std::string& path, TimePoint mtime) override;
+  Result<std::string> Hash(const Context& ctx, const std::string& path, HashType type) override;
+
+  // The request layer, also used by the download reader and the multipart target.
+  Result<HttpResponse> Send(const Context& ctx, Call call);
+  const S3Config& config() const { return cfg_; }
+  // Headers every new object gets: ACL, storage class, encryption.
+  void AddObjectHeaders(std::vector<Header>& headers) const;
+
+ private:
+  struct Location {
+    std::string bucket;
+    std::string key;  // "" for a bucket itself
+  };
+
+  static HttpOptions MakeHttpOptions(const S3Config& cfg) {
+    HttpOptions o = DefaultHttpOptions();
+    o.connect_timeout = cfg.connect_timeout;
+    o.idle_timeout = cfg.timeout;
+    return o;
+  }
+
+  Result<Location> Locate(const std::string& path) const;
+  Result<HttpResponse> Attempt(const Context& ctx, const Call& call, RetryHint& hint);
+  Result<std::vector<ObjectInfo>> ListBuckets(const Context& ctx);
+  // Lists under loc.key + "/" page by page (recursive: no delimiter). first_key_only: one
+  // request for at most one key (an existence check).
+  Status ListPages(const Context& ctx, const Location& loc, bool recursive, bool first_key_only,
+                   const std::function<Status(const ListResult&)>& page);
+  Status FillMtimes(const Context& ctx, const Location& dir, std::vector<ObjectInfo>& entries);
+  // HEAD of an object: its info (path set from `path`), or kNotFound / kIsDir.
+  Result<ObjectInfo> HeadObject(const Context& ctx, const Location& loc, const std::string& path,
+                                HttpHeaders* headers_out = nullptr);
+  Result<bool> PrefixHasKeys(const Context& ctx, const std::string& bucket,
+                             const std::string& prefix);
+  Status NotFoundOrIsDir(const Context& ctx, const Location& loc, const std::string& path);
+  Status EnsureBucket(const Context& ctx, const std::string& bucket);
+  Status CreateBucket(const Context& ctx, const std::string& bucket);
+  Status DeleteBucket(const Context& ctx, const std::string& bucket);
+  Result<ObjectInfo> PutSingle(const Context& ctx, const Location& loc, const std::string& path,
+                               std::string data, const PutOptions& opts);
+  Result<ObjectInfo> PutMultipart(const Context& ctx, const Location& loc, const std::string& path,
+                                  Reader& src, const PutOptions& opts);
+  Status CopyObject(const Context& ctx, const Location& src, const Location& dst,
+                    const std::vector<Header>& extra);
+  // UploadPartCopy in parts of copy_cutoff; `create` holds the new object's metadata.
+  Status CopyMultipart(const Context& ctx, const Location& src, const Location& dst, int64_t size,
+                       std::vector<Header> create);
+  Status DeleteKeys(const Context& ctx, const std::string& bucket,
+                    const std::vector<std::string>& keys);
+
+  std::string display_;
+  S3Config cfg_;
+  AwsCredentials creds_;
+  std::string bucket_;  // "" when the root lists buckets
+  std::string prefix_;  // key prefix inside the bucket, no leading/trailing '/'
+  std::string scheme_, host_;
+  HttpClient http_;
+  RetryPolicy retry_;
+  Features features_;
+  std::mutex bucket_mu_;
+  std::mutex bucket_create_mu_;  // held across EnsureBucket's HEAD and create
+  std::set<std::string> buckets_ok_;
+};
+
+// The requests of one multipart upload (or multipart copy) to one key.
+class KeyUpload : public MultipartTarget {
+ public:
+  KeyUpload(S3Remote& remote, std::string bucket, std::string key, std::vector<Header> create)
+      : remote_(remote),
+        bucket_(std::move(bucket)),
+        key_(std::move(key)),
+        create_headers_(std::move(create)) {}
+
+  Result<std::string> Create(const Context& ctx) override {
+    Call call{.op = "CreateMultipartUpload",
+              .method = "POST",
+              .bucket = bucket_,
+              .key = key_,
+              .query = {{"uploads", ""}},
+              .headers = create_headers_};
+    CVC_ASSIGN_OR_RETURN(HttpResponse r, remote_.Send(ctx, std::move(call)));
+    return ParseInitiateMultipartUpload(r.body);
+  }
+  Result<std::string> UploadPart(const Context& ctx, const std::string& upload_id, int number,
+                                 std::string_view data, const std::string& md5) override {
+    Call call{.op = "UploadPart",
+              .method = "PUT",
+              .bucket = bucket_,
+              .key = key_,
+              .query = {{"partNumber", std::to_string(number)}, {"uploadId", upload_id}},
+              .headers = {{"Content-MD5", md5}},
+              .body = data,
+              .payload_hash = std::string(kUnsignedPayload)};
+    CVC_ASSIGN_OR_RETURN(HttpResponse r, remote_.Send(ctx, std::move(call)));
+    return StripQuotes(r.headers.Get("ETag").value_or(""));
+  }
+  Result<std::string> Complete(const Context& ctx, const std::string& upload_id,
+                               const std::vector<CompletedPart>& parts) override {
+    const std::string body = BuildCompleteMultipartUpload(parts);
+    Call call{.op = "CompleteMultipartUpload",
+              .method = "POST",
+              .bucket = bucket_,
+              .key = key_,
+              .query = {{"uploadId", upload_id}},
+              .body = body,
+              .payload_hash = HexSha256(body)};
+    call.headers.emplace_back("Content-Type", "application/xml");
+    CVC_ASSIGN_OR_RETURN(HttpResponse r, remote_.Send(ctx, std::move(call)));
+    return ParseCompleteMultipartUpload(r.body);
+  }
+  Status Abort(const Context& ctx, const std::string& upload_id) override {
+    Call call{.op = "AbortMultipartUpload",
+              .method = "DELETE",
+              .bucket = bucket_,
+              .key = key_,
+              .query = {{"uploadId", upload_id}},
+              .accept = {404}};
+    CVC_RETURN_IF_ERROR(remote_.Send(ctx, std::move(call)));
+    return Ok();
+  }
+
+ private:
+  S3Remote& remote_;
+  std::string bucket_, key_;
+  std::vector<Header> create_headers_;
+};
+
+}  // namespace cvclone::s3::impl
