@@ -146,6 +146,10 @@ const std::vector<FlagSpec>& GlobalFlags() {
       {"min-size", 0, FT::kSize, "SIZE", "Only files of at least SIZE (e.g. 10k, 5M)"},
       {"max-size", 0, FT::kSize, "SIZE", "Only files of at most SIZE"},
       {"error-on-no-transfer", 0, FT::kBool, "", "Exit with code 9 if nothing was transferred"},
+      {"multi-thread-streams", 0, FT::kInt, "N",
+       "Ranged streams per large download to local (default 4; 0 or 1: off)"},
+      {"multi-thread-cutoff", 0, FT::kSize, "SIZE",
+       "Downloads to local of at least SIZE use several streams (default 256Mi)"},
       {"human-readable", 0, FT::kBool, "", "Print sizes with units (ls, lsl, size)"},
   };
   return kFlags;

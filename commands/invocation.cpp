@@ -73,6 +73,11 @@ Result<SyncOptions> Invocation::MakeSyncOptions() const {
   opts.update = flags.Bool("update");
   opts.ignore_times = flags.Bool("ignore-times");
   opts.error_on_no_transfer = flags.Bool("error-on-no-transfer");
+  CVC_ASSIGN_OR_RETURN(opts.multi_thread_streams,
+                       IntFlag(flags, "multi-thread-streams", opts.multi_thread_streams, 0));
+  if (flags.Has("multi-thread-cutoff")) {
+    CVC_ASSIGN_OR_RETURN(opts.multi_thread_cutoff, ParseSize(flags.Get("multi-thread-cutoff")));
+  }
   for (const auto& [name, value] : flags.occurrences()) {
     if (name == "include") opts.filter.rules.push_back("+ " + value);
     if (name == "exclude") opts.filter.rules.push_back("- " + value);

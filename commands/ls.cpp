@@ -16,7 +16,8 @@ std::string SizeText(const Invocation& inv, int64_t size) {
 
 // Lists the files under the target (recursively), one line each from format_line.
 Status ListFiles(const Invocation& inv,
-                 const std::function<std::string(const ObjectInfo&)>& format_line) {
+                 const std::function<std::string(const ObjectInfo&)>& format_line,
+                 ListedMtime mtimes = ListedMtime::kAsListed) {
   CVC_ASSIGN_OR_RETURN(Filter filter, MakeFilter(inv));
   CVC_ASSIGN_OR_RETURN(Target target, OpenTarget(inv, inv.args[0]));
   if (!target.file.empty()) {
@@ -24,10 +25,13 @@ Status ListFiles(const Invocation& inv,
     WriteStdout(format_line(info));
     return Ok();
   }
-  return Walk(inv.ctx, *target.remote, "", true, false, &filter, [&](const ObjectInfo& info) {
-    WriteStdout(format_line(info));
-    return Ok();
-  });
+  return Walk(
+      inv.ctx, *target.remote, "", true, false, &filter,
+      [&](const ObjectInfo& info) {
+        WriteStdout(format_line(info));
+        return Ok();
+      },
+      mtimes);
 }
 
 }  // namespace
@@ -64,10 +68,13 @@ Command MakeLslCommand() {
       "       1234 2026-01-02 15:04:05.000000000 letters/letter-1.txt\n";
   c.min_args = c.max_args = 1;
   c.run = [](const Invocation& inv) {
-    return ListFiles(inv, [&](const ObjectInfo& info) {
-      return fmt::format("{:>9} {} {}\n", SizeText(inv, info.size),
-                         FormatLocalTime(info.mtime, true), info.path);
-    });
+    return ListFiles(
+        inv,
+        [&](const ObjectInfo& info) {
+          return fmt::format("{:>9} {} {}\n", SizeText(inv, info.size),
+                             FormatLocalTime(info.mtime, true), info.path);
+        },
+        ListedMtime::kExact);
   };
   return c;
 }

@@ -86,7 +86,8 @@ Command MakeLsjsonCommand() {
                                &filter, [&](const ObjectInfo& info) {
                                  entries.push_back(EntryJson(info));
                                  return Ok();
-                               }));
+                               },
+                               ListedMtime::kExact));
     }
     std::string out = "[\n";
     for (size_t i = 0; i < entries.size(); ++i) {

@@ -2,10 +2,15 @@
 // --config pointing at a file there.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
+#include "commands/common.hpp"
+#include "tests/support/fault_remote.hpp"
+#include "tests/support/memory_remote.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -358,6 +363,55 @@ TEST_CASE("cli: exit codes for missing directories and files") {
   CHECK(cli.Run({"ls", "nosuchdir"}).exit_code == 3);
   CHECK(cli.Run({"cat", "d/missing.txt"}).exit_code == 4);
   CHECK(cli.Run({"copyto", "d/missing.txt", "out/x.txt"}).exit_code == 4);
+}
+
+TEST_CASE("cli: --multi-thread-streams and --multi-thread-cutoff are accepted and checked") {
+  Cli cli;
+  cli.MakeTree("src");
+  auto ok = cli.Run({"copy", "--multi-thread-streams", "8", "--multi-thread-cutoff", "1Mi",
+                     "src", "dst"});
+  CHECK_RUN_OK(ok);
+  CHECK(cli.dir().ReadFile("dst/three.txt") == std::string(3000, 'x'));
+  auto bad = cli.Run({"copy", "--multi-thread-streams", "-1", "src", "dst"});
+  CHECK(bad.exit_code == 2);
+  auto bad_size = cli.Run({"copy", "--multi-thread-cutoff", "big", "src", "dst"});
+  CHECK(bad_size.exit_code == 2);
+}
+
+// lsl/lsjson ask Stat() for listed mtimes that are upload times (commands/common.hpp).
+TEST_CASE("cli: Walk with exact mtimes Stat()s only entries listed with upload times") {
+  MemoryRemote mem;
+  FaultRemote remote(mem);
+  const TimePoint t0 = TimePoint(std::chrono::seconds(1'700'000'000));
+  for (int i = 0; i < 30; ++i) {
+    mem.SetFile("d/f" + std::to_string(i), "x", t0 + std::chrono::seconds(i));
+  }
+  mem.SetFile("top.txt", "top", t0);
+  auto walk = [&](ListedMtime mode) {
+    std::map<std::string, TimePoint> seen;
+    REQUIRE(Walk(Context{}, remote, "", true, false, nullptr,
+                 [&](const ObjectInfo& info) {
+                   seen[info.path] = info.mtime;
+                   return Ok();
+                 },
+                 mode)
+                .has_value());
+    return seen;
+  };
+  const auto exact = walk(ListedMtime::kExact);
+  CHECK(remote.Calls(FaultOp::kStat) == 0);  // nothing flagged: no Stat
+  const TimePoint upload = t0 + std::chrono::hours(1);
+  mem.SetListedUploadTime(upload);
+  CHECK(walk(ListedMtime::kAsListed).at("d/f7") == upload);
+  CHECK(remote.Calls(FaultOp::kStat) == 0);
+  CHECK(walk(ListedMtime::kExact) == exact);
+  CHECK(exact.at("d/f7") == t0 + std::chrono::seconds(7));
+  CHECK(remote.Calls(FaultOp::kStat) == 31);
+  remote.FailOn(FaultOp::kStat, PathIs("d/f9"), Error(ErrorCode::kNetwork, "injected"));
+  std::vector<ObjectInfo> entries = *mem.List(Context{}, "d");
+  Status st = ResolveExactMtimes(Context{}, remote, entries);
+  REQUIRE_FALSE(st.has_value());
+  CHECK(st.error().code() == ErrorCode::kNetwork);
 }
 
 }  // namespace

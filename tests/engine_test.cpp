@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <map>
+#include <mutex>
 #include <stop_token>
 #include <string>
 
@@ -553,6 +554,182 @@ TEST_CASE("engine: local check detects a same-size change, local move empties th
   CHECK(tmp.ReadFile("dst/a/one.txt") == "12345");
   CHECK_FALSE(tmp.Exists("src/a/one.txt"));
   CHECK_FALSE(tmp.Exists("src/two.txt"));
+}
+
+// Listings whose mtimes are upload times (S3 without a HEAD per object): the dst side.
+TEST_CASE("engine: a dst listed with upload times is compared without Stat where sound") {
+  MemoryRemote src("src"), inner("dst");
+  FaultRemote dst(inner);
+  dst.features().server_side_copy = false;
+  PutFile(src, "f.txt", "source", kT0);
+  auto run = [&](SyncOptions o) {
+    Accounting acct;
+    REQUIRE(RunSync(Context{}, src, dst, SyncMode::kCopy, o, acct).has_value());
+    CHECK(acct.checks() == 1);
+    return acct.transfers();
+  };
+  SUBCASE("stored after the source's mtime, same size: equal, no Stat") {
+    PutFile(inner, "f.txt", "SOURCE", kT0 - seconds(900));  // exact mtime would differ
+    inner.SetListedUploadTime(kT0 + seconds(5));
+    CHECK(run(Opts()) == 0);
+    CHECK(dst.Calls(FaultOp::kStat) == 0);
+    CHECK(inner.Contents("f.txt") == "SOURCE");
+  }
+  SUBCASE("stored within the precision before the source's mtime: equal, no Stat") {
+    dst.features().mtime_precision = seconds(1);
+    PutFile(inner, "f.txt", "SOURCE", kT0);
+    inner.SetListedUploadTime(kT0 - std::chrono::milliseconds(300));
+    CHECK(run(Opts()) == 0);
+    CHECK(dst.Calls(FaultOp::kStat) == 0);
+  }
+  SUBCASE("sizes differ: transfer, no Stat") {
+    PutFile(inner, "f.txt", "longer content", kT0);
+    inner.SetListedUploadTime(kT0 + seconds(5));
+    CHECK(run(Opts()) == 1);
+    CHECK(dst.Calls(FaultOp::kStat) == 0);
+    CHECK(inner.Contents("f.txt") == "source");
+  }
+  SUBCASE("source changed after the upload, exact mtimes equal: Stat, equal") {
+    PutFile(inner, "f.txt", "SOURCE", kT0);
+    inner.SetListedUploadTime(kT0 - seconds(60));
+    CHECK(run(Opts()) == 0);
+    CHECK(dst.Calls(FaultOp::kStat) == 1);
+    CHECK(inner.Contents("f.txt") == "SOURCE");
+  }
+  SUBCASE("source changed after the upload, exact mtimes differ: Stat, transfer") {
+    PutFile(inner, "f.txt", "SOURCE", kT0 - seconds(90));
+    inner.SetListedUploadTime(kT0 - seconds(60));
+    CHECK(run(Opts()) == 1);
+    CHECK(dst.Calls(FaultOp::kStat) == 1);
+    CHECK(inner.Contents("f.txt") == "source");
+  }
+  SUBCASE("--size-only and --checksum never Stat") {
+    PutFile(inner, "f.txt", "SOURCE", kT0 - seconds(90));
+    inner.SetListedUploadTime(kT0 - seconds(60));
+    SyncOptions o = Opts();
+    o.compare = CompareMode::kSizeOnly;
+    CHECK(run(o) == 0);
+    o.compare = CompareMode::kChecksum;
+    CHECK(run(o) == 1);
+    CHECK(dst.Calls(FaultOp::kStat) == 0);
+  }
+  SUBCASE("--update skips when the upload time is newer, without Stat") {
+    PutFile(inner, "f.txt", "SOURCE", kT0 - seconds(90));  // exact mtime older than src
+    inner.SetListedUploadTime(kT0 + seconds(60));
+    SyncOptions o = Opts();
+    o.update = true;
+    CHECK(run(o) == 0);
+    CHECK(dst.Calls(FaultOp::kStat) == 0);
+    CHECK(inner.Contents("f.txt") == "SOURCE");
+  }
+  SUBCASE("--update transfers when the upload time is older and dst's mtime is too") {
+    PutFile(inner, "f.txt", "SOURCE", kT0 - seconds(90));
+    inner.SetListedUploadTime(kT0 - seconds(60));
+    SyncOptions o = Opts();
+    o.update = true;
+    CHECK(run(o) == 1);
+    CHECK(dst.Calls(FaultOp::kStat) == 1);
+    CHECK(inner.Contents("f.txt") == "source");
+  }
+}
+
+// The src side (downloads): the exact mtime is asked for before comparing and before storing.
+TEST_CASE("engine: a src listed with upload times is Stat()ed for its exact mtime") {
+  MemoryRemote inner("src"), dst("dst");
+  FaultRemote src(inner);
+  dst.features().server_side_copy = false;
+  PutFile(inner, "same.txt", "same", kT0);
+  PutFile(inner, "changed.txt", "new!", kT0);
+  PutFile(inner, "new.txt", "fresh", kT0 + seconds(7));
+  PutFile(dst, "same.txt", "same", kT0);
+  PutFile(dst, "changed.txt", "old!", kT0 - seconds(30));
+  const TimePoint upload = kT0 + seconds(3600);
+  inner.SetListedUploadTime(upload);
+  Accounting acct;
+  REQUIRE(RunSync(Context{}, src, dst, SyncMode::kCopy, Opts(), acct).has_value());
+  CHECK(acct.transfers() == 2);
+  CHECK(dst.Contents("changed.txt") == "new!");
+  CHECK(src.Calls(FaultOp::kStat, "same.txt") == 1);
+  CHECK(src.Calls(FaultOp::kStat, "new.txt") == 1);  // in the transfer, for PutOptions::mtime
+  Context ctx;
+  CHECK(dst.Stat(ctx, "new.txt")->mtime == kT0 + seconds(7));
+  CHECK(dst.Stat(ctx, "changed.txt")->mtime == kT0);
+  CHECK(dst.Stat(ctx, "same.txt")->mtime == kT0);
+}
+
+// A destination that reads PutOptions::reopen fully before storing, as S3's Content-MD5 does.
+class ReopeningRemote : public FaultRemote {
+ public:
+  using FaultRemote::FaultRemote;
+  Result<ObjectInfo> Put(const Context& ctx, const std::string& path, Reader& src,
+                         const PutOptions& opts) override {
+    if (opts.reopen) {
+      CVC_ASSIGN_OR_RETURN(std::unique_ptr<Reader> again, opts.reopen());
+      CVC_ASSIGN_OR_RETURN(std::string data, ReadAll(*again));
+      std::lock_guard lock(mu_);
+      reopened_[path] = data;
+    }
+    return FaultRemote::Put(ctx, path, src, opts);
+  }
+  std::map<std::string, std::string> reopened() const {
+    std::lock_guard lock(mu_);
+    return reopened_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::string, std::string> reopened_;
+};
+
+TEST_CASE("engine: PutOptions::reopen gives the source again, uncounted") {
+  MemoryRemote src("src"), inner("dst");
+  ReopeningRemote dst(inner);
+  dst.features().server_side_copy = false;
+  MakeTree(src, 12);
+  Accounting acct;
+  REQUIRE(RunSync(Context{}, src, dst, SyncMode::kCopy, Opts(), acct).has_value());
+  CHECK(Tree(inner) == Tree(src));
+  CHECK(dst.reopened() == src.Snapshot());
+  CHECK(acct.bytes() == acct.total_bytes());  // the second pass is not progress
+}
+
+// Multi-thread downloads: from a non-local source to the local backend above the cutoff.
+TEST_CASE("engine: large downloads to local use several ranged streams") {
+  test::TempDir tmp;
+  MemoryRemote inner("src");
+  FaultRemote src(inner);
+  const std::string big = Content(3, 3 * (1 << 20) + 12345);
+  PutFile(inner, "big.bin", big, kT0);
+  PutFile(inner, "small.txt", "small", kT0);
+  auto dst = NewLocalRemote(tmp.Path("dst"));
+  REQUIRE(dst.has_value());
+  SyncOptions o = Opts();
+  o.multi_thread_cutoff = 1 << 20;
+  SUBCASE("4 streams") {
+    Accounting acct;
+    REQUIRE(RunSync(Context{}, src, **dst, SyncMode::kCopy, o, acct).has_value());
+    CHECK(tmp.ReadFile("dst/big.bin") == big);
+    CHECK(src.Calls(FaultOp::kOpen, "big.bin") == 4);  // 1 MiB blocks, the minimum
+    CHECK(src.Calls(FaultOp::kOpen, "small.txt") == 1);
+    CHECK(acct.bytes() == acct.total_bytes());
+    CHECK((*dst)->Stat(Context{}, "big.bin")->mtime == kT0);
+  }
+  SUBCASE("--multi-thread-streams 1 disables it") {
+    o.multi_thread_streams = 1;
+    Accounting acct;
+    REQUIRE(RunSync(Context{}, src, **dst, SyncMode::kCopy, o, acct).has_value());
+    CHECK(tmp.ReadFile("dst/big.bin") == big);
+    CHECK(src.Calls(FaultOp::kOpen, "big.bin") == 1);
+  }
+  SUBCASE("a failing stream fails the attempt, the retry succeeds, nothing partial") {
+    QuietLog quiet;
+    src.FailReadAfter(PathIs("big.bin"), 1000, Error(ErrorCode::kIo, "injected"), 1);
+    Accounting acct;
+    REQUIRE(RunSync(Context{}, src, **dst, SyncMode::kCopy, o, acct).has_value());
+    CHECK(tmp.ReadFile("dst/big.bin") == big);
+    CHECK(src.Calls(FaultOp::kOpen, "big.bin") > 4);
+    CHECK(acct.bytes() == acct.total_bytes());
+  }
 }
 
 }  // namespace

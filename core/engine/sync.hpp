@@ -39,6 +39,11 @@ struct SyncOptions {
   bool one_way = false;               // check: only src files must be in dst
   bool download = false;              // check: compare bytes by reading both sides
   bool error_on_no_transfer = false;  // RunSync: error when nothing was transferred (exit 9)
+  // Multi-thread downloads (rclone's flags): a file of at least multi_thread_cutoff bytes going
+  // from a non-local source to the local backend is read with this many ranged streams at once
+  // (core/engine/parallel_reader.hpp). 0 or 1: one stream.
+  int multi_thread_streams = 4;
+  int64_t multi_thread_cutoff = int64_t{256} << 20;
 };
 
 enum class SyncMode { kCopy, kSync, kMove };

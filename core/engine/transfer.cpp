@@ -1,5 +1,6 @@
 #include "core/engine/transfer.hpp"
 
+#include "core/engine/parallel_reader.hpp"
 #include "core/io.hpp"
 #include "core/log.hpp"
 
@@ -58,30 +59,31 @@ nanoseconds CoarserPrecision(const Remote& a, const Remote& b) {
   return std::max(a.GetFeatures().mtime_precision, b.GetFeatures().mtime_precision);
 }
 
-Decision Decide(RunState& state, Remote& src, Remote& dst, const ObjectInfo& s,
-                const ObjectInfo& d, const SyncOptions& opts) {
-  if (opts.ignore_existing) return Decision::kSkip;
-  if (opts.ignore_times) return Decision::kTransfer;
-  const nanoseconds precision = CoarserPrecision(src, dst);
-  if (opts.update && d.mtime > s.mtime && !MtimeEqual(s.mtime, d.mtime, precision)) {
-    return Decision::kSkip;  // dst is newer
+namespace {
+
+// info itself, or (when its mtime is an upload time) the remote's Stat() of it, stored in
+// exact. nullptr when Stat() failed (logged at DEBUG; the caller then transfers, which reports
+// a real error if there is one).
+const ObjectInfo* ExactInfo(RunState& state, Remote& remote, const ObjectInfo& info,
+                            std::optional<ObjectInfo>& exact) {
+  if (!info.mtime_is_upload_time) return &info;
+  auto st = remote.Stat(state.ctx(), info.path);
+  if (!st) {
+    log::Debug("{}: could not read modification time: {}", info.path, st.error().message());
+    return nullptr;
   }
-  if (s.size >= 0 && d.size >= 0 && s.size != d.size) return Decision::kTransfer;
-  switch (opts.compare) {
-    case CompareMode::kSizeOnly:
-      return Decision::kEqual;
-    case CompareMode::kChecksum: {
-      auto eq = HashesEqual(state, src, dst, s, d);
-      return (!eq || *eq) ? Decision::kEqual : Decision::kTransfer;
-    }
-    case CompareMode::kSizeModTime:
-      break;
-  }
-  if (MtimeEqual(s.mtime, d.mtime, precision)) return Decision::kEqual;
+  exact = std::move(st).value();
+  return &*exact;
+}
+
+// The default size+modtime rules once both mtimes are exact: equal mtimes, --update, then
+// hashes (equal content only fixes the mtime, as rclone).
+Decision DecideByModTime(RunState& state, Remote& src, Remote& dst, const ObjectInfo& s,
+                         const ObjectInfo& d, const SyncOptions& opts) {
+  if (MtimeEqual(s.mtime, d.mtime, CoarserPrecision(src, dst))) return Decision::kEqual;
   if (opts.update && d.mtime > s.mtime) return Decision::kSkip;
   auto eq = HashesEqual(state, src, dst, s, d);
   if (!eq || !*eq) return Decision::kTransfer;
-  // Same content, different mtime: fix the mtime where possible, as rclone.
   if (dst.GetFeatures().set_modtime && !opts.dry_run) {
     if (auto st = dst.SetModTime(state.ctx(), d.path, s.mtime); st) {
       log::Info("{}: Updated modification time in destination", d.path);
@@ -92,11 +94,73 @@ Decision Decide(RunState& state, Remote& src, Remote& dst, const ObjectInfo& s,
   return Decision::kEqual;
 }
 
+}  // namespace
+
+Decision Decide(RunState& state, Remote& src, Remote& dst, const ObjectInfo& s_listed,
+                const ObjectInfo& d_listed, const SyncOptions& opts) {
+  if (opts.ignore_existing) return Decision::kSkip;
+  if (opts.ignore_times) return Decision::kTransfer;
+  const nanoseconds precision = CoarserPrecision(src, dst);
+  std::optional<ObjectInfo> s_exact, d_exact;
+  const ObjectInfo* s = &s_listed;
+  const ObjectInfo& d = d_listed;
+  if (opts.update) {
+    // A flagged dst compares by its upload time here, as rclone's --use-server-modtime.
+    s = ExactInfo(state, src, s_listed, s_exact);
+    if (s == nullptr) return Decision::kTransfer;
+    if (d.mtime > s->mtime && !MtimeEqual(s->mtime, d.mtime, precision)) {
+      return Decision::kSkip;  // dst is newer
+    }
+  }
+  if (s->size >= 0 && d.size >= 0 && s->size != d.size) return Decision::kTransfer;
+  switch (opts.compare) {
+    case CompareMode::kSizeOnly:
+      return Decision::kEqual;
+    case CompareMode::kChecksum: {
+      auto eq = HashesEqual(state, src, dst, *s, d);
+      return (!eq || *eq) ? Decision::kEqual : Decision::kTransfer;
+    }
+    case CompareMode::kSizeModTime:
+      break;
+  }
+  s = ExactInfo(state, src, *s, s_exact);
+  if (s == nullptr) return Decision::kTransfer;
+  if (d.mtime_is_upload_time) {
+    // Stored at or after the source's last change: unchanged since (aws s3 sync's rule), so a
+    // no-op sync costs a listing and no HEAD per object.
+    if (s->mtime <= d.mtime || MtimeEqual(s->mtime, d.mtime, precision)) return Decision::kEqual;
+  }
+  const ObjectInfo* exact_d = ExactInfo(state, dst, d, d_exact);
+  if (exact_d == nullptr) return Decision::kTransfer;
+  return DecideByModTime(state, src, dst, *s, *exact_d, opts);
+}
+
 namespace {
+
+// Whether job's bytes should come through several ranged streams (rclone's multi-thread
+// download: to the local backend from a remote that is not local, large enough).
+bool UseMultiThread(const Remote& src, const Remote& dst, const ObjectInfo& info,
+                    const SyncOptions& opts) {
+  return opts.multi_thread_streams > 1 && dst.Type() == "local" && src.Type() != "local" &&
+         info.size >= 0 && info.size >= opts.multi_thread_cutoff;
+}
+
+// Opens the source for the transfer: one stream, or a ParallelReader.
+Result<std::unique_ptr<Reader>> OpenSource(const Context& ctx, Remote& src, Remote& dst,
+                                           const ObjectInfo& info, const SyncOptions& opts) {
+  if (UseMultiThread(src, dst, info, opts)) {
+    log::Debug("{}: multi-thread download with {} streams", info.path, opts.multi_thread_streams);
+    ParallelReadOptions p;
+    p.streams = opts.multi_thread_streams;
+    return std::unique_ptr<Reader>(
+        std::make_unique<ParallelReader>(ctx, src, info.path, info.size, p));
+  }
+  return src.Open(ctx, info.path);
+}
 
 // One attempt: server-side copy where possible, else stream with size/hash verification.
 Status TransferOnce(RunState& state, Remote& src, Remote& dst, const TransferJob& job,
-                    Accounting& acct, int64_t& counted) {
+                    const SyncOptions& opts, Accounting& acct, int64_t& counted) {
   const Context& ctx = state.ctx();
   const bool same_type = src.Type() == dst.Type();
   if (same_type && dst.GetFeatures().server_side_copy) {
@@ -108,7 +172,12 @@ Status TransferOnce(RunState& state, Remote& src, Remote& dst, const TransferJob
     }
     if (copied.error().code() != ErrorCode::kUnsupported) return Propagate(copied.error());
   }
-  CVC_ASSIGN_OR_RETURN(std::unique_ptr<Reader> in, src.Open(ctx, job.src.path));
+  // The stored mtime must be the source's modtime, never a listing's upload time.
+  ObjectInfo info = job.src;
+  if (info.mtime_is_upload_time) {
+    CVC_ASSIGN_OR_RETURN(info, src.Stat(ctx, job.src.path));
+  }
+  CVC_ASSIGN_OR_RETURN(std::unique_ptr<Reader> in, OpenSource(ctx, src, dst, info, opts));
   CountingReader counting(*in, [&](size_t n) {
     acct.AddBytes(static_cast<int64_t>(n));
     counted += static_cast<int64_t>(n);
@@ -118,16 +187,21 @@ Status TransferOnce(RunState& state, Remote& src, Remote& dst, const TransferJob
   HashingReader hashing(counting, verify == HashType::kNone ? HashSet() : HashSet{verify});
   ContextReader guarded(ctx, hashing);
   PutOptions put;
-  put.size = job.src.size;
-  put.mtime = job.src.mtime;
-  put.hashes = job.src.hashes;
+  put.size = info.size;
+  put.mtime = info.mtime;
+  put.hashes = info.hashes;
+  // A second, uncounted pass over the source for backends that must see the body first.
+  put.reopen = [&ctx, &src, path = info.path]() -> Result<std::unique_ptr<Reader>> {
+    CVC_ASSIGN_OR_RETURN(std::unique_ptr<Reader> again, src.Open(ctx, path));
+    return std::unique_ptr<Reader>(std::make_unique<ContextReader>(ctx, std::move(again)));
+  };
   CVC_ASSIGN_OR_RETURN(ObjectInfo stored, dst.Put(ctx, job.dst_path, guarded, put));
   auto fail = [&](const std::string& why) -> Status {
     (void)dst.Delete(ctx, job.dst_path);
     return MakeError(ErrorCode::kCorrupt, why);
   };
-  if (job.src.size >= 0 && stored.size >= 0 && stored.size != job.src.size) {
-    return fail("corrupted on transfer: sizes differ " + std::to_string(job.src.size) + " vs " +
+  if (info.size >= 0 && stored.size >= 0 && stored.size != info.size) {
+    return fail("corrupted on transfer: sizes differ " + std::to_string(info.size) + " vs " +
                 std::to_string(stored.size));
   }
   if (verify != HashType::kNone) {
@@ -149,7 +223,7 @@ Status TransferFile(RunState& state, Remote& src, Remote& dst, const TransferJob
   const int attempts = std::max(1, opts.retries);
   for (int attempt = 1; attempt <= attempts; ++attempt) {
     int64_t counted = 0;
-    st = TransferOnce(state, src, dst, job, acct, counted);
+    st = TransferOnce(state, src, dst, job, opts, acct, counted);
     if (st) break;
     acct.RemoveBytes(counted);
     if (state.Stopped() || !ShouldRetry(st.error())) break;

@@ -24,6 +24,11 @@ std::chrono::nanoseconds CoarserPrecision(const Remote& a, const Remote& b);
 // Whether src (info s) must be transferred over an existing dst (info d), by the options'
 // compare mode. May read hashes (Hash()) and, in the default mode when only the mtimes differ
 // and hashes are equal, set dst's mtime (when dst supports it; not in dry-run).
+// Listed mtimes that are upload times (ObjectInfo::mtime_is_upload_time), default mode: a dst
+// of the same size stored at or after s's mtime (within the coarser precision) is equal without
+// a Stat() (aws s3 sync's rule); otherwise the flagged side is Stat()ed for its exact mtime and
+// the normal rules apply. --update compares against a flagged dst's upload time, as rclone's
+// --use-server-modtime. A Stat() that fails means kTransfer.
 Decision Decide(RunState& state, Remote& src, Remote& dst, const ObjectInfo& s,
                 const ObjectInfo& d, const SyncOptions& opts);
 

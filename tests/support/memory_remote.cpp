@@ -102,7 +102,12 @@ Result<std::vector<ObjectInfo>> MemoryRemote::List(const Context& ctx, const std
   const std::string prefix = dir.empty() ? "" : dir + "/";
   for (auto it = files_.lower_bound(prefix); it != files_.end(); ++it) {
     if (it->first.compare(0, prefix.size(), prefix) != 0) break;
-    if (IsChildOf(it->first, dir)) out.push_back(InfoLocked(it->first, it->second));
+    if (!IsChildOf(it->first, dir)) continue;
+    out.push_back(InfoLocked(it->first, it->second));
+    if (listed_upload_time_) {
+      out.back().mtime = *listed_upload_time_;
+      out.back().mtime_is_upload_time = true;
+    }
   }
   for (auto it = dirs_.lower_bound(prefix); it != dirs_.end(); ++it) {
     if (it->compare(0, prefix.size(), prefix) != 0) break;
@@ -274,6 +279,11 @@ Result<std::string> MemoryRemote::Hash(const Context& ctx, const std::string& pa
   if (it == files_.end()) return NotFound(path);
   auto h = it->second.hashes.find(type);
   return h == it->second.hashes.end() ? std::string() : h->second;
+}
+
+void MemoryRemote::SetListedUploadTime(std::optional<TimePoint> upload_time) {
+  std::lock_guard lock(mu_);
+  listed_upload_time_ = upload_time;
 }
 
 void MemoryRemote::SetFile(const std::string& path, const std::string& data, TimePoint mtime) {

@@ -43,6 +43,10 @@ class MemoryRemote : public Remote {
   Status SetModTime(const Context& ctx, const std::string& path, TimePoint mtime) override;
   Result<std::string> Hash(const Context& ctx, const std::string& path, HashType type) override;
 
+  // Makes List() report every object as S3 does without a HEAD: mtime = upload_time and
+  // mtime_is_upload_time set (Stat() and Put() stay exact); nullopt restores exact listings.
+  void SetListedUploadTime(std::optional<TimePoint> upload_time);
+
   // Test helpers (thread-safe). SetFile stores data directly (creating parents).
   void SetFile(const std::string& path, const std::string& data, TimePoint mtime);
   std::optional<std::string> Contents(const std::string& path) const;
@@ -70,6 +74,7 @@ class MemoryRemote : public Remote {
   mutable std::mutex mu_;
   std::map<std::string, Entry> files_;
   std::set<std::string> dirs_;  // excluding the root ""
+  std::optional<TimePoint> listed_upload_time_;
 };
 
 }  // namespace cvclone
