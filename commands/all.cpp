@@ -13,6 +13,7 @@ const std::vector<Command>& AllCommands() {
       MakeCopyCommand(),   MakeSyncCommand(),   MakeMoveCommand(),    MakeCheckCommand(),
       MakeCopytoCommand(), MakeMovetoCommand(), MakeLsCommand(),      MakeLslCommand(),
       MakeLsdCommand(),    MakeLsfCommand(),    MakeLsjsonCommand(),  MakeCatCommand(),  MakeRcatCommand(),
+      MakeLinkCommand(),
       MakeMkdirCommand(),  MakeRmdirCommand(),  MakeDeleteCommand(),  MakePurgeCommand(),
       MakeSizeCommand(),   MakeMd5sumCommand(), MakeSha1sumCommand(), MakeConfigCommand(),
       MakeObscureCommand(), MakeRevealCommand(), MakeCryptcheckCommand(), MakeCryptdecodeCommand(),

@@ -1,6 +1,9 @@
 // One factory per command, each defined in its own file; commands/all.cpp lists them.
 #pragma once
 
+#include <chrono>
+#include <string>
+
 #include "commands/cli.hpp"
 
 namespace cvclone {
@@ -28,5 +31,10 @@ Command MakeSha1sumCommand();   // hashsum.cpp
 Command MakeConfigCommand();    // config.cpp
 Command MakeVersionCommand();   // version.cpp
 Command MakeHelpCommand();      // help.cpp
+Command MakeLinkCommand();      // link.cpp
+
+// link --expire: rclone's duration syntax ("off", "1d", "2h30m", "3600" seconds); kUsage on
+// anything else. "off" is rclone's default, 100 years.
+Result<std::chrono::seconds> ParseExpire(const std::string& text);  // link.cpp
 
 }  // namespace cvclone

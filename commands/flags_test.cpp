@@ -8,6 +8,7 @@
 #include <future>
 
 #include "commands/cli.hpp"
+#include "commands/commands.hpp"
 #include "commands/signals.hpp"
 
 namespace cvclone {
@@ -87,6 +88,23 @@ TEST_CASE("signals: SIGINT requests a stop on the run's stop source") {
     CHECK(stopped.get_future().wait_for(std::chrono::seconds(10)) == std::future_status::ready);
   }
   CHECK(stop.stop_requested());
+}
+
+TEST_CASE("link --expire parses rclone's durations") {
+  using std::chrono::seconds;
+  CHECK(*ParseExpire("3600") == seconds(3600));
+  CHECK(*ParseExpire("1h") == seconds(3600));
+  CHECK(*ParseExpire("2h30m") == seconds(9000));
+  CHECK(*ParseExpire("1.5d") == seconds(129600));
+  CHECK(*ParseExpire("1w") == seconds(604800));
+  CHECK(*ParseExpire("1M") == seconds(30 * 86400));
+  CHECK(*ParseExpire("off") == seconds(int64_t{100} * 365 * 86400));
+  for (const char* bad : {"", "soon", "1x", "-1h", "h", "1 h", "0", "500ms"}) {
+    CAPTURE(bad);
+    auto r = ParseExpire(bad);
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error().code() == ErrorCode::kUsage);
+  }
 }
 
 }  // namespace

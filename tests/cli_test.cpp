@@ -63,7 +63,7 @@ bool Contains(const std::string& haystack, const std::string& needle) {
 const char* const kCommands[] = {"copy",   "sync",  "check",  "move",    "copyto", "moveto",
                                  "ls",     "lsl",   "lsd",    "lsf",     "lsjson", "cat",
                                  "mkdir",  "rmdir", "delete", "purge",   "size",   "md5sum",
-                                 "sha1sum", "config", "version", "help"};
+                                 "sha1sum", "config", "version", "help", "link"};
 
 TEST_CASE("cli: version") {
   Cli cli;
@@ -363,6 +363,27 @@ TEST_CASE("cli: exit codes for missing directories and files") {
   CHECK(cli.Run({"ls", "nosuchdir"}).exit_code == 3);
   CHECK(cli.Run({"cat", "d/missing.txt"}).exit_code == 4);
   CHECK(cli.Run({"copyto", "d/missing.txt", "out/x.txt"}).exit_code == 4);
+}
+
+TEST_CASE("cli: link on a remote without public links is one clear error") {
+  Cli cli;
+  cli.MakeTree("src");
+  auto r = cli.Run({"link", "src/h.txt"});
+  CHECK(r.exit_code != 0);
+  CHECK(r.out.empty());
+  CHECK(Contains(r.err, "link: local remote \"src/h.txt\" cannot make public links"));
+  CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+  auto expire = cli.Run({"link", "--expire", "1d", "src/h.txt"});
+  CHECK(expire.exit_code != 0);
+  CHECK(Contains(expire.err, "cannot make public links"));
+  auto bad = cli.Run({"link", "--expire", "soon", "src/h.txt"});
+  CHECK(bad.exit_code == 2);
+  CHECK(Contains(bad.err, "--expire"));
+  auto missing = cli.Run({"link", "src/nope.txt"});
+  CHECK(missing.exit_code == 4);
+  auto help = cli.Run({"link", "--help"});
+  CHECK(help.exit_code == 0);
+  CHECK(Contains(help.out, "--expire DURATION"));
 }
 
 TEST_CASE("cli: --multi-thread-streams and --multi-thread-cutoff are accepted and checked") {
