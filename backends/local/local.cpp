@@ -259,6 +259,7 @@ Result<ObjectInfo> LocalRemote::WriteObject(const Context& ctx, const std::strin
   auto storage = std::make_unique_for_overwrite<std::byte[]>(buf_size);
   const std::span<std::byte> buf(storage.get(), buf_size);
   int64_t total = 0;
+  int64_t written_back = 0;  // bytes whose writeback was started
   for (;;) {
     CVC_RETURN_IF_ERROR(ctx.Check());
     auto n = src.Read(buf);
@@ -268,6 +269,10 @@ Result<ObjectInfo> LocalRemote::WriteObject(const Context& ctx, const std::strin
     if (!verify.Empty()) hasher.Update(data);
     CVC_RETURN_IF_ERROR(local::WriteAll(tmp.fd(), data.data(), data.size(), tmp.path()));
     total += static_cast<int64_t>(*n);
+    if (options_.fsync && total - written_back >= local::kWriteBackChunk) {
+      local::StartWriteBack(tmp.fd(), written_back, total - written_back);
+      written_back = total;
+    }
     if (opts.size >= 0 && total > opts.size) break;
   }
   if (opts.size >= 0 && total != opts.size) {
@@ -360,8 +365,9 @@ Result<ObjectInfo> LocalRemote::CopyLocal(const Context& ctx, const std::string&
   const Fd& in = file.fd;
   const struct stat& st = file.st;
   CVC_ASSIGN_OR_RETURN(local::TempFile tmp, local::TempFile::Create(dst_full));
-  CVC_ASSIGN_OR_RETURN(int64_t copied, local::CopyFileData(ctx, in.get(), tmp.fd(), src_full,
-                                                           tmp.path(), st.st_size));
+  CVC_ASSIGN_OR_RETURN(int64_t copied,
+                       local::CopyFileData(ctx, in.get(), tmp.fd(), src_full, tmp.path(),
+                                           st.st_size, /*write_back=*/options_.fsync));
   if (copied != static_cast<int64_t>(st.st_size)) {
     return MakeError(ErrorCode::kCorrupt,
                      "local: copy " + src_full + ": file changed while copying",

@@ -308,15 +308,20 @@ static Result<int64_t> CopyByReadWrite(const Context& ctx, int in_fd, int out_fd
   }
 }
 
+void StartWriteBack(int fd, int64_t offset, int64_t length) {
+  (void)::sync_file_range(fd, offset, length, SYNC_FILE_RANGE_WRITE);
+}
+
 Result<int64_t> CopyFileData(const Context& ctx, int in_fd, int out_fd, const std::string& in_path,
-                             const std::string& out_path, int64_t expected) {
+                             const std::string& out_path, int64_t expected, bool write_back) {
   // Chunks bound how long a cancel waits; the kernel may reflink or copy in-kernel.
-  constexpr size_t kChunk = 64 << 20;
+  const size_t kChunk = write_back ? static_cast<size_t>(kWriteBackChunk) : size_t{64} << 20;
   int64_t total = 0;
   for (;;) {
     CVC_RETURN_IF_ERROR(ctx.Check());
     ssize_t n = ::copy_file_range(in_fd, nullptr, out_fd, nullptr, kChunk, 0);
     if (n > 0) {
+      if (write_back) StartWriteBack(out_fd, total, n);
       total += n;
       if (expected >= 0 && total >= expected) return total;
       continue;

@@ -100,8 +100,19 @@ class TempFile {
 // Copies the bytes from in_fd (from its start) to out_fd: copy_file_range where the kernel offers
 // it, else read/write. Checks ctx between chunks. Stops at EOF, or once `expected` bytes (the
 // size fstat gave; -1 if unknown) are copied, which spares a last call that would return 0.
-// Returns the bytes copied.
+// Returns the bytes copied. write_back: starts the writeback of each chunk as soon as it is
+// copied (see StartWriteBack), for a file that will be synced anyway.
 Result<int64_t> CopyFileData(const Context& ctx, int in_fd, int out_fd, const std::string& in_path,
-                             const std::string& out_path, int64_t expected = -1);
+                             const std::string& out_path, int64_t expected = -1,
+                             bool write_back = false);
+
+// Asks the kernel to start writing [offset, offset + length) of fd to disk without waiting
+// (sync_file_range SYNC_FILE_RANGE_WRITE), so that a later fsync/syncfs finds most of a large
+// file already written: the disk works while the copy goes on. Best effort: errors are ignored
+// (the sync that follows reports them).
+void StartWriteBack(int fd, int64_t offset, int64_t length);
+
+// Writes of at least this many bytes are worth an early writeback.
+inline constexpr int64_t kWriteBackChunk = 8 << 20;
 
 }  // namespace cvclone::local
