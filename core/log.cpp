@@ -34,10 +34,14 @@ void SetProgressHooks(void (*clear)(), void (*redraw)()) {
 
 void Write(Level level, const std::string& message) {
   std::lock_guard lock(g_mutex);
+  // The progress thread redraws under stderr's stream lock; holding it (it is recursive) for
+  // clear, line and redraw keeps a redraw from landing between them.
+  flockfile(stderr);
   if (g_clear) g_clear();
   std::fprintf(stderr, "%s%s\n", Prefix(level), message.c_str());
   std::fflush(stderr);
   if (g_redraw) g_redraw();
+  funlockfile(stderr);
 }
 
 }  // namespace cvclone::log
