@@ -312,7 +312,7 @@ TEST_CASE("s3: mtime metadata round-trip, listing and set modtime") {
   auto r = MakeRemote(bucket);
   REQUIRE_OK(PutString(*r, "d/f", "hello"));
   CHECK_EQ(r->Stat(Context{}, "d/f").value().mtime, kMtime);
-  auto listed = r->List(Context{}, "d");
+  auto listed = MakeRemote(bucket, {{"exact_modtime", "true"}})->List(Context{}, "d");
   REQUIRE_OK(listed);
   REQUIRE_EQ(listed->size(), 1u);
   CHECK_EQ(listed->front().mtime, kMtime);
@@ -329,6 +329,74 @@ TEST_CASE("s3: mtime metadata round-trip, listing and set modtime") {
   auto fast_list = fast->List(Context{}, "d");
   REQUIRE_OK(fast_list);
   CHECK_GT(fast_list->front().mtime, later);
+  CHECK_FALSE(fast_list->front().mtime_is_upload_time);
+}
+
+// Whether t is within a few minutes of now (an upload time just made).
+bool NearNow(TimePoint t) {
+  const auto now = std::chrono::system_clock::now();
+  return t > now - std::chrono::minutes(5) && t < now + std::chrono::minutes(5);
+}
+
+TEST_CASE("s3: listings give flagged upload times without a HEAD per object; Stat is exact") {
+  const std::string bucket = NewBucket();
+  auto r = MakeRemote(bucket);
+  for (const char* name : {"d/a", "d/b", "d/c", "d/sub/x"}) REQUIRE_OK(PutString(*r, name, name));
+  const int before = Server().Stat("forwarded");
+  auto listed = r->List(Context{}, "d");
+  REQUIRE_OK(listed);
+  CHECK_EQ(Server().Stat("forwarded"), before + 1);  // one ListObjectsV2, no HEAD
+  REQUIRE_EQ(listed->size(), 4u);
+  for (const ObjectInfo& e : *listed) {
+    CAPTURE(e.path);
+    if (e.is_dir) {
+      CHECK_FALSE(e.mtime_is_upload_time);
+      continue;
+    }
+    CHECK(e.mtime_is_upload_time);
+    CHECK(NearNow(e.mtime));
+    CHECK_EQ(e.hashes.at(HashType::kMd5), Md5Hex(e.path));
+    auto st = r->Stat(Context{}, e.path);
+    REQUIRE_OK(st);
+    CHECK_EQ(st->mtime, kMtime);
+    CHECK_FALSE(st->mtime_is_upload_time);
+  }
+  // exact_modtime: the metadata mtime of every object, one HEAD each.
+  auto exact = MakeRemote(bucket, {{"exact_modtime", "true"}});
+  const int before_exact = Server().Stat("forwarded");
+  auto exact_list = exact->List(Context{}, "d");
+  REQUIRE_OK(exact_list);
+  CHECK_EQ(Server().Stat("forwarded"), before_exact + 1 + 3);
+  REQUIRE_EQ(exact_list->size(), 4u);
+  for (const ObjectInfo& e : *exact_list) {
+    CAPTURE(e.path);
+    CHECK_FALSE(e.mtime_is_upload_time);
+    if (!e.is_dir) CHECK_EQ(e.mtime, kMtime);
+  }
+  // use_server_modtime: LastModified is the mtime, unflagged, still one request.
+  auto server = MakeRemote(bucket, {{"use_server_modtime", "true"}, {"exact_modtime", "true"}});
+  const int before_server = Server().Stat("forwarded");
+  auto server_list = server->List(Context{}, "d");
+  REQUIRE_OK(server_list);
+  CHECK_EQ(Server().Stat("forwarded"), before_server + 1);
+  for (const ObjectInfo& e : *server_list) {
+    CAPTURE(e.path);
+    CHECK_FALSE(e.mtime_is_upload_time);
+    if (!e.is_dir) CHECK(NearNow(e.mtime));
+  }
+}
+
+TEST_CASE("s3: a bucket creation refused for good is not retried for every file") {
+  // An invalid bucket name: CreateBucket answers 400, not retryable.
+  auto r = MakeRemote("Bad_Bucket_" + test::UniqueName("x"));
+  auto first = PutString(*r, "f1", "one");
+  REQUIRE_FALSE(first.has_value());
+  CHECK_FALSE(first.error().retryable());
+  const int before = Server().Stat("requests");
+  auto second = PutString(*r, "f2", "two");
+  REQUIRE_FALSE(second.has_value());
+  CHECK_EQ(second.error().message(), first.error().message());
+  CHECK_EQ(Server().Stat("requests"), before);  // no request at all
 }
 
 TEST_CASE("s3: listing pages (V1 and V2), buckets at the root") {

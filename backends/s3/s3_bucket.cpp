@@ -23,13 +23,28 @@ Status S3Remote::EnsureBucket(const Context& ctx, const std::string& bucket) {
   {
     std::lock_guard lock(bucket_mu_);
     if (buckets_ok_.count(bucket) != 0) return Ok();
+    if (auto failed = buckets_failed_.find(bucket); failed != buckets_failed_.end()) {
+      return Unexpected<Error>(failed->second);
+    }
   }
+  Status st = CheckOrCreateBucket(ctx, bucket);
+  std::lock_guard lock(bucket_mu_);
+  if (st) {
+    buckets_ok_.insert(bucket);
+  } else if (!st.error().retryable() && st.error().code() != ErrorCode::kCancelled &&
+             st.error().code() != ErrorCode::kTimeout) {
+    // Denied, invalid name, owned by someone else...: asking again for every file of a run
+    // would only repeat the same answer.
+    buckets_failed_.emplace(bucket, st.error());
+  }
+  return st;
+}
+
+Status S3Remote::CheckOrCreateBucket(const Context& ctx, const std::string& bucket) {
   CVC_ASSIGN_OR_RETURN(
       HttpResponse r,
       Send(ctx, Call{.op = "HeadBucket", .method = "HEAD", .bucket = bucket, .accept = {404}}));
-  if (r.status == 404) CVC_RETURN_IF_ERROR(CreateBucket(ctx, bucket));
-  std::lock_guard lock(bucket_mu_);
-  buckets_ok_.insert(bucket);
+  if (r.status == 404) return CreateBucket(ctx, bucket);
   return Ok();
 }
 

@@ -88,7 +88,14 @@ Result<std::vector<ObjectInfo>> S3Remote::List(const Context& ctx, const std::st
   if (out.empty() && !loc.key.empty()) {
     return MakeError(ErrorCode::kDirNotFound, "s3: " + display_ + ": directory not found: " + dir);
   }
-  if (!cfg_.use_server_modtime) CVC_RETURN_IF_ERROR(FillMtimes(ctx, loc, out));
+  if (cfg_.use_server_modtime) return out;  // LastModified is the mtime then
+  if (cfg_.exact_modtime) {
+    CVC_RETURN_IF_ERROR(FillMtimes(ctx, loc, out));
+    return out;
+  }
+  // Default: no request per object. The listing's LastModified stands in for the mtime and is
+  // flagged, so that the engine compares soundly and asks Stat() where it needs the exact one.
+  for (ObjectInfo& e : out) e.mtime_is_upload_time = !e.is_dir;
   return out;
 }
 

@@ -117,8 +117,12 @@ std::vector<OptionSpec> S3OptionSpecs() {
        .help = "Do not store the MD5 of multipart uploads in X-Amz-Meta-Md5chksum",
        .default_value = "false"},
       {.name = "use_server_modtime",
-       .help = "Listings use the upload time (LastModified) instead of one HEAD per object "
-               "for X-Amz-Meta-Mtime (faster; mtimes are then the upload times)",
+       .help = "Listings give the upload time (LastModified) as the mtime, as rclone's "
+               "--use-server-modtime (mtimes are then the upload times; precision 1 s)",
+       .default_value = "false"},
+      {.name = "exact_modtime",
+       .help = "Read every listed object's modtime metadata with one HEAD each, as rclone does: "
+               "slower, for when the listing's upload time must not be trusted",
        .default_value = "false"},
       {.name = "low_level_retries",
        .help = "Attempts per request for retryable failures",
@@ -157,6 +161,7 @@ Result<S3Config> ParseS3Config(const Options& options) {
   CVC_ASSIGN_OR_RETURN(c.no_check_bucket, options.GetBool("no_check_bucket", false));
   CVC_ASSIGN_OR_RETURN(c.disable_checksum, options.GetBool("disable_checksum", false));
   CVC_ASSIGN_OR_RETURN(c.use_server_modtime, options.GetBool("use_server_modtime", false));
+  CVC_ASSIGN_OR_RETURN(c.exact_modtime, options.GetBool("exact_modtime", false));
   CVC_ASSIGN_OR_RETURN(c.low_level_retries, GetIntIn(options, "low_level_retries", 10, 1, 1000));
   CVC_ASSIGN_OR_RETURN(c.connect_timeout,
                        GetDuration(options, "connect_timeout", c.connect_timeout));

@@ -43,6 +43,10 @@ struct S3Config {
   // Listings take the mtime from LastModified instead of one HEAD per object (X-Amz-Meta-Mtime),
   // like rclone's --use-server-modtime.
   bool use_server_modtime = false;
+  // Listings read every object's X-Amz-Meta-Mtime with one HEAD each (as rclone does) instead of
+  // giving LastModified flagged as ObjectInfo::mtime_is_upload_time. Ignored with
+  // use_server_modtime.
+  bool exact_modtime = false;
   int low_level_retries = 10;
   std::chrono::milliseconds connect_timeout{60'000};
   std::chrono::milliseconds timeout{300'000};  // idle: no byte moved for this long

@@ -65,12 +65,15 @@ Result<HttpResponse> S3Remote::Attempt(const Context& ctx, const Call& call, Ret
   req.method = call.method;
   req.url = url;
   req.body = call.body;
+  req.body_reader = call.body_reader;
+  req.body_length = call.body_length;
   req.sink = call.sink;
   req.headers = call.headers;
   req.headers.emplace_back("Host", host);
   if (!creds_.anonymous) {
+    const bool no_body = call.body.empty() && call.body_reader == nullptr;
     const std::string payload = !call.payload_hash.empty() ? call.payload_hash
-                                : call.body.empty()        ? std::string(kEmptySha256)
+                                : no_body                  ? std::string(kEmptySha256)
                                                            : std::string(kUnsignedPayload);
     req.headers.emplace_back("x-amz-content-sha256", payload);
     SigningRequest sreq{.method = call.method,

@@ -12,10 +12,14 @@
 // - Keys that are not clean relative paths (e.g. "../x", "a//b", a trailing '/' directory
 //   marker) are skipped in listings with a NOTICE: they can never be written outside a local
 //   destination.
-// - Modification times are stored in X-Amz-Meta-Mtime (decimal seconds, rclone's format) and
-//   read exactly (precision 1 ns). Listings HEAD each object (8 at a time) to read it, as rclone
-//   does, so that a no-op sync sees the source's mtimes; with use_server_modtime they use the
-//   listing's LastModified instead (one request per 1000 keys; precision 1 s).
+// - Modification times are stored in X-Amz-Meta-Mtime (decimal seconds, rclone's format); Stat()
+//   reads it exactly (precision 1 ns). Listings make one request per list_chunk keys and no HEAD:
+//   an object's mtime is its LastModified (the upload time) with ObjectInfo::mtime_is_upload_time
+//   set. With exact_modtime, listings HEAD each object (8 at a time) for the exact mtime, as
+//   rclone does; with use_server_modtime, LastModified is taken as the mtime itself (not flagged;
+//   precision 1 s). Neither flag is set for directories.
+// - Buckets are checked (and created if missing) once per remote before the first upload; a
+//   non-retryable failure to do so is remembered and returned for every later upload into it.
 // - Put: up to upload_cutoff (and, for an unknown size, up to one part) a single PutObject with
 //   Content-MD5 and x-amz-content-sha256: UNSIGNED-PAYLOAD, read into memory first (MD5 computed
 //   once); the returned ETag must equal the MD5, else the object is deleted and Put fails with

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -53,6 +54,10 @@ struct Call {
   std::vector<QueryParam> query;
   std::vector<Header> headers;
   std::string_view body;
+  // Or a streamed body of body_length bytes (see HttpRequest::body_reader); one attempt only,
+  // as a Reader cannot be rewound.
+  Reader* body_reader = nullptr;
+  int64_t body_length = 0;
   std::string payload_hash;  // empty: SHA-256 of an empty body, else UNSIGNED-PAYLOAD
   BodySink sink;
   std::vector<long> accept;  // non-2xx statuses returned as responses, not errors
@@ -170,10 +175,19 @@ class S3Remote : public Remote {
                              const std::string& prefix);
   Status NotFoundOrIsDir(const Context& ctx, const Location& loc, const std::string& path);
   Status EnsureBucket(const Context& ctx, const std::string& bucket);
+  // HEAD of the bucket, and CreateBucket if it is missing.
+  Status CheckOrCreateBucket(const Context& ctx, const std::string& bucket);
   Status CreateBucket(const Context& ctx, const std::string& bucket);
   Status DeleteBucket(const Context& ctx, const std::string& bucket);
   Result<ObjectInfo> PutSingle(const Context& ctx, const Location& loc, const std::string& path,
                                std::string data, const PutOptions& opts);
+  // A single PutObject streamed from src (opts.size bytes) with Content-MD5 md5_hex; a retry
+  // reads the data again through opts.reopen (no retry without it).
+  Result<ObjectInfo> PutStreamed(const Context& ctx, const Location& loc, const std::string& path,
+                                 Reader& src, const PutOptions& opts, const std::string& md5_hex);
+  // After a single PUT: Ok if the ETag is md5_hex (or not an MD5), else deletes the object and
+  // fails with kCorrupt.
+  Status CheckSingleEtag(const Location& loc, const HttpResponse& r, const std::string& md5_hex);
   Result<ObjectInfo> PutMultipart(const Context& ctx, const Location& loc, const std::string& path,
                                   Reader& src, const PutOptions& opts);
   Status CopyObject(const Context& ctx, const Location& src, const Location& dst,
@@ -196,6 +210,8 @@ class S3Remote : public Remote {
   std::mutex bucket_mu_;
   std::mutex bucket_create_mu_;  // held across EnsureBucket's HEAD and create
   std::set<std::string> buckets_ok_;
+  // Buckets whose check or creation failed with a non-retryable error (not retried per file).
+  std::map<std::string, Error> buckets_failed_;
 };
 
 // The requests of one multipart upload (or multipart copy) to one key.
