@@ -68,6 +68,12 @@ void CommitBatch::Run() {
   for (;;) {
     changed_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
     if (stopping_) return;
+    changed_.wait_for(lock, kGatherWindow, [&] {
+      return stopping_ || finishing_ || queue_.size() >= kGroupFiles ||
+             queued_bytes_ >= kGroupBytes;
+    });
+    if (stopping_) return;
+    if (queue_.empty()) continue;  // discarded meanwhile
     std::list<Entry> group = std::move(queue_);
     queue_.clear();
     queued_bytes_ = 0;
@@ -120,9 +126,12 @@ void CommitBatch::Fail(const std::string& path, const Error& error) {
 
 Status CommitBatch::Finish(const Context& ctx) {
   std::unique_lock lock(mu_);
+  finishing_ = true;
+  changed_.notify_all();
   const bool drained = changed_.wait(lock, ctx.stop, [&] {
     return queue_.empty() && in_flight_.empty();
   });
+  finishing_ = false;
   if (!drained) {
     queue_.clear();  // removes the temporaries not yet committed
     queued_bytes_ = 0;

@@ -10,6 +10,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <list>
@@ -55,6 +56,12 @@ class CommitBatch {
 
   static constexpr size_t kMaxQueuedFiles = 4096;
   static constexpr int64_t kMaxQueuedBytes = int64_t{1} << 30;
+  // Once something is queued the committer waits this long for more (unless a group of
+  // kGroupFiles files or kGroupBytes is ready, or Finish is waiting): when files arrive slowly
+  // (downloads), one syncfs then covers many of them instead of one or two.
+  static constexpr std::chrono::milliseconds kGatherWindow{50};
+  static constexpr size_t kGroupFiles = 1024;
+  static constexpr int64_t kGroupBytes = int64_t{256} << 20;
 
  private:
   struct Entry {
@@ -77,6 +84,7 @@ class CommitBatch {
   std::map<dev_t, Fd> device_fds_;      // one open file per filesystem, for syncfs
   std::optional<Error> first_error_;
   bool stopping_ = false;
+  bool finishing_ = false;  // Finish is waiting: commit without gathering
   std::jthread committer_;  // last: started after the members above exist
 };
 
