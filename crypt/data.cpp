@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <future>
 #include <mutex>
 
 namespace cvclone::crypt {
@@ -162,50 +161,42 @@ void EncryptingReader::Seal(size_t n, uint8_t* out) {
   NonceIncrement(nonce_);
 }
 
-namespace {
+// Pipelined batches hold chunks at a stride of kEncryptedChunkSize. Encrypting: plaintext chunk i
+// is read to i·kEncryptedChunkSize + kChunkOverhead and sealed in place, its tag written just
+// before it, so the batch is the ciphertext, contiguous. Decrypting: ciphertext chunk i is read
+// (contiguously) to i·kEncryptedChunkSize and opened in place; its plaintext stays after the tag.
+// libsodium supports in-place operation (c == m), so a batch buffer serves both forms.
 
-// Seals chunks [from, to) of a batch: plaintext chunk i at plain + i·kChunkSize (sizes[i]
-// bytes) into out + i·kEncryptedChunkSize, with nonce base + i.
-void SealRange(const DataKey& key, const Nonce& base, const uint8_t* plain,
-               const std::vector<size_t>& sizes, size_t from, size_t to, uint8_t* out) {
-  Nonce nonce = base;
-  NonceAdd(nonce, from);
-  for (size_t i = from; i < to; ++i) {
-    crypto_secretbox_easy(out + i * kEncryptedChunkSize, plain + i * kChunkSize, sizes[i],
-                          nonce.data(), key.data());
+void EncryptingReader::ReadBatch(Batch& b) {
+  b.data.resize(kBatchChunks * kEncryptedChunkSize);
+  for (size_t i = 0; i < kBatchChunks && !b.last; ++i) {
+    auto n = ReadFull(*src_, b.data.data() + i * kEncryptedChunkSize + kChunkOverhead, kChunkSize);
+    if (!n) {
+      b.error = n.error();
+      return;
+    }
+    if (*n > 0) b.len += *n + kChunkOverhead;
+    if (*n < kChunkSize) b.last = true;
+  }
+}
+
+void EncryptingReader::SealBatch(Batch& b, uint64_t index) const {
+  Nonce nonce = batch_nonce_;
+  NonceAdd(nonce, index * kBatchChunks);
+  for (size_t at = 0; at < b.len; at += kEncryptedChunkSize) {
+    uint8_t* tag = b.data.data() + at;
+    uint8_t* text = tag + kChunkOverhead;
+    const size_t n = std::min(kEncryptedChunkSize, b.len - at) - kChunkOverhead;
+    crypto_secretbox_detached(text, tag, text, n, nonce.data(), key_.data());
     NonceIncrement(nonce);
   }
 }
 
-}  // namespace
-
-void EncryptingReader::ProduceBatch(Batch& b) {
-  // Read the whole batch, then seal its two halves on two cores.
-  batch_plain_.resize(kBatchChunks * kChunkSize);
-  std::vector<size_t> sizes;
-  for (size_t i = 0; i < kBatchChunks && !b.last; ++i) {
-    auto n = ReadFull(*src_, batch_plain_.data() + i * kChunkSize, kChunkSize);
-    if (!n) {
-      b.error = n.error();
-      break;
-    }
-    if (*n > 0) sizes.push_back(*n);
-    if (*n < kChunkSize) b.last = true;
-  }
-  b.data.resize(kBatchChunks * kEncryptedChunkSize);
-  const size_t half = sizes.size() / 2;
-  auto second = std::async(std::launch::async, SealRange, std::cref(key_), std::cref(nonce_),
-                           batch_plain_.data(), std::cref(sizes), half, sizes.size(),
-                           b.data.data());
-  SealRange(key_, nonce_, batch_plain_.data(), sizes, 0, half, b.data.data());
-  second.wait();
-  NonceAdd(nonce_, sizes.size());
-  for (size_t n : sizes) b.len += n + kChunkOverhead;
-}
-
 Result<size_t> EncryptingReader::ReadBatches(std::span<std::byte> buf, size_t written) {
   if (!pipeline_) {
-    pipeline_ = std::make_unique<BatchPipeline>([this](Batch& b) { ProduceBatch(b); });
+    batch_nonce_ = nonce_;
+    pipeline_ = std::make_unique<BatchPipeline>([this](Batch& b) { ReadBatch(b); },
+                                                [this](Batch& b, uint64_t i) { SealBatch(b, i); });
   }
   auto* dst = reinterpret_cast<uint8_t*>(buf.data());
   while (written < buf.size()) {
@@ -302,81 +293,86 @@ Result<size_t> DecryptingReader::NextChunk(uint8_t* out) {
   return n - kChunkOverhead;
 }
 
-namespace {
-
-// Opens chunks [from, to) of a batch: ciphertext chunk i at cipher + i·kEncryptedChunkSize
-// (sizes[i] bytes) into out + i·kChunkSize, with nonce base + i. Returns the index of the first
-// chunk that fails authentication, or `to`.
-size_t OpenRange(const DataKey& key, const Nonce& base, const uint8_t* cipher,
-                 const std::vector<size_t>& sizes, size_t from, size_t to, uint8_t* out) {
-  Nonce nonce = base;
-  NonceAdd(nonce, from);
-  for (size_t i = from; i < to; ++i) {
-    if (crypto_secretbox_open_easy(out + i * kChunkSize, cipher + i * kEncryptedChunkSize,
-                                   sizes[i], nonce.data(), key.data()) != 0) {
-      return i;
-    }
-    NonceIncrement(nonce);
-  }
-  return to;
-}
-
-}  // namespace
-
-void DecryptingReader::ProduceBatch(Batch& b) {
-  // Read the whole batch of ciphertext, then open its two halves on two cores.
-  batch_cipher_.resize(kBatchChunks * kEncryptedChunkSize);
-  auto got = ReadFull(*src_, batch_cipher_.data(), batch_cipher_.size());
+void DecryptingReader::ReadBatch(Batch& b) {
+  b.data.resize(kBatchChunks * kEncryptedChunkSize);
+  auto got = ReadFull(*src_, b.data.data(), b.data.size());
   if (!got) {
     b.error = got.error();
     return;
   }
-  std::vector<size_t> sizes;
-  for (size_t at = 0; at < *got; at += kEncryptedChunkSize) {
-    sizes.push_back(std::min(kEncryptedChunkSize, *got - at));
-  }
-  b.last = *got < batch_cipher_.size();
-  std::optional<Error> tail_error;
-  if (!sizes.empty() && sizes.back() <= kChunkOverhead) {
-    tail_error = TruncatedError().error();
-    sizes.pop_back();
-  }
-  b.data.resize(kBatchChunks * kChunkSize);
-  const size_t half = sizes.size() / 2;
-  auto second = std::async(std::launch::async, OpenRange, std::cref(key_), std::cref(nonce_),
-                           batch_cipher_.data(), std::cref(sizes), half, sizes.size(),
-                           b.data.data());
-  const size_t bad_first = OpenRange(key_, nonce_, batch_cipher_.data(), sizes, 0, half,
-                                     b.data.data());
-  const size_t bad_second = second.get();
-  const size_t good = bad_first < half ? bad_first : bad_second;
-  for (size_t i = 0; i < good; ++i) b.len += sizes[i] - kChunkOverhead;
-  NonceAdd(nonce_, good);
-  if (good < sizes.size()) {
-    b.error = AuthError().error();
-  } else if (tail_error) {
-    b.error = tail_error;
+  b.len = *got;  // ciphertext bytes until OpenBatch
+  b.last = *got < b.data.size();
+}
+
+void DecryptingReader::OpenBatch(Batch& b, uint64_t index) const {
+  Nonce nonce = batch_nonce_;
+  NonceAdd(nonce, index * kBatchChunks);
+  const size_t cipher_len = b.len;
+  b.len = 0;  // now plaintext bytes: every chunk opened so far
+  for (size_t at = 0; at < cipher_len; at += kEncryptedChunkSize) {
+    const size_t n = std::min(kEncryptedChunkSize, cipher_len - at);
+    if (n <= kChunkOverhead) {
+      b.error = TruncatedError().error();
+      return;
+    }
+    uint8_t* tag = b.data.data() + at;
+    uint8_t* text = tag + kChunkOverhead;
+    if (crypto_secretbox_open_detached(text, text, tag, n - kChunkOverhead, nonce.data(),
+                                       key_.data()) != 0) {
+      b.error = AuthError().error();
+      return;
+    }
+    NonceIncrement(nonce);
+    b.len += n - kChunkOverhead;
   }
 }
 
+namespace {
+
+// Copies plaintext bytes [pos, pos + n) of an opened batch to dst, skipping the tags.
+void CopyOpened(const uint8_t* data, size_t pos, uint8_t* dst, size_t n) {
+  while (n > 0) {
+    const size_t offset = pos % kChunkSize;
+    const size_t take = std::min(n, kChunkSize - offset);
+    std::memcpy(dst, data + (pos / kChunkSize) * kEncryptedChunkSize + kChunkOverhead + offset,
+                take);
+    dst += take;
+    pos += take;
+    n -= take;
+  }
+}
+
+}  // namespace
+
 Result<size_t> DecryptingReader::ReadBatches(std::span<std::byte> buf, size_t want) {
   if (!pipeline_) {
-    pipeline_ = std::make_unique<BatchPipeline>([this](Batch& b) { ProduceBatch(b); });
+    batch_nonce_ = nonce_;
+    pipeline_ = std::make_unique<BatchPipeline>([this](Batch& b) { ReadBatch(b); },
+                                                [this](Batch& b, uint64_t i) { OpenBatch(b, i); });
   }
-  while (batch_ == nullptr || batch_pos_ == batch_->len) {
-    if (batch_ != nullptr && batch_->error) return Fail(*batch_->error);
+  auto* dst = reinterpret_cast<uint8_t*>(buf.data());
+  size_t written = 0;
+  while (written < want) {
+    if (batch_ != nullptr && batch_pos_ < batch_->len) {
+      const size_t n = std::min(want - written, batch_->len - batch_pos_);
+      CopyOpened(batch_->data.data(), batch_pos_, dst + written, n);
+      batch_pos_ += n;
+      written += n;
+      continue;
+    }
+    if (batch_ != nullptr && batch_->error) {
+      if (written > 0) break;  // the error sticks: reported by the next call
+      return Fail(*batch_->error);
+    }
     if (batch_ != nullptr && batch_->last) {
       done_ = true;
-      return size_t{0};
+      break;
     }
     batch_ = &pipeline_->Next();
     batch_pos_ = 0;
   }
-  const size_t n = std::min(want, batch_->len - batch_pos_);
-  std::memcpy(buf.data(), batch_->data.data() + batch_pos_, n);
-  batch_pos_ += n;
-  if (limit_ >= 0) limit_ -= static_cast<int64_t>(n);
-  return n;
+  if (limit_ >= 0) limit_ -= static_cast<int64_t>(written);
+  return written;
 }
 
 Result<size_t> DecryptingReader::Read(std::span<std::byte> buf) {

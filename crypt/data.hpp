@@ -63,20 +63,21 @@ std::array<uint8_t, kHeaderSize> MakeHeader(const Nonce& nonce);
 // reader's own errors pass through.
 Result<Nonce> ReadHeader(Reader& src);
 
-// Chunks handled in the calling thread before a pipelined reader starts its background thread
-// (so small files never pay for one), and chunks per background batch.
+// Chunks handled in the calling thread before a pipelined reader starts its workers (so small
+// files never pay for threads), and chunks per pipeline batch.
 constexpr size_t kPipelineAfterChunks = 16;
 constexpr size_t kBatchChunks = 16;
 
 // Encrypts a plaintext stream: yields the header, then the sealed chunks. The source must outlive
 // this reader. Errors from the source are passed on (sticky).
 //
-// Pipelined: after the first kPipelineAfterChunks chunks, the source is read and the chunks are
-// sealed on a background thread, up to BatchPipeline::kDepth batches ahead of Read (about 3 MiB),
-// so sealing overlaps the consumer's I/O. The source is then read from that thread (one thread
-// at a time still), and destroying the reader waits for a source Read in progress: use it only
-// with sources that do not block indefinitely (files, not a terminal). The output is the same
-// bytes either way.
+// Pipelined: after the first kPipelineAfterChunks chunks, the reader starts a BatchPipeline (one
+// worker per core, at most depth() batches of kBatchChunks chunks ahead of Read, about 4 MiB on
+// two cores): the workers take turns reading the source a batch at a time and seal their batches
+// in place concurrently, so sealing runs on every core and overlaps the consumer's I/O. The source
+// is then read from the workers (one thread at a time still), and destroying the reader waits for
+// a source Read in progress: use it only with sources that do not block indefinitely (files, not
+// a terminal). The output is the same bytes either way.
 class EncryptingReader : public Reader {
  public:
   // With a given initial nonce (tests, cryptcheck re-encryption).
@@ -92,8 +93,10 @@ class EncryptingReader : public Reader {
   // Reads up to one chunk of plaintext; returns its size (0 at end of stream).
   Result<size_t> ReadPlainChunk();
   void Seal(size_t n, uint8_t* out);
-  // Pipeline thread: reads and seals up to kBatchChunks chunks into b.
-  void ProduceBatch(Batch& b);
+  // Pipeline stages: reads up to kBatchChunks plaintext chunks into b, each where its sealed form
+  // goes; seals them in place.
+  void ReadBatch(Batch& b);
+  void SealBatch(Batch& b, uint64_t index) const;
   // Read() once the pipeline runs; `written` bytes of buf are already filled.
   Result<size_t> ReadBatches(std::span<std::byte> buf, size_t written);
 
@@ -108,8 +111,8 @@ class EncryptingReader : public Reader {
   bool src_done_ = false;
   std::optional<Error> error_;
   bool pipelined_;
-  std::vector<uint8_t> batch_plain_;  // pipeline thread: one batch of plaintext
   uint64_t chunks_ = 0;  // sealed in the calling thread
+  Nonce batch_nonce_;    // the nonce of the pipeline's first chunk
   Batch* batch_ = nullptr;
   size_t batch_pos_ = 0;
   std::unique_ptr<BatchPipeline> pipeline_;  // last: stopped first on destruction
@@ -119,8 +122,8 @@ class EncryptingReader : public Reader {
 // chunk of ≤16 bytes, kCorrupt "failed to authenticate decrypted block: wrong password or
 // corrupted data" when a chunk fails authentication; the source's errors pass through. Errors
 // are sticky. After the first kPipelineAfterChunks chunks of a long read, the source is read and
-// the chunks opened on a background thread ahead of Read (as EncryptingReader's pipeline; the
-// owned source must not block indefinitely).
+// the chunks opened in place on the pipeline's workers ahead of Read (as EncryptingReader's
+// pipeline; the owned source must not block indefinitely).
 class DecryptingReader : public Reader {
  public:
   // src yields ciphertext from the start of chunk first_chunk (after the header when 0), whose
@@ -140,7 +143,9 @@ class DecryptingReader : public Reader {
   // size, 0 at end of stream.
   Result<size_t> NextChunk(uint8_t* out);
   Unexpected<Error> Fail(Error e);
-  void ProduceBatch(Batch& b);
+  // Pipeline stages: reads up to kBatchChunks ciphertext chunks into b; opens them in place.
+  void ReadBatch(Batch& b);
+  void OpenBatch(Batch& b, uint64_t index) const;
   Result<size_t> ReadBatches(std::span<std::byte> buf, size_t want);
 
   DataKey key_;
@@ -154,8 +159,8 @@ class DecryptingReader : public Reader {
   size_t plain_len_ = 0;
   bool done_ = false;
   std::optional<Error> error_;
-  std::vector<uint8_t> batch_cipher_;  // pipeline thread: one batch of ciphertext
   uint64_t chunks_ = 0;  // opened in the calling thread
+  Nonce batch_nonce_;    // the nonce of the pipeline's first chunk
   Batch* batch_ = nullptr;
   size_t batch_pos_ = 0;
   std::unique_ptr<BatchPipeline> pipeline_;  // last: stopped first on destruction

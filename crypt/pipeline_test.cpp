@@ -1,8 +1,10 @@
-// The pipelined (background-thread) paths of EncryptingReader and DecryptingReader produce the
+// BatchPipeline keeps order, reads one batch at a time, bounds the batches in flight and stops
+// reading at the end; the pipelined paths of EncryptingReader and DecryptingReader produce the
 // same bytes and the same errors as the single-threaded ones.
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -71,6 +73,82 @@ class FailingReader : public Reader {
   size_t good_;
   size_t pos_ = 0;
 };
+
+// Uneven work, so that batches finish out of order on several workers.
+uint32_t Spin(uint64_t index) {
+  uint32_t x = static_cast<uint32_t>(index);
+  for (uint64_t i = 0; i < (index % 5) * 20000; ++i) x = x * 1664525u + 1013904223u;
+  return x;
+}
+
+TEST_CASE("batch pipeline: in order, one read at a time, bounded, no reads after the last") {
+  constexpr uint64_t kBatches = 300;
+  std::atomic<uint64_t> reads{0};
+  std::atomic<uint64_t> released{0};  // batches the consumer has handed back
+  std::atomic<int> in_read{0};
+  std::atomic<bool> overlap{false};
+  std::atomic<uint64_t> most_ahead{0};
+  BatchPipeline pipeline(
+      [&](Batch& b) {
+        if (in_read.fetch_add(1) != 0) overlap = true;
+        const uint64_t i = reads.fetch_add(1);
+        const uint64_t ahead = i + 1 - released.load();
+        if (ahead > most_ahead.load()) most_ahead = ahead;
+        b.data.assign(16, 0);
+        std::memcpy(b.data.data(), &i, sizeof i);
+        b.len = 16;
+        b.last = i + 1 == kBatches;
+        in_read.fetch_sub(1);
+      },
+      [](Batch& b, uint64_t index) {
+        uint64_t read_index;
+        std::memcpy(&read_index, b.data.data(), sizeof read_index);
+        if (read_index != index) b.error = Error(ErrorCode::kInternal, "index mismatch");
+        const uint32_t spun = Spin(index);
+        std::memcpy(b.data.data() + 8, &spun, sizeof spun);
+      },
+      3);
+  CHECK(pipeline.depth() == 5);
+  bool in_order = true;
+  for (uint64_t i = 0; i < kBatches; ++i) {
+    released = i;  // Next() hands batch i - 1 back
+    Batch& b = pipeline.Next();
+    uint64_t got;
+    std::memcpy(&got, b.data.data(), sizeof got);
+    in_order = in_order && got == i && !b.error && b.last == (i + 1 == kBatches);
+  }
+  CHECK(in_order);
+  CHECK_FALSE(overlap.load());
+  CHECK(most_ahead.load() <= pipeline.depth());
+  CHECK(reads.load() == kBatches);
+}
+
+TEST_CASE("batch pipeline: a read error or a process error ends reading") {
+  for (const bool in_process : {false, true}) {
+    CAPTURE(in_process);
+    std::atomic<uint64_t> reads{0};
+    BatchPipeline pipeline(
+        [&](Batch& b) {
+          const uint64_t i = reads.fetch_add(1);
+          b.len = i;
+          if (!in_process && i == 7) b.error = Error(ErrorCode::kIo, "read failed");
+        },
+        [&](Batch& b, uint64_t index) {
+          if (in_process && index == 7) b.error = Error(ErrorCode::kCorrupt, "bad batch");
+        },
+        2);
+    for (uint64_t i = 0; i < 7; ++i) {
+      Batch& b = pipeline.Next();
+      REQUIRE(b.len == i);
+      REQUIRE_FALSE(b.error);
+    }
+    Batch& bad = pipeline.Next();
+    CHECK(bad.len == 7);
+    REQUIRE(bad.error);
+    CHECK(bad.error->code() == (in_process ? ErrorCode::kCorrupt : ErrorCode::kIo));
+    if (!in_process) CHECK(reads.load() == 8);  // nothing read after the failed batch
+  }
+}
 
 TEST_CASE("pipelined encryption is byte-identical at every size and read size") {
   const size_t chunk = kChunkSize;
