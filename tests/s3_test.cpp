@@ -386,6 +386,63 @@ TEST_CASE("s3: listings give flagged upload times without a HEAD per object; Sta
   }
 }
 
+// Puts `data` with a known size; `reopen_data` (if given) is what PutOptions::reopen yields.
+Result<ObjectInfo> PutWithReopen(Remote& r, const std::string& path, const std::string& data,
+                                 const std::string* reopen_data) {
+  MemoryReader reader(MemoryReader::kView, data);
+  PutOptions opts{.size = static_cast<int64_t>(data.size()), .mtime = kMtime};
+  if (reopen_data != nullptr) {
+    opts.reopen = [reopen_data]() -> Result<std::unique_ptr<Reader>> {
+      return std::unique_ptr<Reader>(
+          std::make_unique<MemoryReader>(MemoryReader::kView, *reopen_data));
+    };
+  }
+  return r.Put(Context{}, path, reader, opts);
+}
+
+TEST_CASE("s3: a put above chunk_size streams one PUT with reopen, else goes multipart") {
+  const std::string bucket = NewBucket();
+  auto r = MakeRemote(bucket);  // default upload_cutoff (200 MiB) and chunk_size (5 MiB)
+  const std::string data = test::Pattern(12 << 20, 7);
+  REQUIRE_OK(PutString(*r, "warm", "the bucket is checked once per remote"));
+  SUBCASE("reopen: one streamed PutObject with Content-MD5") {
+    const int before = Server().Stat("forwarded");
+    REQUIRE_OK(PutWithReopen(*r, "single", data, &data));
+    CHECK_EQ(Server().Stat("forwarded"), before + 1);  // one request: not multipart
+    const std::string head = RawHead(bucket, "single");
+    CAPTURE(head);
+    CHECK(head.find("etag: \"" + Md5Hex(data) + "\"") != std::string::npos);
+    CHECK(head.find("x-amz-meta-md5chksum") == std::string::npos);
+    CHECK(ReadString(*r, "single").value_or("") == data);
+    CHECK_EQ(r->Stat(Context{}, "single").value().mtime, kMtime);
+  }
+  SUBCASE("a streamed PUT that failed is sent again from reopen") {
+    REQUIRE(Server().InjectFault(R"({"kind": "500", "count": 1, "method": "PUT", "match": "/)" +
+                                 bucket + R"(/retried"})"));
+    const int faults = Server().Stat("faults_injected");
+    REQUIRE_OK(PutWithReopen(*r, "retried", data, &data));
+    CHECK_EQ(Server().Stat("faults_injected"), faults + 1);
+    CHECK(ReadString(*r, "retried").value_or("") == data);
+    CHECK(Server().ClearFaults());
+  }
+  SUBCASE("no reopen, no hash: multipart") {
+    const int before = Server().Stat("forwarded");
+    REQUIRE_OK(PutWithReopen(*r, "multi", data, nullptr));
+    CHECK_GT(Server().Stat("forwarded"), before + 3);  // create, 3 parts, complete, ...
+    CHECK(RawHead(bucket, "multi").find("x-amz-meta-md5chksum") != std::string::npos);
+    CHECK(ReadString(*r, "multi").value_or("") == data);
+  }
+  SUBCASE("a source that changed between the MD5 pass and the upload fails, no object") {
+    const std::string other = test::Pattern(12 << 20, 8);
+    auto put = PutWithReopen(*r, "changed", data, &other);
+    REQUIRE_FALSE(put.has_value());
+    CHECK_EQ(ErrorCodeName(put.error().code()), ErrorCodeName(ErrorCode::kCorrupt));
+    CHECK(put.error().retryable());
+    CHECK_EQ(ErrorCodeName(r->Stat(Context{}, "changed").error().code()),
+             ErrorCodeName(ErrorCode::kNotFound));
+  }
+}
+
 TEST_CASE("s3: a bucket creation refused for good is not retried for every file") {
   // An invalid bucket name: CreateBucket answers 400, not retryable.
   auto r = MakeRemote("Bad_Bucket_" + test::UniqueName("x"));

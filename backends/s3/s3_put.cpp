@@ -37,6 +37,52 @@ class PrefixedReader : public Reader {
   Reader& tail_;
 };
 
+// Passes exactly `size` bytes of `inner` through while computing their MD5, and checks it
+// against `want_hex` before yielding the last byte: a source that changed since its MD5 was
+// taken fails the request (retryable kCorrupt) before the server has the whole body.
+class Md5CheckReader : public Reader {
+ public:
+  Md5CheckReader(Reader& inner, int64_t size, std::string want_hex, std::string where)
+      : inner_(inner),
+        remaining_(size),
+        want_hex_(std::move(want_hex)),
+        where_(std::move(where)),
+        hasher_(HashSet{HashType::kMd5}) {}
+
+  Result<size_t> Read(std::span<std::byte> buf) override {
+    if (remaining_ == 0) return inner_.Read(buf);  // the HTTP layer's probe for extra bytes
+    if (static_cast<int64_t>(buf.size()) > remaining_) buf = buf.first(remaining_);
+    CVC_ASSIGN_OR_RETURN(size_t n, inner_.Read(buf));
+    hasher_.Update(std::span<const std::byte>(buf.data(), n));
+    remaining_ -= static_cast<int64_t>(n);
+    if (remaining_ == 0) {
+      const std::string got = hasher_.Finish().at(HashType::kMd5);
+      if (got != want_hex_) {
+        mismatched_ = true;
+        return MakeError(ErrorCode::kCorrupt,
+                         "s3: PUT " + where_ + ": the source changed while uploading (md5 " + got +
+                             ", expected " + want_hex_ + ")",
+                         RetryClass::kRetryable);
+      }
+    }
+    return n;
+  }
+  bool mismatched() const { return mismatched_; }
+
+ private:
+  bool mismatched_ = false;
+  Reader& inner_;
+  int64_t remaining_;
+  std::string want_hex_;
+  std::string where_;
+  Hasher hasher_;
+};
+
+bool IsKnownMd5(const PutOptions& opts) {
+  auto it = opts.hashes.find(HashType::kMd5);
+  return it != opts.hashes.end() && IsMd5Hex(it->second);
+}
+
 }  // namespace
 
 Result<ObjectInfo> S3Remote::Put(const Context& ctx, const std::string& path, Reader& src,
@@ -50,6 +96,26 @@ Result<ObjectInfo> S3Remote::Put(const Context& ctx, const std::string& path, Re
   }
   CVC_RETURN_IF_ERROR(EnsureBucket(ctx, loc.bucket));
   if (opts.size > cfg_.upload_cutoff) return PutMultipart(ctx, loc, path, src, opts);
+  // A single PUT larger than a part is streamed when its Content-MD5 can be known beforehand
+  // (given, or read once through reopen), so memory stays bounded by the part size; else it goes
+  // multipart. Up to a part, buffering costs no more memory and reads the source once.
+  if (opts.size > cfg_.chunk_size) {
+    if (IsKnownMd5(opts)) {
+      return PutStreamed(ctx, loc, path, src, opts, opts.hashes.at(HashType::kMd5));
+    }
+    if (!opts.reopen) return PutMultipart(ctx, loc, path, src, opts);
+    CVC_ASSIGN_OR_RETURN(std::unique_ptr<Reader> again, opts.reopen());
+    CountingReader counted(std::move(again));
+    CVC_ASSIGN_OR_RETURN(auto sums, HashReader(ctx, counted, HashSet{HashType::kMd5}));
+    if (counted.count() != opts.size) {
+      return MakeError(ErrorCode::kCorrupt,
+                       "s3: PUT " + loc.bucket + "/" + loc.key + ": the source has " +
+                           std::to_string(counted.count()) + " bytes, expected " +
+                           std::to_string(opts.size),
+                       RetryClass::kRetryable);
+    }
+    return PutStreamed(ctx, loc, path, src, opts, sums.at(HashType::kMd5));
+  }
   // Known size: read one byte more than announced to catch a longer stream. Unknown size: at
   // most one part in memory, multipart beyond.
   const int64_t part = PartSizeFor(cfg_.chunk_size, -1);
@@ -91,6 +157,14 @@ Result<ObjectInfo> S3Remote::PutSingle(const Context& ctx, const Location& loc,
   AddObjectHeaders(call.headers);
   CVC_RETURN_IF_ERROR(ctx.Check());
   CVC_ASSIGN_OR_RETURN(HttpResponse r, Send(ctx, std::move(call)));
+  CVC_RETURN_IF_ERROR(CheckSingleEtag(loc, r, md5_hex));
+  ObjectInfo info{.path = path, .size = static_cast<int64_t>(data.size()), .mtime = opts.mtime};
+  info.hashes[HashType::kMd5] = md5_hex;
+  return info;
+}
+
+Status S3Remote::CheckSingleEtag(const Location& loc, const HttpResponse& r,
+                                 const std::string& md5_hex) {
   const std::string etag = StripQuotes(r.headers.Get("ETag").value_or(""));
   if (IsMd5Hex(etag) && etag != md5_hex && cfg_.server_side_encryption != "aws:kms") {
     (void)Send(Context{},
@@ -98,7 +172,48 @@ Result<ObjectInfo> S3Remote::PutSingle(const Context& ctx, const Location& loc,
     return MakeError(ErrorCode::kCorrupt, "s3: PUT " + loc.bucket + "/" + loc.key + ": ETag " +
                                               etag + " is not the uploaded MD5 " + md5_hex);
   }
-  ObjectInfo info{.path = path, .size = static_cast<int64_t>(data.size()), .mtime = opts.mtime};
+  return Ok();
+}
+
+Result<ObjectInfo> S3Remote::PutStreamed(const Context& ctx, const Location& loc,
+                                         const std::string& path, Reader& src,
+                                         const PutOptions& opts, const std::string& md5_hex) {
+  RetryPolicy policy = retry_;
+  if (!opts.reopen) policy.max_attempts = 1;  // src cannot be rewound
+  const std::string md5_base64 = Base64Encode(HexDecode(md5_hex));
+  bool changed = false;
+  std::function<Result<HttpResponse>(int, RetryHint&)> op =
+      [&](int attempt, RetryHint& hint) -> Result<HttpResponse> {
+    std::unique_ptr<Reader> fresh;
+    Reader* data = &src;
+    if (attempt > 1) {
+      CVC_ASSIGN_OR_RETURN(fresh, opts.reopen());
+      data = fresh.get();
+    }
+    Md5CheckReader checked(*data, opts.size, md5_hex, loc.bucket + "/" + loc.key);
+    ContextReader body(ctx, checked);
+    Call call{.op = "PUT",
+              .method = "PUT",
+              .bucket = loc.bucket,
+              .key = loc.key,
+              .headers = MetaHeaders(opts),
+              .body_reader = &body,
+              .body_length = opts.size,
+              .payload_hash = std::string(kUnsignedPayload)};
+    call.headers.emplace_back("Content-MD5", md5_base64);
+    AddObjectHeaders(call.headers);
+    auto r = Attempt(ctx, call, hint);
+    if (!r && checked.mismatched()) {
+      changed = true;  // retried by the caller (a new MD5 pass), not here
+      return Unexpected<Error>(r.error().WithRetry(RetryClass::kNoRetry));
+    }
+    return r;
+  };
+  auto sent = WithRetries<HttpResponse>(ctx, policy, op);
+  if (!sent && changed) return Unexpected<Error>(sent.error().WithRetry(RetryClass::kRetryable));
+  CVC_ASSIGN_OR_RETURN(HttpResponse r, std::move(sent));
+  CVC_RETURN_IF_ERROR(CheckSingleEtag(loc, r, md5_hex));
+  ObjectInfo info{.path = path, .size = opts.size, .mtime = opts.mtime};
   info.hashes[HashType::kMd5] = md5_hex;
   return info;
 }

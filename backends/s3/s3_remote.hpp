@@ -20,12 +20,17 @@
 //   precision 1 s). Neither flag is set for directories.
 // - Buckets are checked (and created if missing) once per remote before the first upload; a
 //   non-retryable failure to do so is remembered and returned for every later upload into it.
-// - Put: up to upload_cutoff (and, for an unknown size, up to one part) a single PutObject with
-//   Content-MD5 and x-amz-content-sha256: UNSIGNED-PAYLOAD, read into memory first (MD5 computed
-//   once); the returned ETag must equal the MD5, else the object is deleted and Put fails with
-//   kCorrupt. Above: multipart (multipart.hpp), with X-Amz-Meta-Md5chksum set from
-//   PutOptions::hashes when given, else added after completion by a metadata-replacing copy
-//   (objects up to 5 GiB; unless disable_checksum).
+// - Put: a single PutObject with Content-MD5 and x-amz-content-sha256: UNSIGNED-PAYLOAD for a
+//   known size up to upload_cutoff: up to chunk_size (and, for an unknown size, up to one part)
+//   read into memory first; above chunk_size streamed from the source when its MD5 is known
+//   beforehand (PutOptions::hashes, or one reading pass through PutOptions::reopen), the MD5
+//   computed again on the way: a source that changed fails with a retryable kCorrupt before the
+//   body is complete (a per-request retry reads the data again through reopen); without either,
+//   multipart. So memory stays bounded by the part size. The returned ETag must equal the MD5,
+//   else the object is deleted and Put fails with kCorrupt. Above upload_cutoff: multipart
+//   (multipart.hpp), with X-Amz-Meta-Md5chksum set from PutOptions::hashes when given, else
+//   added after completion by a metadata-replacing copy (objects up to 5 GiB; unless
+//   disable_checksum).
 // - Hash(md5): a single-part object's ETag, else X-Amz-Meta-Md5chksum, else "".
 // - Copy: server-side within the same endpoint and access key (CopyObject; multipart
 //   UploadPartCopy above copy_cutoff); kUnsupported for any other remote. No Move.
