@@ -651,6 +651,7 @@ TEST_CASE("engine: a src listed with upload times is Stat()ed for its exact mtim
   CHECK(dst.Contents("changed.txt") == "new!");
   CHECK(src.Calls(FaultOp::kStat, "same.txt") == 1);
   CHECK(src.Calls(FaultOp::kStat, "new.txt") == 1);  // in the transfer, for PutOptions::mtime
+  CHECK(src.Calls(FaultOp::kStat, "changed.txt") == 1);  // Decide's Stat serves the transfer
   Context ctx;
   CHECK(dst.Stat(ctx, "new.txt")->mtime == kT0 + seconds(7));
   CHECK(dst.Stat(ctx, "changed.txt")->mtime == kT0);

@@ -89,10 +89,11 @@ void SyncRun::OnFile(const ObjectInfo* s, const ObjectInfo* d) {
     Enqueue(*s, false);
     return;
   }
-  Decision decision = Decide(state_, src_, dst_, *s, *d, opts_);
+  ObjectInfo exact = *s;  // Decide replaces it with the Stat() it made, if any
+  Decision decision = Decide(state_, src_, dst_, *s, *d, opts_, &exact);
   acct_.AddCheck();
   if (decision == Decision::kTransfer) {
-    Enqueue(*s, true);
+    Enqueue(exact, true);
   } else if (decision == Decision::kEqual) {
     log::Debug("{}: Unchanged skipping", s->path);
     if (mode_ == SyncMode::kMove) DeleteSource(state_, src_, s->path, opts_, acct_);

@@ -94,14 +94,15 @@ Decision DecideByModTime(RunState& state, Remote& src, Remote& dst, const Object
   return Decision::kEqual;
 }
 
-}  // namespace
 
-Decision Decide(RunState& state, Remote& src, Remote& dst, const ObjectInfo& s_listed,
-                const ObjectInfo& d_listed, const SyncOptions& opts) {
+// Decide; s_exact receives the source's Stat() when one was made.
+Decision DecideWith(RunState& state, Remote& src, Remote& dst, const ObjectInfo& s_listed,
+                    const ObjectInfo& d_listed, const SyncOptions& opts,
+                    std::optional<ObjectInfo>& s_exact) {
   if (opts.ignore_existing) return Decision::kSkip;
   if (opts.ignore_times) return Decision::kTransfer;
   const nanoseconds precision = CoarserPrecision(src, dst);
-  std::optional<ObjectInfo> s_exact, d_exact;
+  std::optional<ObjectInfo> d_exact;
   const ObjectInfo* s = &s_listed;
   const ObjectInfo& d = d_listed;
   if (opts.update) {
@@ -133,6 +134,16 @@ Decision Decide(RunState& state, Remote& src, Remote& dst, const ObjectInfo& s_l
   const ObjectInfo* exact_d = ExactInfo(state, dst, d, d_exact);
   if (exact_d == nullptr) return Decision::kTransfer;
   return DecideByModTime(state, src, dst, *s, *exact_d, opts);
+}
+
+}  // namespace
+
+Decision Decide(RunState& state, Remote& src, Remote& dst, const ObjectInfo& s_listed,
+                const ObjectInfo& d_listed, const SyncOptions& opts, ObjectInfo* exact_src) {
+  std::optional<ObjectInfo> s_exact;
+  Decision decision = DecideWith(state, src, dst, s_listed, d_listed, opts, s_exact);
+  if (exact_src != nullptr && s_exact) *exact_src = std::move(*s_exact);
+  return decision;
 }
 
 namespace {

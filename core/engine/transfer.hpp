@@ -28,9 +28,10 @@ std::chrono::nanoseconds CoarserPrecision(const Remote& a, const Remote& b);
 // of the same size stored at or after s's mtime (within the coarser precision) is equal without
 // a Stat() (aws s3 sync's rule); otherwise the flagged side is Stat()ed for its exact mtime and
 // the normal rules apply. --update compares against a flagged dst's upload time, as rclone's
-// --use-server-modtime. A Stat() that fails means kTransfer.
+// --use-server-modtime. A Stat() that fails means kTransfer. exact_src (optional) receives the
+// source's exact info when Decide had to Stat() it, so the transfer need not do it again.
 Decision Decide(RunState& state, Remote& src, Remote& dst, const ObjectInfo& s,
-                const ObjectInfo& d, const SyncOptions& opts);
+                const ObjectInfo& d, const SyncOptions& opts, ObjectInfo* exact_src = nullptr);
 
 struct TransferJob {
   ObjectInfo src;                 // src.path is the path on the source
