@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "backends/s3/s3_remote.hpp"
+#include "backends/s3/sigv4.hpp"
 #include "core/io.hpp"
 #include "tests/conformance/conformance.hpp"
 #include "tests/support/process.hpp"
@@ -440,6 +441,69 @@ TEST_CASE("s3: a put above chunk_size streams one PUT with reopen, else goes mul
     CHECK(put.error().retryable());
     CHECK_EQ(ErrorCodeName(r->Stat(Context{}, "changed").error().code()),
              ErrorCodeName(ErrorCode::kNotFound));
+  }
+}
+
+// GET of url with the curl program: the HTTP status, then the body.
+std::pair<std::string, std::string> CurlGet(const std::string& url) {
+  auto r = test::RunProcess("/usr/bin/curl", {"-s", "-w", "\n%{http_code}", url});
+  const size_t nl = r.out.rfind('\n');
+  if (nl == std::string::npos) return {"", r.out};
+  return {r.out.substr(nl + 1), r.out.substr(0, nl)};
+}
+
+TEST_CASE("s3: public links are presigned GETs the signature-checking front accepts") {
+  const std::string bucket = NewBucket();
+  auto r = MakeRemote(bucket);
+  CHECK(r->GetFeatures().public_link);
+  const std::string data = test::Pattern(100'000, 3);
+  std::string text;  // printable, so that curl's stdout carries it unchanged
+  for (char c : data) text += static_cast<char>('a' + static_cast<unsigned char>(c) % 26);
+  REQUIRE_OK(PutString(*r, "l/f x", text));
+  auto url = r->PublicLink(Context{}, "l/f x", std::chrono::hours(1));
+  REQUIRE_OK(url);
+  CAPTURE(*url);
+  CHECK_EQ(url->rfind(Server().Endpoint() + "/" + bucket + "/l/f%20x?", 0), 0u);
+  CHECK(url->find("X-Amz-Expires=3600") != std::string::npos);
+  CHECK(url->find(Server().secret_key) == std::string::npos);
+  const auto [status, body] = CurlGet(*url);
+  CHECK_EQ(status, "200");
+  CHECK(body == text);
+  // A tampered signature is refused.
+  std::string tampered = *url;
+  tampered.back() = tampered.back() == '0' ? '1' : '0';
+  const auto [bad_status, bad_body] = CurlGet(tampered);
+  CHECK_EQ(bad_status, "403");
+  CHECK(bad_body.find("SignatureDoesNotMatch") != std::string::npos);
+  // An expired link (signed two hours ago for one hour) is refused.
+  const auto address = Server().Endpoint().substr(std::string("http://").size());
+  auto expired = s3::PresignRequest(
+      s3::SigningRequest{.method = "GET",
+                         .path = "/" + bucket + "/l/f x",
+                         .query = {},
+                         .headers = {{"Host", address}},
+                         .signed_headers = {},
+                         .payload_hash = ""},
+      s3::Credentials{.access_key_id = Server().access_key,
+                      .secret_access_key = Server().secret_key},
+      s3::SigningParams{.region = "us-east-1",
+                        .service = "s3",
+                        .time = std::chrono::floor<std::chrono::seconds>(
+                            std::chrono::system_clock::now() - std::chrono::hours(2))},
+      3600, Server().Endpoint());
+  REQUIRE_OK(expired);
+  const auto [old_status, old_body] = CurlGet(expired->url);
+  CHECK_EQ(old_status, "403");
+  CHECK(old_body.find("expired") != std::string::npos);
+  // Bad requests.
+  CHECK_EQ(
+      ErrorCodeName(r->PublicLink(Context{}, "l/missing", std::chrono::hours(1)).error().code()),
+      ErrorCodeName(ErrorCode::kNotFound));
+  CHECK_EQ(ErrorCodeName(r->PublicLink(Context{}, "l", std::chrono::hours(1)).error().code()),
+           ErrorCodeName(ErrorCode::kIsDir));
+  for (auto bad : {std::chrono::seconds(0), std::chrono::seconds(604801)}) {
+    CHECK_EQ(ErrorCodeName(r->PublicLink(Context{}, "l/f x", bad).error().code()),
+             ErrorCodeName(ErrorCode::kInvalidArgument));
   }
 }
 

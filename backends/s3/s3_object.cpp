@@ -210,4 +210,34 @@ Result<size_t> DownloadReader::Read(std::span<std::byte> buf) {
   return n;
 }
 
+Result<std::string> S3Remote::PublicLink(const Context& ctx, const std::string& path,
+                                         std::chrono::seconds expire) {
+  if (expire.count() < kMinPresignExpires || expire.count() > kMaxPresignExpires) {
+    return MakeError(ErrorCode::kInvalidArgument, "s3: a link expires after 1 s to 7 days, not " +
+                                                      std::to_string(expire.count()) + " s");
+  }
+  CVC_ASSIGN_OR_RETURN(Location loc, Locate(path));
+  if (loc.key.empty()) {
+    return MakeError(ErrorCode::kIsDir, "s3: " + display_ + ": " + path + " is a directory");
+  }
+  CVC_RETURN_IF_ERROR(HeadObject(ctx, loc, path));  // kNotFound / kIsDir
+  const Address address = AddressOf(loc.bucket, loc.key);
+  const std::string endpoint = scheme_ + "://" + address.host;
+  if (creds_.anonymous) return endpoint + CanonicalUri(address.path);  // a public bucket
+  SigningRequest request{.method = "GET",
+                         .path = address.path,
+                         .query = {},
+                         .headers = {{"Host", address.host}},
+                         .signed_headers = {},
+                         .payload_hash = std::string(kUnsignedPayload)};
+  SigningParams params{
+      .region = cfg_.region,
+      .service = "s3",
+      .time = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now())};
+  CVC_ASSIGN_OR_RETURN(
+      PresignedRequest presigned,
+      PresignRequest(request, creds_.ForSigning(), params, expire.count(), endpoint));
+  return presigned.url;
+}
+
 }  // namespace cvclone::s3::impl

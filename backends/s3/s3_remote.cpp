@@ -44,18 +44,19 @@ Result<HttpResponse> S3Remote::Send(const Context& ctx, Call call) {
   return WithRetries<HttpResponse>(ctx, retry_, op);
 }
 
-Result<HttpResponse> S3Remote::Attempt(const Context& ctx, const Call& call, RetryHint& hint) {
-  std::string host = host_;
-  std::string path;
+S3Remote::Address S3Remote::AddressOf(const std::string& bucket, const std::string& key) const {
   // A bucket name with dots cannot be a TLS host name under a wildcard certificate: path style.
-  const bool dotted = scheme_ == "https" && call.bucket.find('.') != std::string::npos;
-  if (call.bucket.empty() || cfg_.path_style || dotted) {
-    path = call.bucket.empty() ? "/" : "/" + call.bucket + "/" + call.key;
-    if (!call.bucket.empty() && call.key.empty()) path.pop_back();  // "/bucket"
-  } else {
-    host = call.bucket + "." + host_;
-    path = "/" + call.key;
+  const bool dotted = scheme_ == "https" && bucket.find('.') != std::string::npos;
+  if (bucket.empty() || cfg_.path_style || dotted) {
+    std::string path = bucket.empty() ? "/" : "/" + bucket + "/" + key;
+    if (!bucket.empty() && key.empty()) path.pop_back();  // "/bucket"
+    return Address{host_, path};
   }
+  return Address{bucket + "." + host_, "/" + key};
+}
+
+Result<HttpResponse> S3Remote::Attempt(const Context& ctx, const Call& call, RetryHint& hint) {
+  const auto [host, path] = AddressOf(call.bucket, call.key);
   std::string url = scheme_ + "://" + host + CanonicalUri(path);
   for (size_t i = 0; i < call.query.size(); ++i) {
     url += (i == 0 ? "?" : "&") + UriEncode(call.query[i].first, true) + "=" +

@@ -31,6 +31,9 @@
 //   (multipart.hpp), with X-Amz-Meta-Md5chksum set from PutOptions::hashes when given, else
 //   added after completion by a metadata-replacing copy (objects up to 5 GiB; unless
 //   disable_checksum).
+// - PublicLink: a presigned GET URL (SigV4 query authentication) valid for `expire` (1 s to
+//   7 days, else kInvalidArgument); the object must exist (kNotFound, kIsDir). With anonymous
+//   credentials, the plain URL (a public bucket's).
 // - Hash(md5): a single-part object's ETag, else X-Amz-Meta-Md5chksum, else "".
 // - Copy: server-side within the same endpoint and access key (CopyObject; multipart
 //   UploadPartCopy above copy_cutoff); kUnsupported for any other remote. No Move.

@@ -4,6 +4,7 @@
 // public face is s3_remote.hpp, whose header comment is the contract.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -114,6 +115,7 @@ class S3Remote : public Remote {
     features_.set_modtime = true;
     features_.empty_dirs = false;
     features_.hashes = HashSet{HashType::kMd5};
+    features_.public_link = true;
     features_.mtime_precision = cfg_.use_server_modtime
                                     ? std::chrono::nanoseconds(std::chrono::seconds(1))
                                     : std::chrono::nanoseconds(1);
@@ -140,6 +142,8 @@ class S3Remote : public Remote {
                           const std::string& dst_path) override;
   Status SetModTime(const Context& ctx, const std::string& path, TimePoint mtime) override;
   Result<std::string> Hash(const Context& ctx, const std::string& path, HashType type) override;
+  Result<std::string> PublicLink(const Context& ctx, const std::string& path,
+                                 std::chrono::seconds expire) override;
 
   // The request layer, also used by the download reader and the multipart target.
   Result<HttpResponse> Send(const Context& ctx, Call call);
@@ -160,7 +164,14 @@ class S3Remote : public Remote {
     return o;
   }
 
+  struct Address {
+    std::string host;
+    std::string path;  // decoded, for signing: "/bucket/key" (path style) or "/key"
+  };
+
   Result<Location> Locate(const std::string& path) const;
+  // Where a request for bucket/key goes: virtual-hosted or path style.
+  Address AddressOf(const std::string& bucket, const std::string& key) const;
   Result<HttpResponse> Attempt(const Context& ctx, const Call& call, RetryHint& hint);
   Result<std::vector<ObjectInfo>> ListBuckets(const Context& ctx);
   // Lists under loc.key + "/" page by page (recursive: no delimiter). first_key_only: one
