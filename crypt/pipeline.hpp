@@ -31,10 +31,10 @@
 namespace cvclone::crypt {
 
 struct Batch {
-  std::vector<uint8_t> data;  // capacity chosen by read; reused between batches
-  size_t len = 0;             // valid bytes (layout defined by the stages)
-  bool last = false;          // no batch follows (end of stream)
-  std::optional<Error> error; // the stream failed after the valid bytes
+  std::vector<uint8_t> data;   // capacity chosen by read; reused between batches
+  size_t len = 0;              // valid bytes (layout defined by the stages)
+  bool last = false;           // no batch follows (end of stream)
+  std::optional<Error> error;  // the stream failed after the valid bytes
 };
 
 class BatchPipeline {

@@ -81,7 +81,10 @@ uint32_t Spin(uint64_t index) {
   return x;
 }
 
-TEST_CASE("batch pipeline: in order, one read at a time, bounded, no reads after the last") {
+// Runs a pipeline of `workers` over 300 batches and checks order, one read at a time, the bound
+// on batches ahead of the consumer and the number of reads.
+void CheckOrderedPipeline(size_t workers) {
+  CAPTURE(workers);
   constexpr uint64_t kBatches = 300;
   std::atomic<uint64_t> reads{0};
   std::atomic<uint64_t> released{0};  // batches the consumer has handed back
@@ -107,8 +110,8 @@ TEST_CASE("batch pipeline: in order, one read at a time, bounded, no reads after
         const uint32_t spun = Spin(index);
         std::memcpy(b.data.data() + 8, &spun, sizeof spun);
       },
-      3);
-  CHECK(pipeline.depth() == 5);
+      workers);
+  CHECK(pipeline.depth() == workers + 2);
   bool in_order = true;
   for (uint64_t i = 0; i < kBatches; ++i) {
     released = i;  // Next() hands batch i - 1 back
@@ -121,6 +124,11 @@ TEST_CASE("batch pipeline: in order, one read at a time, bounded, no reads after
   CHECK_FALSE(overlap.load());
   CHECK(most_ahead.load() <= pipeline.depth());
   CHECK(reads.load() == kBatches);
+}
+
+TEST_CASE("batch pipeline: in order, one read at a time, bounded, no reads after the last") {
+  CheckOrderedPipeline(1);
+  CheckOrderedPipeline(3);
 }
 
 TEST_CASE("batch pipeline: a read error or a process error ends reading") {
