@@ -12,7 +12,8 @@ Command MakeCheckCommand() {
   c.long_help =
       "Compares SOURCE and DEST: every file must exist on both sides with the same size and\n"
       "the same hash (when both sides share a hash type; --download compares the bytes).\n"
-      "Each difference is reported by path, and the exit code is non-zero if any is found.\n\n"
+      "Each difference is reported by path, and the exit code is non-zero if any is found.\n"
+      "If SOURCE names a file, only that file is compared (with the one of that name in DEST).\n\n"
       "Examples:\n"
       "  cvclone check ~/docs backup:docs\n"
       "  cvclone check ~/docs backup:docs --one-way --download\n";
@@ -25,10 +26,12 @@ Command MakeCheckCommand() {
     CVC_ASSIGN_OR_RETURN(SyncOptions opts, inv.MakeSyncOptions());
     opts.one_way = inv.flags.Bool("one-way");
     opts.download = inv.flags.Bool("download");
-    CVC_ASSIGN_OR_RETURN(std::unique_ptr<Remote> src, inv.Open(inv.args[0]));
+    CVC_ASSIGN_OR_RETURN(Target src, OpenTarget(inv, inv.args[0]));
+    if (!src.file.empty()) RestrictToFile(opts.filter, src.file);
     CVC_ASSIGN_OR_RETURN(std::unique_ptr<Remote> dst, inv.Open(inv.args[1]));
-    return RunWithAccounting(
-        inv, [&](Accounting& acct) { return RunCheck(inv.ctx, *src, *dst, opts, acct); });
+    return RunWithAccounting(inv, [&](Accounting& acct) {
+      return RunCheck(inv.ctx, *src.remote, *dst, opts, acct);
+    });
   };
   return c;
 }

@@ -110,6 +110,15 @@ Status Walk(const Context& ctx, Remote& remote, const std::string& dir, bool rec
   return Ok();
 }
 
+void RestrictToFile(FilterOptions& filter, const std::string& file) {
+  std::string glob = "/";
+  for (char c : file) {
+    if (std::string_view("\\*?[]{},").find(c) != std::string_view::npos) glob += '\\';
+    glob += c;
+  }
+  filter.rules.insert(filter.rules.begin(), {"+ " + glob, "- **"});
+}
+
 Result<Filter> MakeFilter(const Invocation& inv) {
   CVC_ASSIGN_OR_RETURN(SyncOptions opts, inv.MakeSyncOptions());
   auto filter = Filter::Make(opts.filter);

@@ -34,6 +34,11 @@ std::optional<std::pair<std::string, std::string>> SplitLeaf(const std::string& 
 Result<Target> OpenTarget(const Invocation& inv, const std::string& remote_string,
                           bool missing_is_file = false);
 
+// For a command comparing trees (check, cryptcheck) whose source named one file: restricts the
+// comparison to that file on both sides (filter rules "+ /<file>" and "- **", ahead of any
+// others), as rclone does.
+void RestrictToFile(FilterOptions& filter, const std::string& file);
+
 // What Walk gives for listed mtimes that are upload times (ObjectInfo::mtime_is_upload_time).
 enum class ListedMtime {
   kAsListed,  // the listing's entries as they are (commands that show no mtime)

@@ -30,7 +30,9 @@ Command MakeCryptcheckCommand() {
     CVC_ASSIGN_OR_RETURN(SyncOptions opts, inv.MakeSyncOptions());
     opts.one_way = inv.flags.Bool("one-way");
     opts.download = false;
-    CVC_ASSIGN_OR_RETURN(std::unique_ptr<Remote> src, inv.Open(inv.args[0]));
+    CVC_ASSIGN_OR_RETURN(Target source, OpenTarget(inv, inv.args[0]));
+    if (!source.file.empty()) RestrictToFile(opts.filter, source.file);
+    std::unique_ptr<Remote> src = std::move(source.remote);
     CVC_ASSIGN_OR_RETURN(std::unique_ptr<Remote> dst, inv.Open(inv.args[1]));
     if (crypt::AsCrypt(*dst) == nullptr) {
       return MakeError(ErrorCode::kUsage, "cryptcheck: " + inv.args[1] +

@@ -167,6 +167,21 @@ TEST_CASE("cli: copy of a single file copies it into the destination") {
   CHECK_FALSE(cli.dir().Exists("dst/h.txt"));
 }
 
+TEST_CASE("cli: check of a single file compares just that file") {
+  Cli cli;
+  cli.MakeTree("src");
+  REQUIRE(cli.Run({"copy", "src/a/one.txt", "dst"}).exit_code == 0);
+  REQUIRE(cli.dir().WriteFile("dst/unrelated.txt", "not in the source"));
+  auto same = cli.Run({"check", "src/a/one.txt", "dst"});
+  CHECK(same.exit_code == 0);
+  CHECK(Contains(same.err, "0 differences found"));
+  REQUIRE(cli.dir().WriteFile("dst/one.txt", "ONE\n"));  // same size, other content
+  auto differs = cli.Run({"check", "src/a/one.txt", "dst"});
+  CHECK(differs.exit_code != 0);
+  CHECK(Contains(differs.err, "one.txt"));
+  CHECK(Contains(differs.err, "1 differences found"));
+}
+
 TEST_CASE("cli: sync deletes extraneous files; --dry-run changes nothing") {
   Cli cli;
   cli.MakeTree("src");

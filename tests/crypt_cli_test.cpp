@@ -149,6 +149,16 @@ TEST_CASE("crypt cli: cryptdecode both ways; cryptcheck finds every difference")
   CHECK(Contains(bad.err, "only-remote.txt: file not in"));
   CHECK(Contains(bad.err, "3 differences found"));
   CHECK(cli.Run({"cryptcheck", "src", "src"}).exit_code == 2);
+
+  // A source naming one file checks only that file.
+  auto one_bad = cli.Run({"cryptcheck", cli.P("src/h.txt"), "sec:"});
+  CHECK(one_bad.exit_code == 1);
+  CHECK(Contains(one_bad.err, "h.txt: md5 differ"));
+  CHECK(Contains(one_bad.err, "1 differences found"));
+  REQUIRE(cli.Run({"copy", cli.P("src/h.txt"), "sec:"}).exit_code == 0);
+  auto one_ok = cli.Run({"cryptcheck", cli.P("src/h.txt"), "sec:"});
+  CHECK(one_ok.exit_code == 0);
+  CHECK(Contains(one_ok.err, "0 differences found"));
 }
 
 TEST_CASE("crypt cli: password sources") {
