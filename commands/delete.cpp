@@ -23,6 +23,36 @@ Status DeleteFile(const Invocation& inv, Remote& remote, const std::string& path
   return Ok();
 }
 
+// Paths deepest first, so each directory comes before its parent.
+void SortDeepestFirst(std::vector<std::string>& dirs) {
+  std::sort(dirs.begin(), dirs.end(), [](const std::string& a, const std::string& b) {
+    return std::count(a.begin(), a.end(), '/') > std::count(b.begin(), b.end(), '/');
+  });
+}
+
+// delete --rmdirs: removes the directories left empty under the root (not the root itself).
+Status RemoveEmptyDirs(const Invocation& inv, Remote& remote) {
+  std::vector<std::string> dirs;
+  CVC_RETURN_IF_ERROR(Walk(inv.ctx, remote, "", true, true, nullptr, [&](const ObjectInfo& e) {
+    if (e.is_dir) dirs.push_back(e.path);
+    return Ok();
+  }));
+  SortDeepestFirst(dirs);
+  for (const std::string& d : dirs) {
+    if (inv.DryRun()) {
+      log::Notice("{}: Skipped remove directory as --dry-run is set", d);
+      continue;
+    }
+    auto st = remote.Rmdir(inv.ctx, d);
+    if (st) {
+      log::Info("{}: Removed directory", d);
+    } else if (st.error().code() != ErrorCode::kDirNotEmpty) {
+      return Propagate(st.error(), d);
+    }
+  }
+  return Ok();
+}
+
 // Deletes every file and then every directory, deepest first, and the root itself.
 Status PurgeByListing(const Invocation& inv, Remote& remote) {
   std::vector<std::string> dirs;
@@ -35,9 +65,7 @@ Status PurgeByListing(const Invocation& inv, Remote& remote) {
     return DeleteFile(inv, remote, e.path, deleted);
   }));
   if (inv.DryRun()) return Ok();
-  std::sort(dirs.begin(), dirs.end(), [](const std::string& a, const std::string& b) {
-    return std::count(a.begin(), a.end(), '/') > std::count(b.begin(), b.end(), '/');
-  });
+  SortDeepestFirst(dirs);
   for (const std::string& d : dirs) CVC_RETURN_IF_ERROR(remote.Rmdir(inv.ctx, d));
   return remote.Rmdir(inv.ctx, "");
 }
@@ -51,10 +79,14 @@ Command MakeDeleteCommand() {
   c.usage = "delete REMOTE:PATH [flags]";
   c.long_help =
       "Deletes the files under the path, recursively, honouring the filters; directories\n"
-      "are left in place. Use --dry-run to see what would be deleted.\n\n"
+      "are left in place unless --rmdirs is given (it removes the directories left empty,\n"
+      "but not the path itself). Use --dry-run to see what would be deleted.\n\n"
       "Examples:\n"
       "  cvclone delete backup:tmp --include '*.log' --dry-run\n"
-      "  cvclone delete backup:tmp --min-size 100M\n";
+      "  cvclone delete backup:tmp --min-size 100M --rmdirs\n";
+  c.flags = {
+      {"rmdirs", 0, FlagType::kBool, "", "Remove empty directories (but not the path itself)"},
+  };
   c.min_args = c.max_args = 1;
   c.run = [](const Invocation& inv) -> Status {
     CVC_ASSIGN_OR_RETURN(Filter filter, MakeFilter(inv));
@@ -66,6 +98,7 @@ Command MakeDeleteCommand() {
                                return DeleteFile(inv, *target.remote, info.path, deleted);
                              }));
     if (!inv.DryRun()) log::Info("Deleted {} files", deleted);
+    if (inv.flags.Bool("rmdirs")) return RemoveEmptyDirs(inv, *target.remote);
     return Ok();
   };
   return c;

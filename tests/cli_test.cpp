@@ -289,6 +289,15 @@ TEST_CASE("cli: mkdir, rmdir, delete, purge") {
   CHECK(cli.dir().Exists("t/a/one.txt"));
   CHECK(std::filesystem::is_directory(cli.P("t/a/b")));  // directories are kept
 
+  // --rmdirs: the directories left empty go (a/b), the ones still holding files stay (a), and
+  // so does the root; with --dry-run nothing goes.
+  CHECK(cli.Run({"delete", "t", "--exclude", "one.txt", "--rmdirs", "--dry-run"}).exit_code == 0);
+  CHECK(std::filesystem::is_directory(cli.P("t/a/b")));
+  CHECK(cli.Run({"delete", "t", "--exclude", "one.txt", "--rmdirs"}).exit_code == 0);
+  CHECK_FALSE(cli.dir().Exists("t/a/b"));
+  CHECK(cli.dir().Exists("t/a/one.txt"));
+  CHECK(std::filesystem::is_directory(cli.P("t")));
+
   CHECK(cli.Run({"purge", "--dry-run", "t"}).exit_code == 0);
   CHECK(cli.dir().Exists("t/a/one.txt"));
   CHECK(cli.Run({"purge", "t"}).exit_code == 0);
