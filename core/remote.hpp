@@ -88,6 +88,9 @@ struct Features {
   std::chrono::nanoseconds mtime_precision{1};
   bool slow_hash = false;  // Hash() must read the whole object (local): prefer size+mtime
   bool public_link = false;  // PublicLink() works
+  // Objects travel over a network (S3): several ranged reads of one object at once are faster
+  // than one (multi-thread downloads). Not for local disks, nor crypt over them.
+  bool network = false;
   bool batch_commit = false;  // StartBatch()/FinishBatch() defer and group commits (local)
 };
 

@@ -694,11 +694,12 @@ TEST_CASE("engine: PutOptions::reopen gives the source again, uncounted") {
   CHECK(acct.bytes() == acct.total_bytes());  // the second pass is not progress
 }
 
-// Multi-thread downloads: from a non-local source to the local backend above the cutoff.
+// Multi-thread downloads: from a network source to the local backend above the cutoff.
 TEST_CASE("engine: large downloads to local use several ranged streams") {
   test::TempDir tmp;
   MemoryRemote inner("src");
   FaultRemote src(inner);
+  src.features().network = true;
   const std::string big = Content(3, 3 * (1 << 20) + 12345);
   PutFile(inner, "big.bin", big, kT0);
   PutFile(inner, "small.txt", "small", kT0);
@@ -714,6 +715,13 @@ TEST_CASE("engine: large downloads to local use several ranged streams") {
     CHECK(src.Calls(FaultOp::kOpen, "small.txt") == 1);
     CHECK(acct.bytes() == acct.total_bytes());
     CHECK((*dst)->Stat(Context{}, "big.bin")->mtime == kT0);
+  }
+  SUBCASE("a source that is not a network remote is read with one stream") {
+    src.features().network = false;
+    Accounting acct;
+    REQUIRE(RunSync(Context{}, src, **dst, SyncMode::kCopy, o, acct).has_value());
+    CHECK(tmp.ReadFile("dst/big.bin") == big);
+    CHECK(src.Calls(FaultOp::kOpen, "big.bin") == 1);
   }
   SUBCASE("--multi-thread-streams 1 disables it") {
     o.multi_thread_streams = 1;
