@@ -116,6 +116,7 @@ class S3Remote : public Remote {
     features_.empty_dirs = false;
     features_.hashes = HashSet{HashType::kMd5};
     features_.public_link = true;
+    features_.network = true;
     features_.mtime_precision = cfg_.use_server_modtime
                                     ? std::chrono::nanoseconds(std::chrono::seconds(1))
                                     : std::chrono::nanoseconds(1);
