@@ -212,9 +212,14 @@ Result<size_t> DownloadReader::Read(std::span<std::byte> buf) {
 
 Result<std::string> S3Remote::PublicLink(const Context& ctx, const std::string& path,
                                          std::chrono::seconds expire) {
-  if (expire.count() < kMinPresignExpires || expire.count() > kMaxPresignExpires) {
+  if (expire.count() < kMinPresignExpires) {
     return MakeError(ErrorCode::kInvalidArgument, "s3: a link expires after 1 s to 7 days, not " +
                                                       std::to_string(expire.count()) + " s");
+  }
+  if (expire.count() > kMaxPresignExpires) {
+    // As rclone: the longest S3 allows (and `link`'s default "off" means as long as possible).
+    log::Info("s3: {}: link expiry reduced to 7 days, the most a presigned URL allows", path);
+    expire = std::chrono::seconds(kMaxPresignExpires);
   }
   CVC_ASSIGN_OR_RETURN(Location loc, Locate(path));
   if (loc.key.empty()) {

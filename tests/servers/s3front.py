@@ -220,7 +220,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
             n = int(length)
         except ValueError:
             raise S3Error(400, "InvalidArgument", "bad Content-Length")
-        return self.rfile.read(n)
+        body = self.rfile.read(n)
+        if len(body) != n:
+            # The client stopped sending (aborted upload): S3 stores nothing, so nothing is
+            # forwarded (s3rver would store the short body).
+            self.close_connection = True
+            raise S3Error(400, "IncompleteBody",
+                          f"the body ended after {len(body)} of {n} bytes")
+        return body
 
     @staticmethod
     def read_chunked(stream):
