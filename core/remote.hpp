@@ -91,6 +91,10 @@ struct Features {
   // Objects travel over a network (S3): several ranged reads of one object at once are faster
   // than one (multi-thread downloads). Not for local disks, nor crypt over them.
   bool network = false;
+  // Put checks the bytes it stored against the bytes it read (S3: Content-MD5 of every request
+  // computed from the stream, and the ETag), and fails with kCorrupt otherwise: the engine need
+  // not hash the stream a second time to verify the transfer.
+  bool verifies_puts = false;
   bool batch_commit = false;  // StartBatch()/FinishBatch() defer and group commits (local)
 };
 

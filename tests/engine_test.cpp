@@ -743,3 +743,42 @@ TEST_CASE("engine: large downloads to local use several ranged streams") {
 
 }  // namespace
 }  // namespace cvclone
+
+namespace cvclone {
+namespace {
+
+// A destination whose Put reports a wrong MD5 for what it stored.
+class WrongHashRemote : public FaultRemote {
+ public:
+  using FaultRemote::FaultRemote;
+  Result<ObjectInfo> Put(const Context& ctx, const std::string& path, Reader& src,
+                         const PutOptions& opts) override {
+    CVC_ASSIGN_OR_RETURN(ObjectInfo info, FaultRemote::Put(ctx, path, src, opts));
+    info.hashes[HashType::kMd5] = std::string(32, '0');
+    return info;
+  }
+};
+
+TEST_CASE("engine: the stream is hashed to verify a put unless the destination verifies it") {
+  MemoryRemote src("src"), inner("dst");
+  WrongHashRemote dst(inner);
+  dst.features().server_side_copy = false;
+  PutFile(src, "f.txt", "some bytes", kT0);
+  SUBCASE("the engine hashes and catches the mismatch") {
+    QuietLog quiet;
+    Accounting acct;
+    SyncOptions o = Opts();
+    o.retries = 1;
+    CHECK_FALSE(RunSync(Context{}, src, dst, SyncMode::kCopy, o, acct).has_value());
+    CHECK(acct.errors() == 1);
+  }
+  SUBCASE("verifies_puts: no second hash of the stream") {
+    dst.features().verifies_puts = true;
+    Accounting acct;
+    CHECK(RunSync(Context{}, src, dst, SyncMode::kCopy, Opts(), acct).has_value());
+    CHECK(acct.transfers() == 1);
+  }
+}
+
+}  // namespace
+}  // namespace cvclone

@@ -117,6 +117,7 @@ class S3Remote : public Remote {
     features_.hashes = HashSet{HashType::kMd5};
     features_.public_link = true;
     features_.network = true;
+    features_.verifies_puts = true;  // Content-MD5 on every PUT/part, ETags checked
     features_.mtime_precision = cfg_.use_server_modtime
                                     ? std::chrono::nanoseconds(std::chrono::seconds(1))
                                     : std::chrono::nanoseconds(1);

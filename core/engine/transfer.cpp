@@ -193,8 +193,11 @@ Status TransferOnce(RunState& state, Remote& src, Remote& dst, const TransferJob
     acct.AddBytes(static_cast<int64_t>(n));
     counted += static_cast<int64_t>(n);
   });
+  // A hash costs a pass over the data: skipped where reading it back is slow (local) or the
+  // destination verifies its puts itself (S3).
+  const Features& df = dst.GetFeatures();
   const HashType verify =
-      dst.GetFeatures().slow_hash ? HashType::kNone : CommonHash(src, dst);
+      df.slow_hash || df.verifies_puts ? HashType::kNone : CommonHash(src, dst);
   HashingReader hashing(counting, verify == HashType::kNone ? HashSet() : HashSet{verify});
   ContextReader guarded(ctx, hashing);
   PutOptions put;
