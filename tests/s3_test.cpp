@@ -11,6 +11,7 @@
 #include <chrono>
 #include <map>
 #include <stop_token>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -521,6 +522,44 @@ TEST_CASE("s3: a bucket creation refused for good is not retried for every file"
   REQUIRE_FALSE(second.has_value());
   CHECK_EQ(second.error().message(), first.error().message());
   CHECK_EQ(Server().Stat("requests"), before);  // no request at all
+}
+
+TEST_CASE("s3: a walk of a small tree costs one listing request; changes are never missed") {
+  const std::string bucket = NewBucket();
+  auto writer = MakeRemote(bucket);
+  for (const char* name : {"a/1", "a/2", "a/deep/3", "b/4", "top"}) {
+    REQUIRE_OK(PutString(*writer, name, name));
+  }
+  auto r = MakeRemote(bucket);  // a fresh remote: its first listing takes the whole tree
+  const int before = Server().Stat("forwarded");
+  auto root = r->List(Context{}, "");
+  REQUIRE_OK(root);
+  auto names = [](const std::vector<ObjectInfo>& entries) {
+    std::set<std::string> out;
+    for (const ObjectInfo& e : entries) out.insert(e.path + (e.is_dir ? "/" : ""));
+    return out;
+  };
+  CHECK_EQ(names(*root), std::set<std::string>{"a/", "b/", "top"});
+  auto a = r->List(Context{}, "a");
+  auto deep = r->List(Context{}, "a/deep");
+  auto b = r->List(Context{}, "b");
+  REQUIRE_OK(a);
+  REQUIRE_OK(deep);
+  REQUIRE_OK(b);
+  CHECK_EQ(Server().Stat("forwarded"), before + 1);  // one ListObjectsV2 for the whole walk
+  CHECK_EQ(names(*a), std::set<std::string>{"a/1", "a/2", "a/deep/"});
+  CHECK_EQ(names(*deep), std::set<std::string>{"a/deep/3"});
+  CHECK_EQ(names(*b), std::set<std::string>{"b/4"});
+  for (const ObjectInfo& e : *a) {
+    if (!e.is_dir) CHECK(e.mtime_is_upload_time);
+  }
+  CHECK_EQ(ErrorCodeName(r->List(Context{}, "missing").error().code()),
+           ErrorCodeName(ErrorCode::kDirNotFound));
+  // A second walk lists again (nothing kept), and sees a change made meanwhile.
+  REQUIRE_OK(PutString(*r, "a/new", "new"));
+  auto again = r->List(Context{}, "a");
+  REQUIRE_OK(again);
+  CHECK(names(*again).count("a/new") == 1);
 }
 
 TEST_CASE("s3: listing pages (V1 and V2), buckets at the root") {

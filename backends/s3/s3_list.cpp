@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <atomic>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "backends/s3/s3_remote_impl.hpp"
@@ -11,6 +12,10 @@ namespace cvclone::s3::impl {
 
 namespace {
 constexpr int kListHeadConcurrency = 8;
+// The first listing of a remote lists the whole tree below it at once when it fits in this many
+// pages (list_chunk keys each: 10,000 by default): a walk of a tree of that size then costs
+// those requests instead of one or more per directory. Larger trees are listed level by level.
+constexpr int kPrefetchPages = 10;
 }  // namespace
 
 Result<std::vector<ObjectInfo>> S3Remote::ListBuckets(const Context& ctx) {
@@ -62,29 +67,20 @@ Status S3Remote::ListPages(const Context& ctx, const Location& loc, bool recursi
 Result<std::vector<ObjectInfo>> S3Remote::List(const Context& ctx, const std::string& dir) {
   CVC_ASSIGN_OR_RETURN(Location loc, Locate(dir));
   if (loc.bucket.empty()) return ListBuckets(ctx);
-  const std::string prefix = loc.key.empty() ? "" : loc.key + "/";
   std::vector<ObjectInfo> out;
-  auto add = [&](const std::string& full, bool is_dir, const ListEntry* e) {
-    std::string name = full.substr(prefix.size());
-    if (is_dir && !name.empty() && name.back() == '/') name.pop_back();
-    if (name.empty()) return;  // a "dir/" marker object
-    const std::string path = JoinPath(dir, name);
-    if (!ValidatePath(path)) {
-      log::Notice("s3: {}: skipping key \"{}\" that is not a clean path", display_, full);
-      return;
+  if (auto kept = TakePrefetched(dir)) {
+    out = std::move(*kept);
+  } else {
+    std::optional<std::vector<ObjectInfo>> tree;
+    if (!cfg_.exact_modtime) {
+      CVC_ASSIGN_OR_RETURN(tree, ListTree(ctx, loc, dir));
     }
-    ObjectInfo info{.path = path, .size = is_dir ? 0 : e->size, .is_dir = is_dir};
-    if (e != nullptr) {
-      info.mtime = e->mtime;
-      if (IsMd5Hex(e->etag)) info.hashes[HashType::kMd5] = e->etag;
+    if (tree) {
+      out = std::move(*tree);
+    } else {
+      CVC_ASSIGN_OR_RETURN(out, ListOneLevel(ctx, loc, dir));
     }
-    out.push_back(std::move(info));
-  };
-  CVC_RETURN_IF_ERROR(ListPages(ctx, loc, false, false, [&](const ListResult& r) -> Status {
-    for (const ListEntry& e : r.contents) add(e.key, false, &e);
-    for (const std::string& p : r.common_prefixes) add(p, true, nullptr);
-    return Ok();
-  }));
+  }
   if (out.empty() && !loc.key.empty()) {
     return MakeError(ErrorCode::kDirNotFound, "s3: " + display_ + ": directory not found: " + dir);
   }
@@ -97,6 +93,101 @@ Result<std::vector<ObjectInfo>> S3Remote::List(const Context& ctx, const std::st
   // flagged, so that the engine compares soundly and asks Stat() where it needs the exact one.
   for (ObjectInfo& e : out) e.mtime_is_upload_time = !e.is_dir;
   return out;
+}
+
+namespace {
+
+// The info of a listed object at path.
+ObjectInfo ObjectEntry(const std::string& path, const ListEntry& e) {
+  ObjectInfo info{.path = path, .size = e.size, .is_dir = false, .mtime = e.mtime};
+  if (IsMd5Hex(e.etag)) info.hashes[HashType::kMd5] = e.etag;
+  return info;
+}
+
+}  // namespace
+
+Result<std::vector<ObjectInfo>> S3Remote::ListOneLevel(const Context& ctx, const Location& loc,
+                                                       const std::string& dir) {
+  const std::string prefix = loc.key.empty() ? "" : loc.key + "/";
+  std::vector<ObjectInfo> out;
+  auto add = [&](const std::string& full, bool is_dir, const ListEntry* e) {
+    std::string name = full.substr(prefix.size());
+    if (is_dir && !name.empty() && name.back() == '/') name.pop_back();
+    if (name.empty()) return;  // a "dir/" marker object
+    const std::string path = JoinPath(dir, name);
+    if (!ValidatePath(path)) {
+      log::Notice("s3: {}: skipping key \"{}\" that is not a clean path", display_, full);
+      return;
+    }
+    out.push_back(is_dir ? ObjectInfo{.path = path, .size = 0, .is_dir = true}
+                         : ObjectEntry(path, *e));
+  };
+  CVC_RETURN_IF_ERROR(ListPages(ctx, loc, false, false, [&](const ListResult& r) -> Status {
+    for (const ListEntry& e : r.contents) add(e.key, false, &e);
+    for (const std::string& p : r.common_prefixes) add(p, true, nullptr);
+    return Ok();
+  }));
+  return out;
+}
+
+Result<std::optional<std::vector<ObjectInfo>>> S3Remote::ListTree(const Context& ctx,
+                                                                  const Location& loc,
+                                                                  const std::string& dir) {
+  uint64_t generation = 0;
+  {
+    std::lock_guard lock(prefetch_mu_);
+    if (tree_listed_) return std::optional<std::vector<ObjectInfo>>();
+    tree_listed_ = true;
+    generation = prefetch_generation_;
+  }
+  const std::string prefix = loc.key.empty() ? "" : loc.key + "/";
+  std::map<std::string, std::vector<ObjectInfo>> tree;  // directory → its entries
+  std::set<std::string> dirs;                            // directories already entered
+  int pages = 0;
+  bool too_big = false;
+  Status listed = ListPages(ctx, loc, true, false, [&](const ListResult& r) -> Status {
+    if (++pages > kPrefetchPages) {
+      too_big = true;
+      return MakeError(ErrorCode::kCancelled, "too large to list at once");
+    }
+    for (const ListEntry& e : r.contents) {
+      std::string rel = e.key.substr(prefix.size());
+      const bool marker = !rel.empty() && rel.back() == '/';  // a "dir/" marker object
+      if (marker) rel.pop_back();
+      if (rel.empty()) continue;
+      const std::string path = JoinPath(dir, rel);
+      if (!ValidatePath(path)) {
+        log::Notice("s3: {}: skipping key \"{}\" that is not a clean path", display_, e.key);
+        continue;
+      }
+      // Every directory between dir and the key appears in its parent's listing once.
+      for (std::string d = marker ? path : ParentPath(path); d != dir && dirs.insert(d).second;
+           d = ParentPath(d)) {
+        tree[ParentPath(d)].push_back(ObjectInfo{.path = d, .size = 0, .is_dir = true});
+      }
+      if (!marker) tree[ParentPath(path)].push_back(ObjectEntry(path, e));
+    }
+    return Ok();
+  });
+  if (too_big) return std::optional<std::vector<ObjectInfo>>();
+  CVC_RETURN_IF_ERROR(listed);
+  std::vector<ObjectInfo> out;
+  if (auto it = tree.find(dir); it != tree.end()) {
+    out = std::move(it->second);
+    tree.erase(it);
+  }
+  std::lock_guard lock(prefetch_mu_);
+  if (generation == prefetch_generation_) prefetched_ = std::move(tree);
+  return std::optional<std::vector<ObjectInfo>>(std::move(out));
+}
+
+std::optional<std::vector<ObjectInfo>> S3Remote::TakePrefetched(const std::string& dir) {
+  std::lock_guard lock(prefetch_mu_);
+  auto it = prefetched_.find(dir);
+  if (it == prefetched_.end()) return std::nullopt;
+  std::vector<ObjectInfo> entries = std::move(it->second);
+  prefetched_.erase(it);
+  return entries;
 }
 
 // One HEAD per object, kListHeadConcurrency at a time, for X-Amz-Meta-Mtime (and Md5chksum).

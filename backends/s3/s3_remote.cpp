@@ -56,6 +56,11 @@ S3Remote::Address S3Remote::AddressOf(const std::string& bucket, const std::stri
 }
 
 Result<HttpResponse> S3Remote::Attempt(const Context& ctx, const Call& call, RetryHint& hint) {
+  if (call.method != "GET" && call.method != "HEAD") {
+    std::lock_guard lock(prefetch_mu_);
+    prefetched_.clear();
+    ++prefetch_generation_;
+  }
   const auto [host, path] = AddressOf(call.bucket, call.key);
   std::string url = scheme_ + "://" + host + CanonicalUri(path);
   for (size_t i = 0; i < call.query.size(); ++i) {

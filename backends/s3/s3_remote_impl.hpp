@@ -181,6 +181,17 @@ class S3Remote : public Remote {
   Status ListPages(const Context& ctx, const Location& loc, bool recursive, bool first_key_only,
                    const std::function<Status(const ListResult&)>& page);
   Status FillMtimes(const Context& ctx, const Location& dir, std::vector<ObjectInfo>& entries);
+  // One delimiter listing of dir (the entries directly in it).
+  Result<std::vector<ObjectInfo>> ListOneLevel(const Context& ctx, const Location& loc,
+                                               const std::string& dir);
+  // The first listing of a remote: the tree under dir in one recursive listing, at most
+  // kPrefetchPages pages (nullopt beyond: too large, list level by level). Returns dir's
+  // entries and keeps every subdirectory's for the List() calls of a walk that follow.
+  Result<std::optional<std::vector<ObjectInfo>>> ListTree(const Context& ctx,
+                                                          const Location& loc,
+                                                          const std::string& dir);
+  // A subdirectory listing kept by ListTree, taken once; nullopt if none.
+  std::optional<std::vector<ObjectInfo>> TakePrefetched(const std::string& dir);
   // HEAD of an object: its info (path set from `path`), or kNotFound / kIsDir.
   Result<ObjectInfo> HeadObject(const Context& ctx, const Location& loc, const std::string& path,
                                 HttpHeaders* headers_out = nullptr);
@@ -222,6 +233,12 @@ class S3Remote : public Remote {
   Features features_;
   std::mutex bucket_mu_;
   std::mutex bucket_create_mu_;  // held across EnsureBucket's HEAD and create
+  // Listings taken ahead by ListTree, dir → entries; dropped by any request that changes
+  // something (Attempt with a method other than GET/HEAD), so they are never stale for us.
+  std::mutex prefetch_mu_;
+  std::map<std::string, std::vector<ObjectInfo>> prefetched_;
+  bool tree_listed_ = false;  // ListTree is tried once per remote
+  uint64_t prefetch_generation_ = 0;  // counts the clears: a listing older than one is dropped
   std::set<std::string> buckets_ok_;
   // Buckets whose check or creation failed with a non-retryable error (not retried per file).
   std::map<std::string, Error> buckets_failed_;
