@@ -10,25 +10,15 @@
 
 #include "backends/local/local.hpp"
 #include "core/io.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace cvclone {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Dir {
-  Dir() {
-    std::string tmpl = (fs::temp_directory_path() / "cvclone-batch-XXXXXX").string();
-    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-    path = tmpl;
-  }
-  ~Dir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  fs::path path;
-};
-
+// A test directory and the bytes of a file in it ("" if missing).
+using Dir = test::TempDir;
 std::string Slurp(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   std::ostringstream out;
@@ -78,7 +68,7 @@ const TimePoint kMtime{std::chrono::seconds(1700000000) + std::chrono::nanosecon
 
 TEST_CASE("local batch: every put and copy is in place, with its mtime, after FinishBatch") {
   Dir dir;
-  auto remote = Open(dir.path);
+  auto remote = Open(dir.path());
   REQUIRE(remote->GetFeatures().batch_commit);
   REQUIRE(PutString(*remote, "copy-source", "copied bytes", kMtime));  // before the batch
   Failures failures;
@@ -94,13 +84,13 @@ TEST_CASE("local batch: every put and copy is in place, with its mtime, after Fi
   CHECK(failures.seen.empty());
   for (int i = 0; i < kFiles; ++i) {
     const std::string rel = "d" + std::to_string(i % 7) + "/f" + std::to_string(i);
-    REQUIRE(Slurp(dir.path / rel) == DataFor(i));
+    REQUIRE(Slurp(fs::path(dir.path()) / rel) == DataFor(i));
     auto info = remote->Stat(Context{}, rel);
     REQUIRE(info.has_value());
     CHECK(info->mtime == kMtime);
   }
-  CHECK(Slurp(dir.path / "copies/f0") == "copied bytes");
-  CHECK(CountPartials(dir.path) == 0);
+  CHECK(Slurp(fs::path(dir.path()) / "copies/f0") == "copied bytes");
+  CHECK(CountPartials(dir.path()) == 0);
   // After the batch, puts are immediate again.
   REQUIRE(PutString(*remote, "after", "now", kMtime));
   CHECK(remote->Stat(Context{}, "after").has_value());
@@ -108,8 +98,8 @@ TEST_CASE("local batch: every put and copy is in place, with its mtime, after Fi
 
 TEST_CASE("local batch: a file that cannot be renamed into place fails alone, by name") {
   Dir dir;
-  fs::create_directories(dir.path / "blocked");  // a directory where the object should go
-  auto remote = Open(dir.path);
+  REQUIRE(dir.MakeDir("blocked"));  // a directory where the object should go
+  auto remote = Open(dir.path());
   Failures failures;
   remote->StartBatch(failures.Callback());
   REQUIRE(PutString(*remote, "ok1", "one", kMtime));
@@ -120,30 +110,30 @@ TEST_CASE("local batch: a file that cannot be renamed into place fails alone, by
   CHECK(finished.error().code() == ErrorCode::kIsDir);
   REQUIRE(failures.seen.size() == 1);
   CHECK(failures.seen[0].first == "blocked");
-  CHECK(Slurp(dir.path / "ok1") == "one");
-  CHECK(Slurp(dir.path / "ok2") == "three");
-  CHECK(fs::is_directory(dir.path / "blocked"));
-  CHECK(CountPartials(dir.path) == 0);
+  CHECK(Slurp(fs::path(dir.path()) / "ok1") == "one");
+  CHECK(Slurp(fs::path(dir.path()) / "ok2") == "three");
+  CHECK(fs::is_directory(fs::path(dir.path()) / "blocked"));
+  CHECK(CountPartials(dir.path()) == 0);
 }
 
 TEST_CASE("local batch: deleting a pending object discards it") {
   Dir dir;
-  auto remote = Open(dir.path);
+  auto remote = Open(dir.path());
   Failures failures;
   remote->StartBatch(failures.Callback());
   REQUIRE(PutString(*remote, "gone", "bytes", kMtime));
   REQUIRE(PutString(*remote, "kept", "bytes", kMtime));
   REQUIRE(remote->Delete(Context{}, "gone"));
   REQUIRE(remote->FinishBatch(Context{}));
-  CHECK_FALSE(fs::exists(dir.path / "gone"));
-  CHECK(fs::exists(dir.path / "kept"));
-  CHECK(CountPartials(dir.path) == 0);
+  CHECK_FALSE(fs::exists(fs::path(dir.path()) / "gone"));
+  CHECK(fs::exists(fs::path(dir.path()) / "kept"));
+  CHECK(CountPartials(dir.path()) == 0);
   CHECK(failures.seen.empty());
 }
 
 TEST_CASE("local batch: a cancelled finish leaves only complete files, no temporaries") {
   Dir dir;
-  auto remote = Open(dir.path);
+  auto remote = Open(dir.path());
   Failures failures;
   remote->StartBatch(failures.Callback());
   constexpr int kFiles = 200;
@@ -155,22 +145,22 @@ TEST_CASE("local batch: a cancelled finish leaves only complete files, no tempor
   Status finished = remote->FinishBatch(Context{stop.get_token()});
   REQUIRE_FALSE(finished);
   CHECK(finished.error().code() == ErrorCode::kCancelled);
-  CHECK(CountPartials(dir.path) == 0);
+  CHECK(CountPartials(dir.path()) == 0);
   // Whatever the committer had already taken is complete; the rest is absent.
   for (int i = 0; i < kFiles; ++i) {
-    const fs::path p = dir.path / ("f" + std::to_string(i));
+    const fs::path p = fs::path(dir.path()) / ("f" + std::to_string(i));
     if (fs::exists(p)) CHECK(Slurp(p) == DataFor(i));
   }
 }
 
 TEST_CASE("local batch: without fsync there is no batch and puts are immediate") {
   Dir dir;
-  auto remote = Open(dir.path, /*fsync=*/false);
+  auto remote = Open(dir.path(), /*fsync=*/false);
   CHECK_FALSE(remote->GetFeatures().batch_commit);
   Failures failures;
   remote->StartBatch(failures.Callback());
   REQUIRE(PutString(*remote, "now", "data", kMtime));
-  CHECK(Slurp(dir.path / "now") == "data");
+  CHECK(Slurp(fs::path(dir.path()) / "now") == "data");
   CHECK(remote->FinishBatch(Context{}));
 }
 
