@@ -72,6 +72,10 @@ class Reader {
  public:
   virtual ~Reader() = default;
   virtual Result<size_t> Read(std::span<std::byte> buf) = 0;
+  // What the source reported about the whole object when this stream was opened (S3: a GET's
+  // response headers: the exact mtime, size and hash), or nullptr if it cannot tell. Set by the
+  // time Remote::Open returns; readers that wrap others return nullptr unless they say otherwise.
+  virtual const ObjectInfo* OpenedInfo() const { return nullptr; }
 };
 
 // Optional capabilities. A wrapper remote ANDs these with its inner remote's, so it never

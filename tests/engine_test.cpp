@@ -782,3 +782,51 @@ TEST_CASE("engine: the stream is hashed to verify a put unless the destination v
 
 }  // namespace
 }  // namespace cvclone
+
+namespace cvclone {
+namespace {
+
+// A source whose streams report the object's exact info when opened (as S3's GET headers).
+class ReportingRemote : public FaultRemote {
+ public:
+  explicit ReportingRemote(MemoryRemote& inner) : FaultRemote(inner), inner_(inner) {}
+  Result<std::unique_ptr<Reader>> Open(const Context& ctx, const std::string& path,
+                                       int64_t offset, int64_t count) override {
+    CVC_ASSIGN_OR_RETURN(std::unique_ptr<Reader> r, FaultRemote::Open(ctx, path, offset, count));
+    CVC_ASSIGN_OR_RETURN(ObjectInfo info, inner_.Stat(ctx, path));
+    return std::unique_ptr<Reader>(std::make_unique<Reporting>(std::move(r), std::move(info)));
+  }
+
+ private:
+  class Reporting : public Reader {
+   public:
+    Reporting(std::unique_ptr<Reader> inner, ObjectInfo info)
+        : inner_(std::move(inner)), info_(std::move(info)) {}
+    Result<size_t> Read(std::span<std::byte> buf) override { return inner_->Read(buf); }
+    const ObjectInfo* OpenedInfo() const override { return &info_; }
+
+   private:
+    std::unique_ptr<Reader> inner_;
+    ObjectInfo info_;
+  };
+  MemoryRemote& inner_;
+};
+
+TEST_CASE("engine: a download takes the exact mtime from the opened stream, without Stat") {
+  MemoryRemote inner("src"), dst("dst");
+  ReportingRemote src(inner);
+  dst.features().server_side_copy = false;
+  PutFile(inner, "a.txt", "alpha", kT0);
+  PutFile(inner, "d/b.txt", "bravo", kT0 + seconds(3));
+  inner.SetListedUploadTime(kT0 + seconds(3600));
+  Accounting acct;
+  REQUIRE(RunSync(Context{}, src, dst, SyncMode::kCopy, Opts(), acct).has_value());
+  CHECK(acct.transfers() == 2);
+  CHECK(src.Calls(FaultOp::kStat) == 0);
+  CHECK(dst.Contents("d/b.txt") == "bravo");
+  CHECK(dst.Stat(Context{}, "a.txt")->mtime == kT0);
+  CHECK(dst.Stat(Context{}, "d/b.txt")->mtime == kT0 + seconds(3));
+}
+
+}  // namespace
+}  // namespace cvclone

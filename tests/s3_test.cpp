@@ -562,6 +562,31 @@ TEST_CASE("s3: a walk of a small tree costs one listing request; changes are nev
   CHECK(names(*again).count("a/new") == 1);
 }
 
+TEST_CASE("s3: a whole-object GET reports the exact info from its headers, in one request") {
+  const std::string bucket = NewBucket();
+  auto r = MakeRemote(bucket);
+  REQUIRE_OK(PutString(*r, "f", "ten bytes!"));
+  REQUIRE_OK(PutString(*r, "empty", ""));
+  for (const char* name : {"f", "empty"}) {
+    CAPTURE(name);
+    const int before = Server().Stat("forwarded");
+    auto reader = r->Open(Context{}, name, 0, -1);
+    REQUIRE_OK(reader);
+    auto data = ReadAll(**reader);
+    REQUIRE_OK(data);
+    CHECK_EQ(Server().Stat("forwarded"), before + 1);  // the GET, no HEAD
+    const ObjectInfo* info = (*reader)->OpenedInfo();
+    REQUIRE(info != nullptr);
+    CHECK_EQ(info->mtime, kMtime);
+    CHECK_FALSE(info->mtime_is_upload_time);
+    CHECK_EQ(info->size, static_cast<int64_t>(data->size()));
+    CHECK_EQ(info->hashes.at(HashType::kMd5), Md5Hex(*data));
+  }
+  auto ranged = r->Open(Context{}, "f", 2, 3);
+  REQUIRE_OK(ranged);
+  CHECK((*ranged)->OpenedInfo() == nullptr);  // a range's headers do not describe the object
+}
+
 TEST_CASE("s3: listing pages (V1 and V2), buckets at the root") {
   const std::string bucket = NewBucket();
   for (const char* version : {"1", "2"}) {

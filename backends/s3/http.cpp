@@ -54,6 +54,7 @@ struct Transfer {
   std::string_view memory_body;
   int64_t remaining = 0;  // body bytes still to send
   long status = 0;        // from the last status line
+  bool headers_reported = false;
 };
 
 size_t OnHeader(char* data, size_t size, size_t count, void* user) {
@@ -80,6 +81,10 @@ size_t OnWrite(char* data, size_t size, size_t count, void* user) {
   const size_t n = size * count;
   const bool success = t->status >= 200 && t->status < 300;
   if (success && t->request->sink) {
+    if (t->request->on_headers && !t->headers_reported) {
+      t->headers_reported = true;
+      t->request->on_headers(t->response->headers);
+    }
     Status s = t->request->sink(std::span<const std::byte>(reinterpret_cast<std::byte*>(data), n));
     if (!s) {
       t->error = s.error();

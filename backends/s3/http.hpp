@@ -81,6 +81,9 @@ struct HttpRequest {
   // If set, a 2xx response body is passed to sink as it arrives and HttpResponse::body stays
   // empty. A non-2xx response body (S3's error XML) is always collected into HttpResponse::body.
   BodySink sink;
+  // If set, called with a 2xx response's headers before its first body byte reaches sink (not
+  // called for an empty body: HttpResponse::headers has them then).
+  std::function<void(const HttpHeaders&)> on_headers;
   // A collected body longer than this fails the request (kNetwork, not retryable).
   size_t max_body = kDefaultMaxBody;
 };

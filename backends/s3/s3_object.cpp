@@ -22,8 +22,13 @@ Result<ObjectInfo> S3Remote::HeadObject(const Context& ctx, const Location& loc,
   if (resp.status == 404) {
     CVC_RETURN_IF_ERROR(NotFoundOrIsDir(ctx, loc, path));
   }
+  ObjectInfo info = InfoFromHeaders(path, resp.headers);
+  if (headers_out != nullptr) *headers_out = resp.headers;
+  return info;
+}
+
+ObjectInfo InfoFromHeaders(const std::string& path, const HttpHeaders& h) {
   ObjectInfo info{.path = path};
-  const auto& h = resp.headers;
   const std::string length = h.Get("Content-Length").value_or("");
   if (std::from_chars(length.data(), length.data() + length.size(), info.size).ec != std::errc()) {
     info.size = -1;
@@ -39,7 +44,6 @@ Result<ObjectInfo> S3Remote::HeadObject(const Context& ctx, const Location& loc,
     const std::string raw = Base64Decode(*sum);
     if (raw.size() == 16) info.hashes[HashType::kMd5] = ToHex(raw);
   }
-  if (headers_out != nullptr) *headers_out = resp.headers;
   return info;
 }
 
@@ -170,6 +174,13 @@ Status DownloadReader::Push(std::span<const std::byte> data) {
 void DownloadReader::Produce() {
   Call call{.op = "GET", .bucket = bucket_, .key = key_, .accept = {416}};
   call.sink = [this](std::span<const std::byte> data) { return Push(data); };
+  const bool whole = next_ == 0 && end_ < 0;  // the headers then describe the whole object
+  if (whole) {
+    call.on_headers = [this](const HttpHeaders& h) {
+      std::lock_guard lock(mu_);
+      if (!opened_) opened_ = InfoFromHeaders("", h);
+    };
+  }
   call.prepare = [this](Call& c) {
     std::lock_guard lock(mu_);
     c.headers.clear();
@@ -180,6 +191,9 @@ void DownloadReader::Produce() {
   };
   auto r = remote_.Send(ctx_, std::move(call));
   std::lock_guard lock(mu_);
+  if (whole && r && r->status >= 200 && r->status < 300 && !opened_) {
+    opened_ = InfoFromHeaders("", r->headers);  // an empty body: no on_headers call
+  }
   if (!r) {
     error_ = r.error();
   } else if (r->status == 416 && started_) {

@@ -74,6 +74,7 @@ Result<HttpResponse> S3Remote::Attempt(const Context& ctx, const Call& call, Ret
   req.body_reader = call.body_reader;
   req.body_length = call.body_length;
   req.sink = call.sink;
+  req.on_headers = call.on_headers;
   req.headers = call.headers;
   req.headers.emplace_back("Host", host);
   if (!creds_.anonymous) {

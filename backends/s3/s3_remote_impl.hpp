@@ -61,11 +61,16 @@ struct Call {
   int64_t body_length = 0;
   std::string payload_hash;  // empty: SHA-256 of an empty body, else UNSIGNED-PAYLOAD
   BodySink sink;
+  std::function<void(const HttpHeaders&)> on_headers;  // see HttpRequest::on_headers
   std::vector<long> accept;  // non-2xx statuses returned as responses, not errors
   std::function<void(Call&)> prepare;
 };
 
 class S3Remote;
+
+// An object's info from HEAD or GET response headers: size (Content-Length), mtime
+// (X-Amz-Meta-Mtime, else Last-Modified), MD5 (ETag if it is one, else X-Amz-Meta-Md5chksum).
+ObjectInfo InfoFromHeaders(const std::string& path, const HttpHeaders& headers);
 
 // Streams a GetObject from a producer thread through a bounded queue; resumes with a new Range
 // after a retryable failure part-way.
@@ -77,6 +82,8 @@ class DownloadReader : public Reader {
   // Starts the transfer and waits for its first byte, its end or its failure.
   Status Start();
   Result<size_t> Read(std::span<std::byte> buf) override;
+  // From the GET's headers when the whole object is read (no range), else nullptr.
+  const ObjectInfo* OpenedInfo() const override { return opened_ ? &*opened_ : nullptr; }
 
  private:
   void Produce();
@@ -96,6 +103,7 @@ class DownloadReader : public Reader {
   std::optional<Error> error_;
   std::string current_;
   size_t current_pos_ = 0;
+  std::optional<ObjectInfo> opened_;  // set before the first byte is queued (under mu_)
   std::jthread thread_;
 };
 

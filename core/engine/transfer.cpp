@@ -169,6 +169,35 @@ Result<std::unique_ptr<Reader>> OpenSource(const Context& ctx, Remote& src, Remo
   return src.Open(ctx, info.path);
 }
 
+struct SourceStream {
+  ObjectInfo info;  // with the exact mtime
+  std::unique_ptr<Reader> reader;
+};
+
+// Opens the source of a transfer with its exact info: the stored mtime must be the source's
+// modtime, never a listing's upload time. A stream that reports the object's info when opened
+// (S3's GET headers) spares the Stat() that is made otherwise.
+Result<SourceStream> OpenExact(const Context& ctx, Remote& src, Remote& dst,
+                               const ObjectInfo& listed, const SyncOptions& opts) {
+  SourceStream out{listed, nullptr};
+  if (listed.mtime_is_upload_time && !UseMultiThread(src, dst, listed, opts)) {
+    CVC_ASSIGN_OR_RETURN(out.reader, src.Open(ctx, listed.path));
+    if (const ObjectInfo* opened = out.reader->OpenedInfo();
+        opened != nullptr && !opened->mtime_is_upload_time) {
+      out.info = *opened;
+      out.info.path = listed.path;
+      return out;
+    }
+  }
+  if (listed.mtime_is_upload_time) {
+    CVC_ASSIGN_OR_RETURN(out.info, src.Stat(ctx, listed.path));
+  }
+  if (out.reader == nullptr) {
+    CVC_ASSIGN_OR_RETURN(out.reader, OpenSource(ctx, src, dst, out.info, opts));
+  }
+  return out;
+}
+
 // One attempt: server-side copy where possible, else stream with size/hash verification.
 Status TransferOnce(RunState& state, Remote& src, Remote& dst, const TransferJob& job,
                     const SyncOptions& opts, Accounting& acct, int64_t& counted) {
@@ -183,12 +212,9 @@ Status TransferOnce(RunState& state, Remote& src, Remote& dst, const TransferJob
     }
     if (copied.error().code() != ErrorCode::kUnsupported) return Propagate(copied.error());
   }
-  // The stored mtime must be the source's modtime, never a listing's upload time.
-  ObjectInfo info = job.src;
-  if (info.mtime_is_upload_time) {
-    CVC_ASSIGN_OR_RETURN(info, src.Stat(ctx, job.src.path));
-  }
-  CVC_ASSIGN_OR_RETURN(std::unique_ptr<Reader> in, OpenSource(ctx, src, dst, info, opts));
+  CVC_ASSIGN_OR_RETURN(SourceStream source, OpenExact(ctx, src, dst, job.src, opts));
+  const ObjectInfo& info = source.info;
+  std::unique_ptr<Reader>& in = source.reader;
   CountingReader counting(*in, [&](size_t n) {
     acct.AddBytes(static_cast<int64_t>(n));
     counted += static_cast<int64_t>(n);
