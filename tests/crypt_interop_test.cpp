@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "tests/support/process.hpp"
+#include "tests/support/rclone_run.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_data.hpp"
 
@@ -23,26 +24,10 @@ namespace {
 namespace fs = std::filesystem;
 using test::ProcessResult;
 
-class Interop {
+class Interop : public test::RcloneRun {
  public:
-  explicit Interop(std::string rclone)
-      : rclone_(std::move(rclone)), conf_(dir_.Path("rclone.conf")) {}
+  using RcloneRun::RcloneRun;
 
-  std::string P(const std::string& rel) const { return dir_.Path(rel); }
-
-  ProcessResult Cvclone(std::vector<std::string> args) const {
-    args.insert(args.begin(), {"--config", conf_});
-    return Run(CVCLONE_BINARY_DIR "/cvclone", args);
-  }
-  ProcessResult Rclone(std::vector<std::string> args) const {
-    args.insert(args.begin(), {"--config", conf_});
-    return Run(rclone_, args);
-  }
-  std::string RcloneObscure(const std::string& plain) const {
-    auto r = Run(rclone_, {"obscure", plain});
-    REQUIRE(r.exit_code == 0);
-    return r.out.substr(0, r.out.find('\n'));
-  }
   std::string CvcloneObscure(const std::string& plain) const {
     auto r = Cvclone({"obscure", plain});
     REQUIRE(r.exit_code == 0);
@@ -64,20 +49,6 @@ class Interop {
     for (const auto& [path, data] : files) REQUIRE(test::WriteFile(P("src/" + path), data));
     return files;
   }
-  void WriteConfig(const std::string& text) const { REQUIRE(test::WriteFile(conf_, text)); }
-
- private:
-  ProcessResult Run(const std::string& program, const std::vector<std::string>& args) const {
-    test::ProcessOptions opts = test::IsolatedOptions(dir_.path());
-    opts.timeout = std::chrono::seconds(60);
-    ProcessResult r = test::RunProcess(program, args, opts);
-    REQUIRE_MESSAGE(r.error.empty(), r.error);
-    return r;
-  }
-
-  std::string rclone_;
-  test::TempDir dir_;
-  std::string conf_;
 };
 
 // One name mode: `extra` holds the mode's option lines. rclone_obscures: whether rclone (or

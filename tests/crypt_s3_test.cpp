@@ -22,6 +22,7 @@
 #include "crypt/keys.hpp"
 #include "tests/conformance/conformance.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/rclone_run.hpp"
 #include "tests/support/s3_server.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_data.hpp"
@@ -122,27 +123,12 @@ std::map<std::string, std::string> ObjectHeads(Remote& remote, const std::string
 }
 
 // One scratch folder, one config file for both tools, one fresh bucket.
-class S3Interop {
+class S3Interop : public test::RcloneRun {
  public:
-  explicit S3Interop(std::string rclone)
-      : rclone_(std::move(rclone)), conf_(dir_.Path("rclone.conf")), bucket_(NewBucket()) {}
+  explicit S3Interop(std::string rclone) : RcloneRun(std::move(rclone)), bucket_(NewBucket()) {}
 
-  std::string P(const std::string& rel) const { return dir_.Path(rel); }
   const std::string& bucket() const { return bucket_; }
 
-  ProcessResult Cvclone(std::vector<std::string> args) const {
-    args.insert(args.begin(), {"--config", conf_});
-    return Run(CVCLONE_BINARY_DIR "/cvclone", args);
-  }
-  ProcessResult Rclone(std::vector<std::string> args) const {
-    args.insert(args.begin(), {"--config", conf_});
-    return Run(rclone_, args);
-  }
-  std::string RcloneObscure(const std::string& plain) const {
-    auto r = Run(rclone_, {"obscure", plain});
-    REQUIRE(r.exit_code == 0);
-    return r.out.substr(0, r.out.find('\n'));
-  }
   // The plaintext tree: an empty file, exactly 64 KiB, a multi-chunk file, a unicode name,
   // nested directories. Every directory holds a file directly: s3rver 3.7.1's delimited listing
   // leaves out a common prefix that holds only deeper prefixes (with only a/b/c/deep.txt, listing
@@ -170,21 +156,10 @@ class S3Interop {
         s.access_key + "\nsecret_access_key = " + s.secret_key + "\nendpoint = " + s.Endpoint() +
         "\nregion = us-east-1\nforce_path_style = true\n\n[c]\n" + crypt_body +
         "remote = s3:" + bucket_ + "/cv\n\n[r]\n" + crypt_body + "remote = s3:" + bucket_ + "/rc\n";
-    REQUIRE(test::WriteFile(conf_, text));
+    RcloneRun::WriteConfig(text);
   }
 
  private:
-  ProcessResult Run(const std::string& program, const std::vector<std::string>& args) const {
-    test::ProcessOptions opts = test::IsolatedOptions(dir_.path());
-    opts.timeout = std::chrono::seconds(60);
-    ProcessResult r = test::RunProcess(program, args, opts);
-    REQUIRE_MESSAGE(r.error.empty(), r.error);
-    return r;
-  }
-
-  std::string rclone_;
-  test::TempDir dir_;
-  std::string conf_;
   std::string bucket_;
 };
 
