@@ -16,7 +16,9 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import ROOT, make_dataset, measure_with_rss, parse_args  # noqa: E402
+from common import (ROOT, make_dataset, measure_with_rss, parse_args,  # noqa: E402
+                    print_result_table, print_targets)
+from common import ratio as common_ratio  # noqa: E402
 
 
 def tools(cvclone, src, dst, mode):
@@ -98,17 +100,13 @@ def main():
         rows += run_case("no-op sync 10,000 files", small, out, args.cvclone, args.runs, "sync")
     shutil.rmtree(out, ignore_errors=True)
 
-    print(f"| case | tool | wall s (median of {args.runs}) | CPU s (user+sys) | peak RSS MiB "
-          "| until on disk s (wall + a following sync) |")
-    print("|---|---|---:|---:|---:|---:|")
-    for name, tool, wall, cpu, rss, durable in rows:
-        print(f"| {name} | {tool} | {wall:.2f} | {cpu:.2f} | {rss:.1f} | {durable:.2f} |")
+    header = ["case", "tool", f"wall s (median of {args.runs})", "CPU s (user+sys)",
+              "peak RSS MiB", "until on disk s (wall + a following sync)"]
+    print_result_table(header, rows, ["{:.2f}", "{:.2f}", "{:.1f}", "{:.2f}"])
     by = {(n, t): (w, c, r, d) for n, t, w, c, r, d in rows}
 
     def ratio(case, a, b, idx=0):
-        if (case, a) in by and (case, b) in by and by[(case, b)][idx] > 0:
-            return by[(case, a)][idx] / by[(case, b)][idx]
-        return None
+        return common_ratio(by, case, a, b, idx)
 
     checks = [
         ("1 GiB copy wall vs cp -r (target <= 1.3)", ratio("1 GiB file", "cvclone copy", "cp -r"), 1.3),
@@ -135,13 +133,7 @@ def main():
         peer = "rclone sync" if case.startswith("no-op") else "rclone copy"
         me = "cvclone sync" if case.startswith("no-op") else "cvclone copy"
         checks.append((f"{case}: peak memory vs rclone (target <= 0.5)", ratio(case, me, peer, 2), 0.5))
-    print()
-    print("| target | ratio | met |")
-    print("|---|---:|---|")
-    for label, value, limit in checks:
-        if value is None:
-            continue
-        print(f"| {label} | {value:.2f} | {'yes' if value <= limit else 'NO'} |")
+    print_targets(checks)
 
 
 if __name__ == "__main__":
