@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "backends/local/local_batch.hpp"
+#include "backends/local/local_direct.hpp"
 #include "backends/local/local_fs.hpp"
 #include "core/io.hpp"
 #include "core/log.hpp"
@@ -252,29 +253,45 @@ Result<ObjectInfo> LocalRemote::WriteObject(const Context& ctx, const std::strin
     return s;
   }();
   Hasher hasher(verify);
+  // A large file that will be synced anyway skips the page cache: it is read straight into the
+  // direct writer's blocks.
+  std::unique_ptr<local::DirectWriter> direct;
+  if (options_.fsync && opts.size >= local::kDirectWriteMin) {
+    direct = local::DirectWriter::Start(tmp.fd(), tmp.path());
+  }
   // A small object needs no 1 MiB buffer (one more byte than its size detects a longer stream).
   const size_t buf_size =
-      opts.size >= 0 ? std::clamp<size_t>(static_cast<size_t>(opts.size) + 1, 4096, kCopyBufferSize)
-                     : kCopyBufferSize;
+      direct != nullptr ? 0
+      : opts.size >= 0
+          ? std::clamp<size_t>(static_cast<size_t>(opts.size) + 1, 4096, kCopyBufferSize)
+          : kCopyBufferSize;
   auto storage = std::make_unique_for_overwrite<std::byte[]>(buf_size);
-  const std::span<std::byte> buf(storage.get(), buf_size);
   int64_t total = 0;
   int64_t written_back = 0;  // bytes whose writeback was started
   for (;;) {
     CVC_RETURN_IF_ERROR(ctx.Check());
-    auto n = src.Read(buf);
+    std::span<std::byte> space(storage.get(), buf_size);
+    if (direct != nullptr) {
+      CVC_ASSIGN_OR_RETURN(space, direct->Buffer());
+    }
+    auto n = src.Read(space);
     if (!n) return Propagate(n.error(), "local: put " + full);
     if (*n == 0) break;
-    const std::span<const std::byte> data(buf.data(), *n);
+    const std::span<const std::byte> data = space.first(*n);
     if (!verify.Empty()) hasher.Update(data);
-    CVC_RETURN_IF_ERROR(local::WriteAll(tmp.fd(), data.data(), data.size(), tmp.path()));
     total += static_cast<int64_t>(*n);
-    if (options_.fsync && total - written_back >= local::kWriteBackChunk) {
-      local::StartWriteBack(tmp.fd(), written_back, total - written_back);
-      written_back = total;
+    if (direct != nullptr) {
+      direct->Commit(*n);
+    } else {
+      CVC_RETURN_IF_ERROR(local::WriteAll(tmp.fd(), data.data(), data.size(), tmp.path()));
+      if (options_.fsync && total - written_back >= local::kWriteBackChunk) {
+        local::StartWriteBack(tmp.fd(), written_back, total - written_back);
+        written_back = total;
+      }
     }
     if (opts.size >= 0 && total > opts.size) break;
   }
+  if (direct != nullptr) CVC_RETURN_IF_ERROR(direct->Finish());
   if (opts.size >= 0 && total != opts.size) {
     return MakeError(ErrorCode::kCorrupt,
                      "local: put " + full + ": size mismatch: expected " +
@@ -293,7 +310,10 @@ Result<ObjectInfo> LocalRemote::WriteObject(const Context& ctx, const std::strin
   }
   CVC_RETURN_IF_ERROR(ctx.Check());
   const bool has_mtime = opts.mtime != TimePoint{};
-  return Finalize(std::move(tmp), path, has_mtime ? &opts.mtime : nullptr);
+  // A directly written file is synced on its own: its fsync only has metadata and the disk's
+  // cache to flush, where a group's syncfs would also wait for every other dirty page.
+  return Finalize(std::move(tmp), path, has_mtime ? &opts.mtime : nullptr,
+                  /*batchable=*/direct == nullptr);
 }
 
 Result<ObjectInfo> LocalRemote::Finalize(local::TempFile tmp, const std::string& path,
