@@ -161,13 +161,34 @@ Status DownloadReader::Start() {
 
 Status DownloadReader::Push(std::span<const std::byte> data) {
   std::unique_lock lock(mu_);
-  cv_.wait(lock, [&] { return closed_ || queued_ < kDownloadQueueBytes; });
-  if (closed_) return MakeError(ErrorCode::kCancelled, "download closed");
-  chunks_.emplace_back(reinterpret_cast<const char*>(data.data()), data.size());
-  queued_ += data.size();
-  next_ += static_cast<int64_t>(data.size());
   started_ = true;
-  cv_.notify_all();
+  // Re-checked after every wait: Read may have come to wait with a buffer meanwhile, and must
+  // then get these bytes before any later ones.
+  while (!data.empty()) {
+    if (closed_) return MakeError(ErrorCode::kCancelled, "download closed");
+    if (want_ != nullptr) {
+      // Read waits with a buffer (so nothing is queued): fill it directly, one copy and no
+      // queue. Read returns once it is full or the transfer ends, so it is woken once per
+      // buffer, not per piece.
+      const size_t n = std::min(data.size(), want_->size() - got_);
+      std::memcpy(want_->data() + got_, data.data(), n);
+      got_ += n;
+      next_ += static_cast<int64_t>(n);
+      data = data.subspan(n);
+      if (got_ == want_->size()) {
+        want_ = nullptr;
+        cv_.notify_all();
+      }
+    } else if (queued_ < kDownloadQueueBytes) {
+      chunks_.emplace_back(reinterpret_cast<const char*>(data.data()), data.size());
+      queued_ += data.size();
+      next_ += static_cast<int64_t>(data.size());
+      cv_.notify_all();
+      break;
+    } else {
+      cv_.wait(lock);
+    }
+  }
   return Ok();
 }
 
@@ -205,9 +226,17 @@ void DownloadReader::Produce() {
 
 Result<size_t> DownloadReader::Read(std::span<std::byte> buf) {
   if (buf.empty()) return size_t{0};
-  while (current_pos_ >= current_.size()) {
+  if (current_pos_ >= current_.size()) {
     std::unique_lock lock(mu_);
-    cv_.wait(lock, [&] { return !chunks_.empty() || done_; });
+    if (chunks_.empty() && !done_) {
+      // Nothing queued: let the producer write into buf itself.
+      want_ = &buf;
+      got_ = 0;
+      cv_.wait(lock, [&] { return want_ == nullptr || done_; });
+      want_ = nullptr;
+      if (got_ > 0) return got_;
+      // The transfer ended before a byte arrived (bytes that did not fit were queued first).
+    }
     if (chunks_.empty()) {
       if (error_) return Unexpected<Error>(*error_);
       return size_t{0};

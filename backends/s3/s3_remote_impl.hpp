@@ -103,6 +103,10 @@ class DownloadReader : public Reader {
   std::optional<Error> error_;
   std::string current_;
   size_t current_pos_ = 0;
+  // While Read waits with nothing queued: its buffer, which Push fills directly, and the bytes
+  // put there so far. Push clears want_ when the buffer is full.
+  std::span<std::byte>* want_ = nullptr;
+  size_t got_ = 0;
   std::optional<ObjectInfo> opened_;  // set before the first byte is queued (under mu_)
   std::jthread thread_;
 };

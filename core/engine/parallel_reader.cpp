@@ -24,7 +24,8 @@ int64_t ParallelBlockSize(int64_t size, const ParallelReadOptions& opts) {
 // previous block) was consumed, so a slot is never written while it is being read.
 struct ParallelReader::Shared {
   struct Slot {
-    std::vector<std::byte> data;
+    std::unique_ptr<std::byte[]> data;  // allocated (not zeroed) on the slot's first block
+    size_t capacity = 0;
     int64_t block = -1;  // the block whose bytes data holds, -1: none (free or being fetched)
     size_t len = 0;
   };
@@ -74,11 +75,14 @@ Status ParallelReader::Shared::Fetch(int64_t b, Slot& slot) {
   const auto want = static_cast<size_t>(std::min(block, size - offset));
   CVC_ASSIGN_OR_RETURN(std::unique_ptr<Reader> in,
                        remote.Open(worker_ctx, path, offset, static_cast<int64_t>(want)));
-  if (slot.data.size() < want) slot.data.resize(want);
+  if (slot.capacity < want) {
+    slot.data = std::make_unique_for_overwrite<std::byte[]>(want);
+    slot.capacity = want;
+  }
   size_t got = 0;
   while (got < want) {
     CVC_RETURN_IF_ERROR(worker_ctx.Check());
-    CVC_ASSIGN_OR_RETURN(size_t n, in->Read(std::span(slot.data.data() + got, want - got)));
+    CVC_ASSIGN_OR_RETURN(size_t n, in->Read(std::span(slot.data.get() + got, want - got)));
     if (n == 0) break;
     got += n;
   }
@@ -133,7 +137,7 @@ Result<size_t> ParallelReader::Shared::Read(std::span<std::byte> buf) {
   }
   lock.unlock();
   const size_t n = std::min(buf.size(), slot.len - pos);
-  std::memcpy(buf.data(), slot.data.data() + pos, n);
+  std::memcpy(buf.data(), slot.data.get() + pos, n);
   pos += n;
   if (pos == slot.len) {
     lock.lock();

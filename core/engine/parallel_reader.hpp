@@ -22,7 +22,7 @@ struct ParallelReadOptions {
   int streams = 4;  // concurrent ranged reads, >= 1
   // Bytes per block; 0 picks kMaxBlock, or less for small objects so every stream gets work.
   int64_t block_size = 0;
-  static constexpr int64_t kMaxBlock = 16 << 20;
+  static constexpr int64_t kMaxBlock = 8 << 20;
   static constexpr int64_t kMinBlock = 1 << 20;
 };
 

@@ -66,7 +66,7 @@ TEST_CASE("parallel reader: block size grows with the object, bounded") {
   ParallelReadOptions opts;
   opts.streams = 4;
   CHECK(ParallelBlockSize(100, opts) == ParallelReadOptions::kMinBlock);
-  CHECK(ParallelBlockSize(int64_t{40} << 20, opts) == int64_t{10} << 20);
+  CHECK(ParallelBlockSize(int64_t{20} << 20, opts) == int64_t{5} << 20);
   CHECK(ParallelBlockSize(int64_t{1} << 30, opts) == ParallelReadOptions::kMaxBlock);
   opts.block_size = 4096;
   CHECK(ParallelBlockSize(int64_t{1} << 30, opts) == 4096);
