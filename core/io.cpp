@@ -171,6 +171,21 @@ Result<size_t> ContextReader::Read(std::span<std::byte> buf) {
 
 // ---- whole-stream helpers ----
 
+Result<size_t> ReadFull(Reader& r, std::span<std::byte> buf) {
+  return ReadFull(Context{}, r, buf);
+}
+
+Result<size_t> ReadFull(const Context& ctx, Reader& r, std::span<std::byte> buf) {
+  size_t got = 0;
+  while (got < buf.size()) {
+    CVC_RETURN_IF_ERROR(ctx.Check());
+    CVC_ASSIGN_OR_RETURN(size_t n, r.Read(buf.subspan(got)));
+    if (n == 0) break;
+    got += n;
+  }
+  return got;
+}
+
 Result<std::string> ReadAll(Reader& r, size_t max) {
   std::string out;
   std::string buf(64 * 1024, '\0');

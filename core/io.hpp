@@ -143,6 +143,11 @@ class ContextReader : public Reader {
   Reader* inner_;
 };
 
+// Reads into buf until it is full or the stream ends; returns how many bytes were read. The
+// Context form checks ctx before each read (kCancelled / kTimeout).
+Result<size_t> ReadFull(Reader& r, std::span<std::byte> buf);
+Result<size_t> ReadFull(const Context& ctx, Reader& r, std::span<std::byte> buf);
+
 // Reads r to EOF. Fails with kInvalidArgument if the stream holds more than max bytes, or with
 // the reader's error.
 Result<std::string> ReadAll(Reader& r, size_t max = SIZE_MAX);

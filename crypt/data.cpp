@@ -6,6 +6,8 @@
 #include <cstring>
 #include <mutex>
 
+#include "core/io.hpp"
+
 namespace cvclone::crypt {
 
 const std::array<uint8_t, kMagicSize> kFileMagic = {'R', 'C', 'L', 'O', 'N', 'E', 0, 0};
@@ -35,15 +37,7 @@ Unexpected<Error> TooShortError() {
 
 // Reads until `len` bytes or end of stream; returns how many were read.
 Result<size_t> ReadFull(Reader& src, uint8_t* dst, size_t len) {
-  size_t got = 0;
-  while (got < len) {
-    CVC_ASSIGN_OR_RETURN(size_t n,
-                         src.Read(std::span<std::byte>(reinterpret_cast<std::byte*>(dst) + got,
-                                                       len - got)));
-    if (n == 0) break;
-    got += n;
-  }
-  return got;
+  return cvclone::ReadFull(src, std::as_writable_bytes(std::span(dst, len)));
 }
 
 }  // namespace

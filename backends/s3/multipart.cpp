@@ -75,15 +75,7 @@ std::string Base64Decode(std::string_view text) {
 
 Result<size_t> ReadFull(const Context& ctx, Reader& src, std::string& buf, size_t want) {
   buf.resize(want);
-  size_t got = 0;
-  while (got < want) {
-    CVC_RETURN_IF_ERROR(ctx.Check());
-    auto n =
-        src.Read(std::span<std::byte>(reinterpret_cast<std::byte*>(buf.data()) + got, want - got));
-    if (!n) return Propagate(n.error());
-    if (*n == 0) break;
-    got += *n;
-  }
+  CVC_ASSIGN_OR_RETURN(size_t got, cvclone::ReadFull(ctx, src, AsWritableBytes(buf)));
   buf.resize(got);
   return got;
 }
@@ -129,9 +121,12 @@ class Uploader {
   Result<MultipartOutcome> UploadAll() {
     int64_t total = 0;
     for (int number = 1;; ++number) {
+      // Buffers keep their full size from part to part: a resize would zero them again.
       std::string buf = TakeBuffer();
-      CVC_ASSIGN_OR_RETURN(size_t n,
-                           ReadFull(inner_, src_, buf, static_cast<size_t>(params_.part_size)));
+      if (buf.size() < static_cast<size_t>(params_.part_size)) {
+        buf.resize(static_cast<size_t>(params_.part_size));
+      }
+      CVC_ASSIGN_OR_RETURN(size_t n, cvclone::ReadFull(inner_, src_, AsWritableBytes(buf)));
       total += static_cast<int64_t>(n);
       if (params_.expected_size >= 0 && total > params_.expected_size) {
         return MakeError(ErrorCode::kIo, "source yielded more than the expected " +
@@ -142,8 +137,8 @@ class Uploader {
       if (number > kMaxParts) {
         return MakeError(ErrorCode::kInvalidArgument, "upload needs more than 10000 parts");
       }
-      whole_md5_.Update(std::string_view(buf));
-      CVC_RETURN_IF_ERROR(Launch(number, std::move(buf)));
+      whole_md5_.Update(std::string_view(buf.data(), n));
+      CVC_RETURN_IF_ERROR(Launch(number, std::move(buf), n));
       if (n < static_cast<size_t>(params_.part_size)) break;
     }
     if (params_.expected_size >= 0 && total != params_.expected_size) {
@@ -162,14 +157,15 @@ class Uploader {
     return out;
   }
 
-  Status Launch(int number, std::string buf) {
+  Status Launch(int number, std::string buf, size_t size) {
     while (static_cast<int>(in_flight_.size()) >= params_.concurrency) {
       CVC_RETURN_IF_ERROR(FinishOldest());
     }
     InFlight f;
     f.number = number;
     f.buffer = std::move(buf);
-    std::string_view data = f.buffer;  // the buffer's heap storage does not move with it
+    // The buffer's heap storage does not move with it.
+    const std::string_view data(f.buffer.data(), size);
     f.result = std::async(std::launch::async, [this, number, data]() -> Result<PartDone> {
       PartDone done{.etag = "", .md5_raw = Md5Raw(data)};
       CVC_ASSIGN_OR_RETURN(done.etag, target_.UploadPart(inner_, upload_id_, number, data,

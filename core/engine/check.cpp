@@ -15,17 +15,6 @@ namespace {
 constexpr const char* kDifferencesSuffix = " differences found";
 constexpr size_t kCompareChunk = 64 * 1024;
 
-// Reads exactly buf.size() bytes unless the stream ends first; returns how many.
-Result<size_t> ReadFull(Reader& r, std::span<std::byte> buf) {
-  size_t got = 0;
-  while (got < buf.size()) {
-    CVC_ASSIGN_OR_RETURN(size_t n, r.Read(buf.subspan(got)));
-    if (n == 0) break;
-    got += n;
-  }
-  return got;
-}
-
 // Whether the two objects hold the same bytes.
 Result<bool> SameBytes(const Context& ctx, Remote& src, const std::string& spath, Remote& dst,
                        const std::string& dpath, Accounting& acct) {

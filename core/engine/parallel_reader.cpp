@@ -10,6 +10,8 @@
 #include <thread>
 #include <vector>
 
+#include "core/io.hpp"
+
 namespace cvclone {
 
 int64_t ParallelBlockSize(int64_t size, const ParallelReadOptions& opts) {
@@ -79,13 +81,7 @@ Status ParallelReader::Shared::Fetch(int64_t b, Slot& slot) {
     slot.data = std::make_unique_for_overwrite<std::byte[]>(want);
     slot.capacity = want;
   }
-  size_t got = 0;
-  while (got < want) {
-    CVC_RETURN_IF_ERROR(worker_ctx.Check());
-    CVC_ASSIGN_OR_RETURN(size_t n, in->Read(std::span(slot.data.get() + got, want - got)));
-    if (n == 0) break;
-    got += n;
-  }
+  CVC_ASSIGN_OR_RETURN(size_t got, ReadFull(worker_ctx, *in, std::span(slot.data.get(), want)));
   if (got < want) {
     return MakeError(ErrorCode::kIo,
                      path + ": object ended at byte " + std::to_string(offset + got) +
