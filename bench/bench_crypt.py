@@ -96,6 +96,7 @@ class Bench:
             common.run_quiet([self.args.cvclone, "--config", self.conf, "copy", src,
                               f"cryptlocal:src-{key}"])
             self.encrypted[key] = (set(os.listdir(self.inner)) - before).pop()
+            common.warm(os.path.join(self.inner, self.encrypted[key]))
         out = os.path.join(self.work, "out")
         shutil.rmtree(out, ignore_errors=True)
         os.makedirs(out)
@@ -140,6 +141,7 @@ def main():
     else:
         big, small = common.make_dataset(args.data)
         labels = {"big": "1 GiB file", "small": "10,000 files 1-64 KiB"}
+    common.warm(big, small)
     srcs = {"big": big, "small": small}
     arrows = {"enc-local": "local→crypt(local)", "dec-local": "crypt(local)→local",
               "enc-s3": "local→crypt(S3)"}

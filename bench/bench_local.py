@@ -16,7 +16,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import (ROOT, make_dataset, measure_with_rss, parse_args,  # noqa: E402
+from common import (ROOT, make_dataset, measure_with_rss, parse_args, warm,  # noqa: E402
                     print_result_table, print_targets)
 from common import ratio as common_ratio  # noqa: E402
 
@@ -89,6 +89,7 @@ def main():
         sys.exit(f"bench: {args.cvclone} not built (run scripts/build)")
     os.makedirs(args.data, exist_ok=True)
     big, small = make_dataset(args.data)
+    warm(big, small)
     out = os.path.join(args.data, "out")
     cases = args.cases.split(",")
     rows = []

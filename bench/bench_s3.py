@@ -197,6 +197,7 @@ def main():
     else:
         big, small = common.make_dataset(args.data)
         big_label, small_label = "1 GiB file", "10,000 files 1-64 KiB"
+    common.warm(big, small)
     names = {"up-big": f"{big_label} local→S3", "up-small": f"{small_label} local→S3",
              "down-big": f"{big_label} S3→local", "down-small": f"{small_label} S3→local",
              "noop": f"no-op sync {small_label.split(' files')[0]} files"}

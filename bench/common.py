@@ -50,6 +50,17 @@ def make_dataset(data):
     return big, small
 
 
+def warm(*trees):
+    """Reads every file under the given folders once, so that every tool finds its source in the
+    page cache (a file written with O_DIRECT, as cvclone writes large files, is not in it)."""
+    for tree in trees:
+        for dirpath, _, files in os.walk(tree):
+            for name in files:
+                with open(os.path.join(dirpath, name), "rb") as f:
+                    while f.read(1 << 20):
+                        pass
+
+
 def make_quick_dataset(data, big_mib=100, small_dirs=10):
     """A subset for testing the scripts (--quick): the first big_mib MiB of the 1 GiB file and the
     first small_dirs directories (100 files each) of the small files, hard-linked. Returns
