@@ -158,6 +158,14 @@ class Remote {
   virtual Result<std::unique_ptr<Reader>> Open(const Context& ctx, const std::string& path,
                                                int64_t offset = 0, int64_t count = -1) = 0;
 
+  // Opens the whole object a listing described, as Open(ctx, listed.path) does. A backend may
+  // use what the listing said (its size) to choose how to read it (S3: a small object in one
+  // buffered GET, without a streaming thread). The stream yields the object as stored now,
+  // whatever the listing said.
+  virtual Result<std::unique_ptr<Reader>> OpenListed(const Context& ctx, const ObjectInfo& listed) {
+    return Open(ctx, listed.path);
+  }
+
   // Writes the object at path from src, creating parent directories as needed, replacing any
   // existing object. Atomic: the object appears complete or not at all; on any failure (src
   // error, cancel, size mismatch with opts.size) the previous object, if any, is untouched and

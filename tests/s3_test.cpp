@@ -588,6 +588,48 @@ TEST_CASE("s3: a whole-object GET reports the exact info from its headers, in on
   CHECK((*ranged)->OpenedInfo() == nullptr);  // a range's headers do not describe the object
 }
 
+TEST_CASE("s3: OpenListed reads a small object in one GET with its exact info") {
+  const std::string bucket = NewBucket();
+  auto r = MakeRemote(bucket);
+  REQUIRE_OK(PutString(*r, "small", "small object"));
+  auto listed = r->List(Context{}, "");
+  REQUIRE_OK(listed);
+  REQUIRE_EQ(listed->size(), 1u);
+  ObjectInfo entry = listed->front();
+  SUBCASE("as listed") {
+    const int before = Server().Stat("forwarded");
+    auto reader = r->OpenListed(Context{}, entry);
+    REQUIRE_OK(reader);
+    CHECK_EQ(Server().Stat("forwarded"), before + 1);  // one GET, no HEAD
+    auto data = ReadAll(**reader);
+    REQUIRE_OK(data);
+    CHECK_EQ(*data, "small object");
+    const ObjectInfo* info = (*reader)->OpenedInfo();
+    REQUIRE(info != nullptr);
+    CHECK_EQ(info->mtime, kMtime);
+    CHECK_FALSE(info->mtime_is_upload_time);
+    CHECK_EQ(info->size, 12);
+    CHECK_EQ(info->hashes.at(HashType::kMd5), Md5Hex("small object"));
+  }
+  SUBCASE("replaced by a larger object since the listing: the bytes stored now") {
+    const std::string bigger(3 << 20, 'z');
+    REQUIRE_OK(PutString(*r, "small", bigger));
+    auto reader = r->OpenListed(Context{}, entry);
+    REQUIRE_OK(reader);
+    auto data = ReadAll(**reader);
+    REQUIRE_OK(data);
+    CHECK(*data == bigger);
+    REQUIRE((*reader)->OpenedInfo() != nullptr);
+    CHECK_EQ((*reader)->OpenedInfo()->size, static_cast<int64_t>(bigger.size()));
+  }
+  SUBCASE("deleted since the listing: not found") {
+    REQUIRE_OK(r->Delete(Context{}, "small"));
+    auto reader = r->OpenListed(Context{}, entry);
+    REQUIRE_FALSE(reader.has_value());
+    CHECK_EQ(reader.error().code(), ErrorCode::kNotFound);
+  }
+}
+
 TEST_CASE("s3: a download read with buffers of every size yields its bytes in order") {
   // The reader hands bytes over through a queue, or straight into the buffer of a Read that
   // waits; switching between the two must never reorder them. Small reads let the queue fill

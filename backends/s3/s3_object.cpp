@@ -10,6 +10,8 @@ namespace cvclone::s3::impl {
 
 namespace {
 constexpr size_t kDownloadQueueBytes = size_t{4} << 20;
+// Objects listed at up to this size are read with one buffered GET (OpenListed).
+constexpr int64_t kBufferedGetMax = int64_t{1} << 20;
 }  // namespace
 
 Result<ObjectInfo> S3Remote::HeadObject(const Context& ctx, const Location& loc,
@@ -104,6 +106,41 @@ Result<std::unique_ptr<Reader>> S3Remote::Open(const Context& ctx, const std::st
     return Propagate(st.error());
   }
   return std::unique_ptr<Reader>(std::move(reader));
+}
+
+namespace {
+
+// A whole object read in one buffered GET, with the info of its response headers.
+class BufferedObjectReader : public MemoryReader {
+ public:
+  BufferedObjectReader(std::string body, ObjectInfo info)
+      : MemoryReader(std::move(body)), info_(std::move(info)) {}
+  const ObjectInfo* OpenedInfo() const override { return &info_; }
+
+ private:
+  ObjectInfo info_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Reader>> S3Remote::OpenListed(const Context& ctx,
+                                                     const ObjectInfo& listed) {
+  // A small object costs a thread start and hand-offs when streamed; one buffered GET reads it
+  // with the same single request. Should it have grown since the listing, the body is still
+  // collected whole (up to HttpRequest's cap).
+  if (listed.size < 0 || listed.size > kBufferedGetMax) return Open(ctx, listed.path, 0, -1);
+  CVC_ASSIGN_OR_RETURN(Location loc, Locate(listed.path));
+  if (loc.key.empty()) return Open(ctx, listed.path, 0, -1);
+  auto r = Send(ctx, Call{.op = "GET", .bucket = loc.bucket, .key = loc.key});
+  if (!r) {
+    if (r.error().code() == ErrorCode::kNotFound) {
+      CVC_RETURN_IF_ERROR(NotFoundOrIsDir(ctx, loc, listed.path));
+    }
+    return Propagate(r.error());
+  }
+  ObjectInfo info = InfoFromHeaders("", r->headers);
+  return std::unique_ptr<Reader>(
+      std::make_unique<BufferedObjectReader>(std::move(r->body), std::move(info)));
 }
 
 Status S3Remote::Delete(const Context& ctx, const std::string& path) {

@@ -144,6 +144,7 @@ class S3Remote : public Remote {
 
   Result<std::vector<ObjectInfo>> List(const Context& ctx, const std::string& dir) override;
   Result<ObjectInfo> Stat(const Context& ctx, const std::string& path) override;
+  Result<std::unique_ptr<Reader>> OpenListed(const Context& ctx, const ObjectInfo& listed) override;
   Result<std::unique_ptr<Reader>> Open(const Context& ctx, const std::string& path, int64_t offset,
                                        int64_t count) override;
   Result<ObjectInfo> Put(const Context& ctx, const std::string& path, Reader& src,

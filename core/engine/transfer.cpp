@@ -181,7 +181,7 @@ Result<SourceStream> OpenExact(const Context& ctx, Remote& src, Remote& dst,
                                const ObjectInfo& listed, const SyncOptions& opts) {
   SourceStream out{listed, nullptr};
   if (listed.mtime_is_upload_time && !UseMultiThread(src, dst, listed, opts)) {
-    CVC_ASSIGN_OR_RETURN(out.reader, src.Open(ctx, listed.path));
+    CVC_ASSIGN_OR_RETURN(out.reader, src.OpenListed(ctx, listed));
     if (const ObjectInfo* opened = out.reader->OpenedInfo();
         opened != nullptr && !opened->mtime_is_upload_time) {
       out.info = *opened;
