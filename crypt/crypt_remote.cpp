@@ -1,5 +1,7 @@
 #include "crypt/crypt_remote.hpp"
 
+#include <optional>
+
 #include "core/io.hpp"
 #include "core/log.hpp"
 #include "crypt/data.hpp"
@@ -11,17 +13,20 @@ namespace {
 // Adds "crypt: PATH: " to the errors of a decrypting reader, so they name the file.
 class NamingReader : public Reader {
  public:
-  NamingReader(std::unique_ptr<Reader> inner, std::string context)
-      : inner_(std::move(inner)), context_(std::move(context)) {}
+  NamingReader(std::unique_ptr<Reader> inner, std::string context,
+               std::optional<ObjectInfo> opened = std::nullopt)
+      : inner_(std::move(inner)), context_(std::move(context)), opened_(std::move(opened)) {}
   Result<size_t> Read(std::span<std::byte> buf) override {
     auto r = inner_->Read(buf);
     if (!r) return Propagate(r.error(), context_);
     return r;
   }
+  const ObjectInfo* OpenedInfo() const override { return opened_ ? &*opened_ : nullptr; }
 
  private:
   std::unique_ptr<Reader> inner_;
   std::string context_;
+  std::optional<ObjectInfo> opened_;  // the plaintext info of the whole object, if known
 };
 
 // Whether to encrypt a source of this size on a background thread: only for sources whose size
@@ -54,6 +59,7 @@ class CryptRemote : public Remote, public CryptView {
   Result<ObjectInfo> Stat(const Context& ctx, const std::string& path) override;
   Result<std::unique_ptr<Reader>> Open(const Context& ctx, const std::string& path,
                                        int64_t offset, int64_t count) override;
+  Result<std::unique_ptr<Reader>> OpenListed(const Context& ctx, const ObjectInfo& listed) override;
   Result<ObjectInfo> Put(const Context& ctx, const std::string& path, Reader& src,
                          const PutOptions& opts) override;
 
@@ -118,6 +124,9 @@ class CryptRemote : public Remote, public CryptView {
   Status CheckNoObjectOnPath(const Context& ctx, const std::string& dir);
   // Plaintext info for an inner object or directory (plain_path already decrypted).
   ObjectInfo PlainInfo(const ObjectInfo& inner, const std::string& plain_path) const;
+  // Decrypts a whole encrypted object from its start; `opened` is the inner stream.
+  Result<std::unique_ptr<Reader>> DecryptWhole(const std::string& path,
+                                               std::unique_ptr<Reader> opened);
   bool SameCipher(const CryptRemote& other) const;
   Result<ObjectInfo> ServerSide(const Context& ctx, Remote& src, const std::string& src_path,
                                 const std::string& dst_path, bool move);
@@ -211,6 +220,7 @@ Result<std::unique_ptr<Reader>> CryptRemote::Open(const Context& ctx, const std:
     const int64_t inner_count = range.count < 0 ? -1 : range.offset + range.count;
     auto opened = inner_->Open(ctx, enc, 0, inner_count);
     if (!opened) return DirInstead(ctx, path, enc, opened.error());
+    if (offset == 0 && count < 0) return DecryptWhole(path, std::move(opened).value());
     src = std::move(opened).value();
     nonce = ReadHeader(*src);
   } else {
@@ -226,6 +236,36 @@ Result<std::unique_ptr<Reader>> CryptRemote::Open(const Context& ctx, const std:
   auto reader = std::make_unique<DecryptingReader>(keys_.data_key, std::move(src), *nonce,
                                                    range.first_chunk, range.discard, count);
   return std::unique_ptr<Reader>(std::make_unique<NamingReader>(std::move(reader), context));
+}
+
+Result<std::unique_ptr<Reader>> CryptRemote::OpenListed(const Context& ctx,
+                                                        const ObjectInfo& listed) {
+  CVC_ASSIGN_OR_RETURN(std::string enc, EncFile(listed.path));
+  ObjectInfo inner_listed = listed;
+  inner_listed.path = enc;
+  inner_listed.hashes.clear();
+  if (listed.size >= 0) {
+    CVC_ASSIGN_OR_RETURN(inner_listed.size, EncryptedSize(listed.size));
+  }
+  auto opened = inner_->OpenListed(ctx, inner_listed);
+  if (!opened) return DirInstead(ctx, listed.path, enc, opened.error());
+  return DecryptWhole(listed.path, std::move(opened).value());
+}
+
+Result<std::unique_ptr<Reader>> CryptRemote::DecryptWhole(const std::string& path,
+                                                          std::unique_ptr<Reader> opened) {
+  const std::string context = "crypt: " + path;
+  // What the inner stream reported about the whole object (S3: its GET's headers), as plaintext.
+  std::optional<ObjectInfo> info;
+  if (const ObjectInfo* inner_info = opened->OpenedInfo(); inner_info != nullptr) {
+    info = PlainInfo(*inner_info, "");
+  }
+  auto nonce = ReadHeader(*opened);
+  if (!nonce) return Propagate(nonce.error(), context);
+  auto reader = std::make_unique<DecryptingReader>(keys_.data_key, std::move(opened), *nonce, 0, 0,
+                                                   -1);
+  return std::unique_ptr<Reader>(
+      std::make_unique<NamingReader>(std::move(reader), context, std::move(info)));
 }
 
 Status CryptRemote::VerifyUpload(const Context& ctx, const std::string& enc,

@@ -93,6 +93,41 @@ TEST_CASE("crypt over s3: conformance, standard names") {
        .supports_long_names = false});
 }
 
+TEST_CASE("crypt over s3: a listed small file is read in one GET that reports its plain info") {
+  const std::string bucket = NewBucket();
+  auto r = MakeCryptS3(bucket, Config(crypt::NameMode::kStandard));
+  const std::string data = test::Pattern(100'000, 7);
+  const TimePoint mtime{std::chrono::nanoseconds(1'700'000'000'123456789LL)};
+  {
+    MemoryReader reader(data);
+    PutOptions opts;
+    opts.size = static_cast<int64_t>(data.size());
+    opts.mtime = mtime;
+    REQUIRE(r->Put(Context{}, "d/file.bin", reader, opts).has_value());
+  }
+  auto listed = r->List(Context{}, "d");
+  REQUIRE(listed.has_value());
+  REQUIRE_EQ(listed->size(), 1u);
+  CHECK(listed->front().mtime_is_upload_time);  // S3 listings give upload times
+  const int before = Server().Stat("forwarded");
+  auto reader = r->OpenListed(Context{}, listed->front());
+  REQUIRE(reader.has_value());
+  CHECK_EQ(Server().Stat("forwarded"), before + 1);  // the GET only: no HEAD
+  auto got = ReadAll(**reader);
+  REQUIRE(got.has_value());
+  CHECK(*got == data);
+  const ObjectInfo* info = (*reader)->OpenedInfo();
+  REQUIRE(info != nullptr);
+  CHECK_EQ(info->size, static_cast<int64_t>(data.size()));  // the plaintext size
+  CHECK_EQ(info->mtime, mtime);
+  CHECK_FALSE(info->mtime_is_upload_time);
+  CHECK(info->hashes.empty());  // crypt has no plaintext hashes
+  // A ranged read reports nothing about the whole object.
+  auto ranged = r->Open(Context{}, "d/file.bin", 10, 100);
+  REQUIRE(ranged.has_value());
+  CHECK((*ranged)->OpenedInfo() == nullptr);
+}
+
 TEST_CASE("crypt over s3: conformance, obfuscated names") {
   static const std::string bucket = NewBucket();
   RunConformanceSuite(

@@ -12,6 +12,7 @@
 #include "backends/local/local_direct.hpp"
 #include "backends/local/local_fs.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/test_data.hpp"
 
 namespace cvclone {
 namespace {
@@ -19,16 +20,8 @@ namespace {
 namespace fs = std::filesystem;
 using local::DirectWriter;
 
-// Bytes that differ at every position of a block, so a block written at the wrong offset shows.
-std::string Pattern(size_t size) {
-  std::string s(size, '\0');
-  uint32_t x = 12345;
-  for (auto& c : s) {
-    x = x * 1103515245u + 12345u;
-    c = static_cast<char>(x >> 24);
-  }
-  return s;
-}
+// Pseudo-random bytes: a block written at the wrong offset shows.
+std::string Pattern(size_t size) { return test::Pattern(size, 12345); }
 
 // Yields `data` in pieces of at most `piece` bytes, then fails with kNetwork after `fail_after`
 // bytes if that is not -1.
