@@ -82,11 +82,8 @@ class Bench:
         return common.rounds(case, names, self.args.runs, one_run)
 
     def encrypt_local(self, case, key, src):
-        rows = self.run(case, src, lambda r, i: f"cryptlocal:enc-{key}-{r}-{i}", True)
-        for name in os.listdir(self.inner):
-            if name not in self.encrypted.values():
-                shutil.rmtree(os.path.join(self.inner, name), ignore_errors=True)
-        return rows
+        # The copies stay until the script ends (see "Deletions" in common.py).
+        return self.run(case, src, lambda r, i: f"cryptlocal:enc-{key}-{r}-{i}", True)
 
     def decrypt_local(self, case, key, src):
         if key not in self.encrypted:
@@ -97,12 +94,10 @@ class Bench:
                               f"cryptlocal:src-{key}"])
             self.encrypted[key] = (set(os.listdir(self.inner)) - before).pop()
             common.warm(os.path.join(self.inner, self.encrypted[key]))
-        out = os.path.join(self.work, "out")
-        shutil.rmtree(out, ignore_errors=True)
+        out = os.path.join(self.work, f"out-{key}")
         os.makedirs(out)
-        rows = self.run(case, f"cryptlocal:src-{key}", lambda r, i: os.path.join(out, f"{r}-{i}"), True)
-        shutil.rmtree(out, ignore_errors=True)
-        return rows
+        return self.run(case, f"cryptlocal:src-{key}", lambda r, i: os.path.join(out, f"{r}-{i}"),
+                        True)
 
     def encrypt_s3(self, case, key, src):
         return self.run(case, src, lambda r, i: f"crypts3:enc-{key}-{r}-{i}", False)

@@ -129,10 +129,10 @@ class Bench:
         return self.uploaded[(key, family)]
 
     def download_case(self, case, key, src):
-        """Every tool reads the same bucket (written by rclone) into a fresh local folder."""
+        """Every tool reads the same bucket (written by rclone) into a fresh local folder. Nothing
+        is deleted until the script ends (see "Deletions" in common.py)."""
         bucket = self.seeded_bucket(key, "rclone", src)
-        out = os.path.join(self.work, "out")
-        shutil.rmtree(out, ignore_errors=True)
+        out = os.path.join(self.work, f"out-{key}")
         os.makedirs(out)
         names = list(self.copy_tools(bucket, "D", True))
 
@@ -140,9 +140,7 @@ class Bench:
             dst = os.path.join(out, f"{r}-{names.index(tool)}")
             _, argv, env = self.copy_tools(bucket, dst, True)[tool]
             return self.measure(tool, argv, env)
-        rows = common.rounds(case, names, self.args.runs, one_run)
-        shutil.rmtree(out, ignore_errors=True)
-        return rows
+        return common.rounds(case, names, self.args.runs, one_run)
 
     def noop_case(self, case, src):
         buckets = {family: self.seeded_bucket("small", family, src) for family in FAMILIES}
