@@ -260,12 +260,10 @@ Result<std::unique_ptr<Reader>> CryptRemote::DecryptWhole(const std::string& pat
   if (const ObjectInfo* inner_info = opened->OpenedInfo(); inner_info != nullptr) {
     info = PlainInfo(*inner_info, "");
   }
-  auto nonce = ReadHeader(*opened);
-  if (!nonce) return Propagate(nonce.error(), context);
-  auto reader = std::make_unique<DecryptingReader>(keys_.data_key, std::move(opened), *nonce, 0, 0,
-                                                   -1);
+  auto reader = DecryptingReader::Open(keys_.data_key, std::move(opened));
+  if (!reader) return Propagate(reader.error(), context);
   return std::unique_ptr<Reader>(
-      std::make_unique<NamingReader>(std::move(reader), context, std::move(info)));
+      std::make_unique<NamingReader>(std::move(reader).value(), context, std::move(info)));
 }
 
 Status CryptRemote::VerifyUpload(const Context& ctx, const std::string& enc,
