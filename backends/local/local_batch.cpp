@@ -42,8 +42,12 @@ Status CommitBatch::Add(TempFile tmp, std::string path, int64_t bytes, dev_t dev
   if (stopping_) return MakeError(ErrorCode::kCancelled, "cancelled");
   queued_bytes_ += bytes;
   queue_.push_back(Entry{std::move(tmp), std::move(path), bytes, device});
+  // Wake the committer only when it has something new to act on: a first file to start
+  // gathering, or a full group. A wake-up per file cost a context switch per file.
+  const bool wake = queue_.size() == 1 || queue_.size() == kGroupFiles ||
+                    (queued_bytes_ >= kGroupBytes && queued_bytes_ - bytes < kGroupBytes);
   lock.unlock();
-  changed_.notify_all();
+  if (wake) changed_.notify_all();
   return Ok();
 }
 

@@ -321,7 +321,7 @@ Result<int64_t> CopyFileData(const Context& ctx, int in_fd, int out_fd, const st
     CVC_RETURN_IF_ERROR(ctx.Check());
     ssize_t n = ::copy_file_range(in_fd, nullptr, out_fd, nullptr, kChunk, 0);
     if (n > 0) {
-      if (write_back) StartWriteBack(out_fd, total, n);
+      if (write_back && n >= kWriteBackChunk) StartWriteBack(out_fd, total, n);
       total += n;
       if (expected >= 0 && total >= expected) return total;
       continue;

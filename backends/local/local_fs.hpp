@@ -100,8 +100,10 @@ class TempFile {
 // Copies the bytes from in_fd (from its start) to out_fd: copy_file_range where the kernel offers
 // it, else read/write. Checks ctx between chunks. Stops at EOF, or once `expected` bytes (the
 // size fstat gave; -1 if unknown) are copied, which spares a last call that would return 0.
-// Returns the bytes copied. write_back: starts the writeback of each chunk as soon as it is
-// copied (see StartWriteBack), for a file that will be synced anyway.
+// Returns the bytes copied. write_back: starts the writeback of each whole kWriteBackChunk as
+// soon as it is copied (see StartWriteBack), for a file that will be synced anyway. Smaller
+// pieces are left to the sync: starting a small file's writeback blocks the copying thread on
+// block allocation and I/O submission (10,000 small files: 1.0-1.1 s instead of 1.2-1.4 s).
 Result<int64_t> CopyFileData(const Context& ctx, int in_fd, int out_fd, const std::string& in_path,
                              const std::string& out_path, int64_t expected = -1,
                              bool write_back = false);
