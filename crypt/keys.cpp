@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <map>
+#include <mutex>
 
 namespace cvclone::crypt {
 
@@ -16,10 +18,27 @@ constexpr uint64_t kScryptR = 8;
 constexpr uint64_t kScryptP = 1;
 // 128·r·N = 16 MiB is needed; leave headroom for OpenSSL's own accounting.
 constexpr uint64_t kScryptMaxMem = 64ull << 20;
-}  // namespace
 
-Result<CryptKeys> DeriveKeys(const std::string& password, const std::string& salt) {
-  if (password.empty()) return MakeError(ErrorCode::kConfig, "crypt: password is empty");
+using MemoKey = std::array<uint8_t, 32>;
+
+// SHA-256 over the lengths and bytes of password and salt; all zero if hashing failed (then
+// nothing is remembered).
+MemoKey MemoKeyOf(const std::string& password, const std::string& salt) {
+  MemoKey out{};
+  EVP_MD_CTX* md = EVP_MD_CTX_new();
+  const uint64_t lengths[2] = {password.size(), salt.size()};
+  unsigned int len = 0;
+  const bool ok = md != nullptr && EVP_DigestInit_ex(md, EVP_sha256(), nullptr) == 1 &&
+                  EVP_DigestUpdate(md, lengths, sizeof(lengths)) == 1 &&
+                  EVP_DigestUpdate(md, password.data(), password.size()) == 1 &&
+                  EVP_DigestUpdate(md, salt.data(), salt.size()) == 1 &&
+                  EVP_DigestFinal_ex(md, out.data(), &len) == 1;
+  EVP_MD_CTX_free(md);
+  if (!ok) out.fill(0);
+  return out;
+}
+
+Result<CryptKeys> Scrypt(const std::string& password, const std::string& salt) {
   const unsigned char* salt_bytes = kDefaultSalt.data();
   size_t salt_len = kDefaultSalt.size();
   if (!salt.empty()) {
@@ -37,6 +56,26 @@ Result<CryptKeys> DeriveKeys(const std::string& password, const std::string& sal
   std::copy_n(it + kDataKeySize, kNameKeySize, keys.name_key.begin());
   std::copy_n(it + kDataKeySize + kNameKeySize, kNameTweakSize, keys.name_tweak.begin());
   OPENSSL_cleanse(out.data(), out.size());
+  return keys;
+}
+
+}  // namespace
+
+Result<CryptKeys> DeriveKeys(const std::string& password, const std::string& salt) {
+  if (password.empty()) return MakeError(ErrorCode::kConfig, "crypt: password is empty");
+  static std::mutex mu;
+  static std::map<MemoKey, CryptKeys> memo;
+  const MemoKey key = MemoKeyOf(password, salt);
+  const bool memoizable = key != MemoKey{};
+  if (memoizable) {
+    std::lock_guard lock(mu);
+    if (auto it = memo.find(key); it != memo.end()) return it->second;
+  }
+  CVC_ASSIGN_OR_RETURN(CryptKeys keys, Scrypt(password, salt));
+  if (memoizable) {
+    std::lock_guard lock(mu);
+    memo.emplace(key, keys);
+  }
   return keys;
 }
 

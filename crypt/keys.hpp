@@ -31,7 +31,10 @@ extern const std::array<uint8_t, 16> kDefaultSalt;
 // scrypt(password, salt, N=16384, r=8, p=1, 80 bytes) split into CryptKeys. `password` and
 // `salt` are the *revealed* values; an empty salt selects kDefaultSalt. An empty password is
 // refused with kConfig "crypt: password is empty" (rclone would derive all-zero keys).
-// Takes ~16 MiB of memory and tens of milliseconds.
+// Takes ~16 MiB of memory and tens of milliseconds, so the keys are remembered for the rest of
+// the process (under a SHA-256 of password and salt, not the password itself): a command that
+// opens the same crypt remote twice (a parent to stat a leaf, then the folder itself) derives
+// them once.
 Result<CryptKeys> DeriveKeys(const std::string& password, const std::string& salt);
 
 }  // namespace cvclone::crypt

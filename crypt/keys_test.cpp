@@ -26,6 +26,24 @@ TEST_CASE("DeriveKeys: potato with salt sausage matches rclone") {
   CHECK(Hex(keys->name_tweak) == "f17fd7141d65274f363fc2a04dd2148a");
 }
 
+TEST_CASE("DeriveKeys: remembered keys are those of their own password and salt") {
+  // Same bytes split differently between password and salt: different keys, each stable.
+  auto a1 = DeriveKeys("potatosa", "usage");
+  auto b1 = DeriveKeys("potato", "sausage");
+  auto a2 = DeriveKeys("potatosa", "usage");
+  auto b2 = DeriveKeys("potato", "sausage");
+  REQUIRE(a1.has_value());
+  REQUIRE(b1.has_value());
+  REQUIRE(a2.has_value());
+  REQUIRE(b2.has_value());
+  CHECK(Hex(b2->data_key) == "8e9b6b99f8690467a071f9cb92d0aa787f8ff178bec96f999fd5206e644a1b50");
+  CHECK(Hex(a1->data_key) != Hex(b1->data_key));
+  CHECK(Hex(a1->data_key) == Hex(a2->data_key));
+  CHECK(Hex(a1->name_key) == Hex(a2->name_key));
+  CHECK(Hex(a1->name_tweak) == Hex(a2->name_tweak));
+  CHECK(Hex(b1->name_tweak) == Hex(b2->name_tweak));
+}
+
 TEST_CASE("DeriveKeys: an empty password is refused") {
   auto keys = DeriveKeys("", "sausage");
   REQUIRE_FALSE(keys.has_value());
