@@ -61,29 +61,30 @@ class Bench:
         table["rclone copy"] = (["rclone", "--config", self.conf, "copy", src, dst], self.rclone_env)
         return table
 
-    def measure(self, tool, argv, env, on_s3):
+    def measure(self, tool, argv, env, on_s3, inputs):
         """(wall, cpu, rss, server cpu or None), or None if the command failed."""
         server_before = self.server.cpu_seconds() if on_s3 else None
         try:
-            wall, cpu, rss = common.measure_with_rss(argv, env)
+            wall, cpu, rss = common.measure_with_rss(argv, env, inputs)
         except RuntimeError as e:
             print(f"  {tool}: FAILED: {e}", file=sys.stderr, flush=True)
             return None
         server = self.server.cpu_seconds() - server_before if on_s3 else None
         return wall, cpu, rss, server
 
-    def run(self, case, src, dst_of, local_dst):
-        """dst_of(run, tool index) -> destination; every tool copies src there."""
+    def run(self, case, src, dst_of, local_dst, inputs):
+        """dst_of(run, tool index) -> destination; every tool copies src there. inputs: the
+        folders the copy reads (see common.settle)."""
         names = list(self.tools(src, "D", local_dst))
 
         def one_run(r, tool):
             argv, env = self.tools(src, dst_of(r, names.index(tool)), local_dst)[tool]
-            return self.measure(tool, argv, env, not local_dst)
+            return self.measure(tool, argv, env, not local_dst, inputs)
         return common.rounds(case, names, self.args.runs, one_run)
 
     def encrypt_local(self, case, key, src):
         # The copies stay until the script ends (see "Deletions" in common.py).
-        return self.run(case, src, lambda r, i: f"cryptlocal:enc-{key}-{r}-{i}", True)
+        return self.run(case, src, lambda r, i: f"cryptlocal:enc-{key}-{r}-{i}", True, (src,))
 
     def decrypt_local(self, case, key, src):
         if key not in self.encrypted:
@@ -93,14 +94,13 @@ class Bench:
             common.run_quiet([self.args.cvclone, "--config", self.conf, "copy", src,
                               f"cryptlocal:src-{key}"])
             self.encrypted[key] = (set(os.listdir(self.inner)) - before).pop()
-            common.warm(os.path.join(self.inner, self.encrypted[key]))
         out = os.path.join(self.work, f"out-{key}")
         os.makedirs(out)
         return self.run(case, f"cryptlocal:src-{key}", lambda r, i: os.path.join(out, f"{r}-{i}"),
-                        True)
+                        True, (os.path.join(self.inner, self.encrypted[key]),))
 
     def encrypt_s3(self, case, key, src):
-        return self.run(case, src, lambda r, i: f"crypts3:enc-{key}-{r}-{i}", False)
+        return self.run(case, src, lambda r, i: f"crypts3:enc-{key}-{r}-{i}", False, (src,))
 
 
 def checks(rows, names):

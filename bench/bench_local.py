@@ -61,7 +61,8 @@ def run_case(name, src, out, cvclone, runs, mode):
             cmd_template, env = table[tool]
             dst = noop_dst if mode == "sync" else os.path.join(out, f"dst-{r}-{i}")
             cmd = [a.replace("DST", dst) for a in cmd_template]
-            wall, cpu, rss = measure_with_rss(cmd, env)
+            inputs = (src, noop_dst) if mode == "sync" else (src,)
+            wall, cpu, rss = measure_with_rss(cmd, env, inputs)
             # What the command left unwritten: the time until its copy is on disk too.
             start = time.monotonic()
             os.sync()

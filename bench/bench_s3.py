@@ -46,6 +46,10 @@ class Bench:
         # Buckets holding a complete upload, by (data set, tool family), for later cases.
         self.uploaded = {}
 
+    def bucket_dir(self, bucket):
+        """Where s3rver keeps a bucket's objects and their metadata."""
+        return os.path.join(self.server.data_dir, bucket)
+
     def new_bucket(self, prefix):
         self.bucket_count += 1
         name = f"{prefix}-{self.bucket_count}"
@@ -92,11 +96,12 @@ class Bench:
             "aws s3 sync": ("aws", self.aws(["s3", "sync", src, f"s3://{aw}"]), self.aws_env),
         }
 
-    def measure(self, tool, argv, env):
-        """(wall, client cpu, server cpu, rss) or None if the command failed."""
+    def measure(self, tool, argv, env, inputs):
+        """(wall, client cpu, server cpu, rss) or None if the command failed. inputs: the
+        folders the command reads, local ones or buckets' (see common.settle)."""
         server_before = self.server.cpu_seconds()
         try:
-            wall, cpu, rss = common.measure_with_rss(argv, env)
+            wall, cpu, rss = common.measure_with_rss(argv, env, inputs)
         except RuntimeError as e:
             print(f"  {tool}: FAILED: {e}", file=sys.stderr, flush=True)
             return None
@@ -110,7 +115,7 @@ class Bench:
         def one_run(r, tool):
             bucket = self.new_bucket(f"up-{key}")
             family, argv, env = self.copy_tools(src, bucket, False)[tool]
-            result = self.measure(tool, argv, env)
+            result = self.measure(tool, argv, env, (src,))
             if result is not None and (key, family) not in buckets:
                 buckets[(key, family)] = bucket
             return result
@@ -139,16 +144,17 @@ class Bench:
         def one_run(r, tool):
             dst = os.path.join(out, f"{r}-{names.index(tool)}")
             _, argv, env = self.copy_tools(bucket, dst, True)[tool]
-            return self.measure(tool, argv, env)
+            return self.measure(tool, argv, env, (self.bucket_dir(bucket),))
         return common.rounds(case, names, self.args.runs, one_run)
 
     def noop_case(self, case, src):
         buckets = {family: self.seeded_bucket("small", family, src) for family in FAMILIES}
         table = self.sync_tools(src, buckets)
+        inputs = (src,) + tuple(self.bucket_dir(b) for b in buckets.values())
 
         def one_run(r, tool):
             _, argv, env = table[tool]
-            return self.measure(tool, argv, env)
+            return self.measure(tool, argv, env, inputs)
         return common.rounds(case, list(table), self.args.runs, one_run)
 
 

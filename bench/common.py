@@ -93,12 +93,31 @@ def make_quick_dataset(data, big_mib=100, small_dirs=10):
     return qbig, qsmall
 
 
-def measure(cmd, env=None):
-    """Runs cmd, returns (wall seconds, cpu seconds of children, peak RSS MiB). Dirty pages
-    left by the previous command are written back first (not timed): otherwise their writeback
-    lands on whichever tool runs next (seen: a 1 GiB decrypt 2.4x slower right after the
-    1 GiB encrypt that produced its input, 0.8x of rclone's when measured after a sync)."""
+def settle(inputs=()):
+    """Brings the machine to the same state before every measured command (not timed):
+    - Dirty pages left by the previous command are written back: otherwise their writeback
+      lands on whichever tool runs next (seen: a 1 GiB decrypt 2.4x slower right after the
+      1 GiB encrypt that produced its input, 0.8x of rclone's when measured after a sync).
+    - The page cache is dropped and the command's inputs (folders) are read back into it. This
+      machine's kernel hands free memory back to the hypervisor (free page reporting,
+      page_reporting_order=11 on its command line), and the first use of such a page costs a
+      fault in the host: writing 337 MB into the page cache took 0.88 s of system time with
+      only long-free memory left, 0.05 s right after a drop_caches. Without this step every
+      tool's time carried that cost, depending on how long the memory it got had been free
+      (cp -r of the small files: 0.45-1.30 s across runs; 0.40 s with it). Needs root;
+      otherwise only the inputs are read."""
     os.sync()
+    try:
+        with open("/proc/sys/vm/drop_caches", "w") as f:
+            f.write("3\n")
+    except OSError:
+        pass
+    warm(*inputs)
+
+
+def measure(cmd, env=None, inputs=()):
+    """Runs cmd after settle(inputs), returns (wall seconds, cpu seconds of children)."""
+    settle(inputs)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.monotonic()
     proc = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -111,9 +130,10 @@ def measure(cmd, env=None):
     return wall, cpu
 
 
-def measure_with_rss(cmd, env=None):
+def measure_with_rss(cmd, env=None, inputs=()):
+    """measure() and the peak RSS (MiB) of the command itself."""
     timefile = f"/tmp/cvclone-bench-time-{os.getpid()}.txt"
-    wall, cpu = measure(["/usr/bin/time", "-f", "%M", "-o", timefile] + cmd, env)
+    wall, cpu = measure(["/usr/bin/time", "-f", "%M", "-o", timefile] + cmd, env, inputs)
     with open(timefile) as f:
         rss_kib = int(f.read().strip().splitlines()[-1])
     return wall, cpu, rss_kib / 1024.0
