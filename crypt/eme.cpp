@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <mutex>
 
 namespace cvclone::crypt {
 namespace {
@@ -27,6 +28,34 @@ CtxPtr NewAes(const uint8_t* key, bool encrypt) {
   return ctx;
 }
 
+}  // namespace
+
+struct Eme::Pool {
+  std::mutex mu;
+  std::vector<CtxPtr> free[2];  // [encrypt]
+
+  CtxPtr Take(const uint8_t* key, bool encrypt) {
+    {
+      std::lock_guard lock(mu);
+      auto& list = free[encrypt ? 1 : 0];
+      if (!list.empty()) {
+        CtxPtr ctx = std::move(list.back());
+        list.pop_back();
+        return ctx;
+      }
+    }
+    return NewAes(key, encrypt);
+  }
+  // ECB keeps no state between calls: a context goes back as it is.
+  void Give(CtxPtr ctx, bool encrypt) {
+    if (!ctx) return;
+    std::lock_guard lock(mu);
+    free[encrypt ? 1 : 0].push_back(std::move(ctx));
+  }
+};
+
+namespace {
+
 // Applies the block cipher to n whole blocks (ECB), in may equal out.
 bool AesBlocks(EVP_CIPHER_CTX* ctx, const uint8_t* in, uint8_t* out, size_t len) {
   int n = 0;
@@ -48,7 +77,7 @@ void XorInto(uint8_t* dst, const uint8_t* src) {
 
 }  // namespace
 
-Eme::Eme(std::span<const uint8_t, 32> key) {
+Eme::Eme(std::span<const uint8_t, 32> key) : pool_(std::make_shared<Pool>()) {
   std::copy(key.begin(), key.end(), key_.begin());
   CtxPtr enc = NewAes(key_.data(), true);
   Block zero{};
@@ -56,6 +85,7 @@ Eme::Eme(std::span<const uint8_t, 32> key) {
     MulByTwo(l_);
     l_ok_ = true;
   }
+  pool_->Give(std::move(enc), true);
 }
 
 Result<std::vector<uint8_t>> Eme::Encrypt(std::span<const uint8_t, 16> tweak,
@@ -76,8 +106,14 @@ Result<std::vector<uint8_t>> Eme::Transform(std::span<const uint8_t, 16> tweak,
                      "EME: input must be 1 to 128 blocks of 16 bytes, got " +
                          std::to_string(in.size()) + " bytes");
   }
-  CtxPtr ctx = NewAes(key_.data(), encrypt);
+  CtxPtr ctx = pool_->Take(key_.data(), encrypt);
   if (!l_ok_ || !ctx) return MakeError(ErrorCode::kInternal, "EME: AES initialisation failed");
+  struct GiveBack {
+    Pool& pool;
+    CtxPtr& ctx;
+    bool encrypt;
+    ~GiveBack() { pool.Give(std::move(ctx), encrypt); }
+  } give_back{*pool_, ctx, encrypt};
 
   // Lj = 2^(j+1)·E(0), one per block.
   std::vector<Block> l_table(m);

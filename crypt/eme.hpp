@@ -1,12 +1,13 @@
 // EME ("ECB-Mix-ECB", Halevi–Rogaway) wide-block encryption over AES-256, exactly as
 // rfjakob/eme's Transform which rclone uses for file names (CRYPT-FORMAT.md §1.4).
 //
-// Thread-safe: an Eme holds only the key and a precomputed constant; every call uses its own
-// OpenSSL context.
+// Thread-safe: an Eme holds the key, a precomputed constant and a pool of keyed OpenSSL
+// contexts (one per concurrent call; a context is keyed once, not once per name).
 #pragma once
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -32,9 +33,12 @@ class Eme {
   Result<std::vector<uint8_t>> Transform(std::span<const uint8_t, 16> tweak,
                                          std::span<const uint8_t> in, bool encrypt) const;
 
+  struct Pool;  // keyed contexts not in use (eme.cpp)
+
   std::array<uint8_t, 32> key_{};
   std::array<uint8_t, 16> l_{};  // L = 2·AES_enc(K, 0)
   bool l_ok_ = false;            // false if OpenSSL failed at construction
+  std::shared_ptr<Pool> pool_;   // shared by copies of this Eme (same key)
 };
 
 }  // namespace cvclone::crypt

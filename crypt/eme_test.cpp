@@ -2,6 +2,10 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>
+#include <thread>
+#include <vector>
+
 #include "crypt/encoding.hpp"
 
 namespace cvclone::crypt {
@@ -56,6 +60,41 @@ TEST_CASE("EME: round trip for every length from 16 to 2048 bytes") {
     REQUIRE(back.has_value());
     CHECK(*back == in);
   }
+}
+
+TEST_CASE("EME: one Eme and its copy used from several threads at once give the one-thread "
+          "results") {
+  std::array<uint8_t, 32> key{};
+  for (size_t i = 0; i < key.size(); ++i) key[i] = static_cast<uint8_t>(i * 13 + 5);
+  std::array<uint8_t, 16> tweak{};
+  tweak.fill(0x33);
+  const Eme eme(key);
+  const Eme copy = eme;  // shares the context pool
+  std::vector<std::vector<uint8_t>> inputs, expected;
+  for (size_t len = 16; len <= 512; len += 16) {
+    std::vector<uint8_t> in(len);
+    for (size_t i = 0; i < len; ++i) in[i] = static_cast<uint8_t>(i * 17 + len);
+    auto ct = eme.Encrypt(tweak, in);
+    REQUIRE(ct.has_value());
+    inputs.push_back(in);
+    expected.push_back(*ct);
+  }
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      const Eme& e = t % 2 == 0 ? eme : copy;
+      for (int round = 0; round < 50; ++round) {
+        for (size_t i = 0; i < inputs.size(); ++i) {
+          auto ct = e.Encrypt(tweak, inputs[i]);
+          auto back = e.Decrypt(tweak, expected[i]);
+          if (!ct || *ct != expected[i] || !back || *back != inputs[i]) ++wrong;
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  CHECK(wrong == 0);
 }
 
 TEST_CASE("EME: a one-byte change affects every output block (wide block)") {
