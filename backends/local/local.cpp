@@ -63,6 +63,8 @@ ObjectInfo InfoFromStat(const std::string& path, const struct stat& st) {
   return info;
 }
 
+constexpr int64_t kSequentialHintMin = 256 << 10;
+
 struct OpenFile {
   Fd fd;
   struct stat st;
@@ -228,7 +230,11 @@ Result<std::unique_ptr<Reader>> LocalRemote::Open(const Context& ctx, const std:
     return MakeError(ErrorCode::kInvalidArgument, "local: open " + full + ": negative offset");
   CVC_ASSIGN_OR_RETURN(OpenFile file, OpenRegularFile(full, "open"));
   Fd fd = std::move(file.fd);
-  ::posix_fadvise(fd.get(), offset, count < 0 ? 0 : count, POSIX_FADV_SEQUENTIAL);
+  // Larger read-ahead for a file that is more than the default window (128 KiB); a small one
+  // is read whole in one or two calls anyway, and the call would be one more per file.
+  if (file.st.st_size - offset > kSequentialHintMin) {
+    ::posix_fadvise(fd.get(), offset, count < 0 ? 0 : count, POSIX_FADV_SEQUENTIAL);
+  }
   const int64_t end = count < 0 ? -1 : offset + count;
   return std::unique_ptr<Reader>(std::make_unique<FileReader>(std::move(fd), full, offset, end));
 }
