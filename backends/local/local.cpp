@@ -136,7 +136,7 @@ class LocalRemote : public Remote {
   Result<std::string> ObjectPath(const std::string& path) const;
   // lstat of an object: kNotFound if missing or a symlink/special file, kIsDir for a directory.
   Result<struct stat> StatObject(const std::string& full) const;
-  // Writes src into a temporary next to full and renames it into place.
+  // Writes src into a temporary for full and puts it in place.
   Result<ObjectInfo> WriteObject(const Context& ctx, const std::string& path,
                                  const std::string& full, Reader& src, const PutOptions& opts);
   // batchable: may be queued in a batch (not for a move, which then deletes the source).
@@ -144,7 +144,7 @@ class LocalRemote : public Remote {
                                const std::string& dst_path, const std::string& dst_full,
                                bool batchable);
   // Sets the mtime and puts the written temporary in place: at once (fsync unless no_fsync,
-  // rename) or, in a batch and if batchable, by queueing it for the group commit.
+  // publish) or, in a batch and if batchable, by queueing it for the group commit.
   Result<ObjectInfo> Finalize(local::TempFile tmp, const std::string& path,
                               const TimePoint* mtime, bool batchable = true);
 

@@ -3,13 +3,15 @@
 // Contract beyond core/remote.hpp:
 // - Every path is checked with ValidatePath (kInvalidArgument naming it); nothing is ever written
 //   outside the root directory given to NewLocalRemote.
-// - Put writes a temporary file `.<name>.<random>.cvclone-partial` in the target directory,
-//   fsyncs it (unless no_fsync), sets the mtime (nanoseconds; a zero PutOptions::mtime leaves the time of writing)
-//   and renames it over the target; on any failure or cancel the temporary is removed. Listings
-//   never show such temporaries.
+// - Put writes a file with no name yet (O_TMPFILE) in the target directory, or where the
+//   filesystem cannot, a temporary `.<name>.<random>.cvclone-partial`; sets the mtime
+//   (nanoseconds; a zero PutOptions::mtime leaves the time of writing), fsyncs it (unless
+//   no_fsync) and links or renames it over the target (local::TempFile). On any failure or
+//   cancel the file is removed; a killed process leaves no unnamed file behind. Listings never
+//   show the named temporaries.
 // - Batches (Features::batch_commit, only with fsync on): between StartBatch and FinishBatch,
-//   Put and Copy write and close the temporary and queue it; a committer thread makes each
-//   group of queued files durable with one syncfs() and then renames them (local_batch.hpp).
+//   Put and Copy write the file and queue it; a committer thread makes each group of queued
+//   files durable with one syncfs() and then publishes them (local_batch.hpp).
 //   A target never names a file whose data is not on disk, at one flush per group instead of
 //   one fsync per file.
 // - Symbolic links, devices, FIFOs and sockets are skipped in listings with a NOTICE log (as

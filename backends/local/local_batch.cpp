@@ -1,6 +1,7 @@
 #include "backends/local/local_batch.hpp"
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,8 +11,20 @@
 
 namespace cvclone::local {
 
+// A quarter of the descriptors this process may open, for unnamed files waiting in the queue.
+static size_t MaxOpenFiles() {
+  struct rlimit lim {};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur == RLIM_INFINITY) {
+    return CommitBatch::kMaxQueuedFiles;
+  }
+  return std::clamp<size_t>(static_cast<size_t>(lim.rlim_cur) / 4, 16,
+                            CommitBatch::kMaxQueuedFiles);
+}
+
 CommitBatch::CommitBatch(Remote::BatchFailure on_failure)
-    : on_failure_(std::move(on_failure)), committer_([this] { Run(); }) {}
+    : on_failure_(std::move(on_failure)),
+      max_open_files_(MaxOpenFiles()),
+      committer_([this] { Run(); }) {}
 
 CommitBatch::~CommitBatch() {
   {
@@ -33,13 +46,16 @@ Status CommitBatch::Add(TempFile tmp, std::string path, int64_t bytes, dev_t dev
       device_fds_.emplace(device, Fd(fd));
     }
   }
-  CVC_RETURN_IF_ERROR(tmp.CloseFd());
+  CVC_RETURN_IF_ERROR(tmp.CloseIfNamed());
+  const bool holds_fd = tmp.unnamed();
   std::unique_lock lock(mu_);
   changed_.wait(lock, [&] {
     return stopping_ || queue_.empty() ||
-           (queue_.size() < kMaxQueuedFiles && queued_bytes_ < kMaxQueuedBytes);
+           (queue_.size() < kMaxQueuedFiles && queued_bytes_ < kMaxQueuedBytes &&
+            (!holds_fd || open_files_ < max_open_files_));
   });
   if (stopping_) return MakeError(ErrorCode::kCancelled, "cancelled");
+  if (holds_fd) ++open_files_;
   queued_bytes_ += bytes;
   queue_.push_back(Entry{std::move(tmp), std::move(path), bytes, device});
   // Wake the committer only when it has something new to act on: a first file to start
@@ -57,6 +73,7 @@ bool CommitBatch::Discard(const std::string& final_path) {
                          [&](const Entry& e) { return e.tmp.final_path() == final_path; });
   if (it != queue_.end()) {
     queued_bytes_ -= it->bytes;
+    if (it->tmp.unnamed()) --open_files_;
     queue_.erase(it);  // removes the temporary
     changed_.notify_all();
     return true;
@@ -86,8 +103,11 @@ void CommitBatch::Run() {
     lock.unlock();
     changed_.notify_all();  // writers waiting for room
     CommitGroup(group);
+    size_t closed = 0;
+    for (const Entry& e : group) closed += e.tmp.unnamed() ? 1 : 0;
     group.clear();
     lock.lock();
+    open_files_ -= closed;
     in_flight_.clear();
     changed_.notify_all();
   }
@@ -116,7 +136,7 @@ void CommitBatch::CommitGroup(std::list<Entry>& group) {
       Fail(e.path, sync.error());
       continue;
     }
-    if (Status st = e.tmp.Rename(); !st) Fail(e.path, st.error());
+    if (Status st = e.tmp.Publish(); !st) Fail(e.path, st.error());
   }
 }
 
@@ -137,6 +157,7 @@ Status CommitBatch::Finish(const Context& ctx) {
   });
   finishing_ = false;
   if (!drained) {
+    for (const Entry& e : queue_) open_files_ -= e.tmp.unnamed() ? 1 : 0;
     queue_.clear();  // removes the temporaries not yet committed
     queued_bytes_ = 0;
     changed_.wait(lock, [&] { return in_flight_.empty(); });

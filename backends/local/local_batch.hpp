@@ -1,11 +1,11 @@
 // Group commit for the local backend (Remote::StartBatch/FinishBatch).
 //
-// Without a batch every Put fsyncs its temporary file and renames it: one journal commit per
+// Without a batch every Put fsyncs its temporary file and puts it in place: one flush per
 // file, which dominates a copy of many small files. In a batch, written temporaries (data
 // written, mtime set) are queued here instead. A committer thread takes everything queued,
-// makes it durable with one syncfs() per filesystem, then renames each temporary over its
-// target, so no target ever names a file whose data is not on disk. Files queued while a
-// syncfs runs form the next group: the flushes overlap the writing.
+// makes it durable with one syncfs() per filesystem, then publishes each temporary at its
+// target (TempFile::Publish), so no target ever names a file whose data is not on disk. Files
+// queued while a syncfs runs form the next group: the flushes overlap the writing.
 #pragma once
 
 #include <sys/types.h>
@@ -38,10 +38,12 @@ class CommitBatch {
   CommitBatch(const CommitBatch&) = delete;
   CommitBatch& operator=(const CommitBatch&) = delete;
 
-  // Queues a written temporary whose file descriptor is still open (it is closed here; a
-  // close error is returned and nothing is queued). `path` is the object's relative path for
-  // reports, `bytes` its size. Blocks while the queue is full (kMaxQueuedFiles files or
-  // kMaxQueuedBytes bytes), so that a slow disk slows the writers instead of the queue growing.
+  // Queues a written temporary whose file descriptor is still open (a named one's is closed
+  // here: a close error is returned and nothing is queued; an unnamed one keeps it until it is
+  // published). `path` is the object's relative path for reports, `bytes` its size. Blocks
+  // while the queue is full (kMaxQueuedFiles files, kMaxQueuedBytes bytes, or a quarter of the
+  // process's descriptor limit in unnamed files), so that a slow disk slows the writers
+  // instead of the queue growing.
   Status Add(TempFile tmp, std::string path, int64_t bytes, dev_t device);
 
   // Removes the queued temporary for the full target path, if any (true); if that target is
@@ -84,6 +86,8 @@ class CommitBatch {
   std::list<Entry> queue_;
   int64_t queued_bytes_ = 0;
   std::vector<std::string> in_flight_;  // target paths of the group being committed
+  const size_t max_open_files_;
+  size_t open_files_ = 0;  // unnamed temporaries queued or being committed (open descriptors)
   std::map<dev_t, Fd> device_fds_;      // one open file per filesystem, for syncfs
   std::optional<Error> first_error_;
   bool stopping_ = false;

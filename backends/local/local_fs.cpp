@@ -6,9 +6,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <memory>
 #include <random>
@@ -217,35 +219,71 @@ static std::string RandomHex() {
   return HexEncode(buf);
 }
 
-TempFile::TempFile(Fd fd, std::string path, std::string final_path)
-    : fd_(std::move(fd)), path_(std::move(path)), final_path_(std::move(final_path)) {}
+TempFile::TempFile(Fd fd, std::string path, std::string final_path, bool unnamed)
+    : fd_(std::move(fd)),
+      path_(std::move(path)),
+      final_path_(std::move(final_path)),
+      unnamed_(unnamed) {}
 
 TempFile::TempFile(TempFile&& other) noexcept
     : fd_(std::move(other.fd_)),
       path_(std::move(other.path_)),
       final_path_(std::move(other.final_path_)),
+      unnamed_(other.unnamed_),
       committed_(other.committed_) {
   other.committed_ = true;  // the moved-from object owns nothing
 }
 
 TempFile::~TempFile() {
   if (committed_) return;
-  fd_.Reset();
-  ::unlink(path_.c_str());
+  fd_.Reset();  // an unnamed file goes with its last descriptor
+  if (!unnamed_) ::unlink(path_.c_str());
+}
+
+static std::atomic<bool> use_unnamed{true};
+
+void UseUnnamedTemporaries(bool on) { use_unnamed = on; }
+
+// Publishing an unnamed file links /proc/self/fd/N (linkat with AT_EMPTY_PATH would need
+// CAP_DAC_READ_SEARCH).
+static bool UnnamedAvailable() {
+  static const bool proc_fd = ::access("/proc/self/fd", X_OK) == 0;
+  return proc_fd && use_unnamed;
+}
+
+// `.<base>.<random>.cvclone-partial` in dir (which ends with '/', or is empty).
+static std::string TemporaryName(const std::string& dir, std::string base) {
+  // Keep the temporary within NAME_MAX (255): 1 + base + 1 + 16 + suffix.
+  constexpr size_t kMaxBase = 200;
+  if (base.size() > kMaxBase) base.resize(kMaxBase);
+  return dir + "." + base + "." + RandomHex() + std::string(kPartialSuffix);
 }
 
 Result<TempFile> TempFile::Create(const std::string& final_path) {
   auto slash = final_path.rfind('/');
   std::string dir = slash == std::string::npos ? "" : final_path.substr(0, slash + 1);
   std::string base = slash == std::string::npos ? final_path : final_path.substr(slash + 1);
-  // Keep the temporary within NAME_MAX (255): 1 + base + 1 + 16 + suffix.
-  constexpr size_t kMaxBase = 200;
-  if (base.size() > kMaxBase) base.resize(kMaxBase);
   bool made_dirs = false;
+  if (UnnamedAvailable()) {
+    const std::string where = dir.empty() ? std::string(".") : dir;
+    for (;;) {
+      int fd = ::open(where.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
+      if (fd >= 0) return TempFile(Fd(fd), final_path, final_path, /*unnamed=*/true);
+      const int err = errno;
+      if ((err == ENOENT || err == ENOTDIR) && !made_dirs && !dir.empty()) {
+        CVC_RETURN_IF_ERROR(MkdirAll(dir.substr(0, dir.size() - 1)));
+        made_dirs = true;
+        continue;
+      }
+      if (err == EISDIR || err == EOPNOTSUPP || err == EINVAL || err == ENOSYS) break;
+      return ErrnoError(err, "create a file in", where, ErrorCode::kDirNotFound);
+    }
+  }
+  // No unnamed files here: a named temporary.
   for (int attempt = 0;; ++attempt) {
-    std::string path = dir + "." + base + "." + RandomHex() + std::string(kPartialSuffix);
+    std::string path = TemporaryName(dir, base);
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    if (fd >= 0) return TempFile(Fd(fd), std::move(path), final_path);
+    if (fd >= 0) return TempFile(Fd(fd), std::move(path), final_path, /*unnamed=*/false);
     const int err = errno;
     if ((err == ENOENT || err == ENOTDIR) && !made_dirs && !dir.empty()) {
       CVC_RETURN_IF_ERROR(MkdirAll(dir.substr(0, dir.size() - 1)));
@@ -269,10 +307,13 @@ Result<struct stat> TempFile::Seal(const TimePoint* mtime, bool fsync) {
   return st;
 }
 
-Status TempFile::CloseFd() { return fd_.Close(path_); }
+Status TempFile::CloseIfNamed() {
+  if (unnamed_) return Ok();
+  return fd_.Close(path_);
+}
 
-Status TempFile::Rename() {
-  if (::rename(path_.c_str(), final_path_.c_str()) != 0) {
+Status TempFile::RenameOver(const std::string& from) {
+  if (::rename(from.c_str(), final_path_.c_str()) != 0) {
     if (errno == EISDIR) {
       return MakeError(ErrorCode::kIsDir, "local: " + final_path_ + ": a directory is in the way");
     }
@@ -282,10 +323,41 @@ Status TempFile::Rename() {
   return Ok();
 }
 
+Status TempFile::Publish() {
+  if (!unnamed_) {
+    CVC_RETURN_IF_ERROR(fd_.Close(path_));
+    return RenameOver(path_);
+  }
+  char proc[40];
+  std::snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd_.get());
+  if (::linkat(AT_FDCWD, proc, AT_FDCWD, final_path_.c_str(), AT_SYMLINK_FOLLOW) == 0) {
+    committed_ = true;
+  } else if (errno != EEXIST) {
+    return ErrnoError(errno, "link", final_path_);
+  } else {
+    // Something is at final_path (an older copy, or a directory): link under a temporary
+    // name, then rename over it, which replaces a file atomically and refuses a directory.
+    auto slash = final_path_.rfind('/');
+    const std::string dir = slash == std::string::npos ? "" : final_path_.substr(0, slash + 1);
+    const std::string base =
+        slash == std::string::npos ? final_path_ : final_path_.substr(slash + 1);
+    std::string named;
+    for (int attempt = 0;; ++attempt) {
+      named = TemporaryName(dir, base);
+      if (::linkat(AT_FDCWD, proc, AT_FDCWD, named.c_str(), AT_SYMLINK_FOLLOW) == 0) break;
+      if (errno != EEXIST || attempt >= 10) return ErrnoError(errno, "link", named);
+    }
+    if (Status st = RenameOver(named); !st) {
+      ::unlink(named.c_str());
+      return st;
+    }
+  }
+  return fd_.Close(final_path_);
+}
+
 Result<struct stat> TempFile::Commit(const TimePoint* mtime, bool fsync) {
   CVC_ASSIGN_OR_RETURN(struct stat st, Seal(mtime, fsync));
-  CVC_RETURN_IF_ERROR(CloseFd());
-  CVC_RETURN_IF_ERROR(Rename());
+  CVC_RETURN_IF_ERROR(Publish());
   return st;
 }
 

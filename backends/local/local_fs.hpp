@@ -64,36 +64,49 @@ Status RemoveTree(const Context& ctx, const std::string& dir);
 // Writes all of data to fd (retrying short writes and EINTR).
 Status WriteAll(int fd, const void* data, size_t size, const std::string& path);
 
-// A temporary file `.<base>.<random>.cvclone-partial` next to `final_path`, removed on
-// destruction unless Commit() renamed it into place.
+// For tests: false makes TempFile::Create use named temporaries only, as on a filesystem
+// without O_TMPFILE. Default true.
+void UseUnnamedTemporaries(bool on);
+
+// A file being written for `final_path`, put in place by Publish() and removed on destruction
+// unless published. Where the filesystem allows it, the file has no name until then (O_TMPFILE):
+// Publish links it in with one directory operation instead of a create and a rename, and a
+// killed process leaves nothing behind. Elsewhere it is a temporary
+// `.<base>.<random>.cvclone-partial` next to `final_path`, renamed over it.
 class TempFile {
  public:
-  // Creates the file (O_EXCL, mode 0666 & ~umask), creating missing parent directories (only
-  // when the first attempt finds them missing: one syscall per file in the common case).
+  // Creates the file (mode 0666 & ~umask), creating missing parent directories (only when the
+  // first attempt finds them missing: one syscall per file in the common case).
   static Result<TempFile> Create(const std::string& final_path);
   TempFile(TempFile&& other) noexcept;
   TempFile& operator=(TempFile&&) = delete;
   ~TempFile();
 
   int fd() const { return fd_.get(); }
+  // For messages: the temporary's name, or final_path for an unnamed file.
   const std::string& path() const { return path_; }
   const std::string& final_path() const { return final_path_; }
+  // Whether the file has no name yet (O_TMPFILE): its descriptor must stay open until Publish.
+  bool unnamed() const { return unnamed_; }
   // Sets the mtime (both atime and mtime; skipped if mtime is nullptr), fsyncs (if `fsync`) and
   // returns the file's stat. The descriptor stays open.
   Result<struct stat> Seal(const TimePoint* mtime, bool fsync);
-  // Closes the descriptor, reporting close()'s error.
-  Status CloseFd();
-  // Renames the closed temporary over final_path; the destructor then leaves it alone. A
-  // directory at final_path → kIsDir.
-  Status Rename();
-  // Seal, CloseFd, Rename. Returns the committed file's stat.
+  // Closes the descriptor of a named temporary, reporting close()'s error; an unnamed file
+  // keeps it (closing would discard the file).
+  Status CloseIfNamed();
+  // Puts the file at final_path (replacing a file there) and closes its descriptor; the
+  // destructor then leaves it alone. A directory at final_path → kIsDir.
+  Status Publish();
+  // Seal and Publish. Returns the published file's stat.
   Result<struct stat> Commit(const TimePoint* mtime, bool fsync);
 
  private:
-  TempFile(Fd fd, std::string path, std::string final_path);
+  TempFile(Fd fd, std::string path, std::string final_path, bool unnamed);
+  Status RenameOver(const std::string& from);
   Fd fd_;
   std::string path_;
   std::string final_path_;
+  bool unnamed_ = false;
   bool committed_ = false;
 };
 

@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -9,6 +10,7 @@
 #include <fstream>
 #include <set>
 
+#include "backends/local/local_fs.hpp"
 #include "core/io.hpp"
 #include "tests/conformance/conformance.hpp"
 
@@ -67,6 +69,72 @@ std::set<std::string> Tree(const fs::path& dir) {
     out.insert(fs::relative(it->path(), dir).string());
   }
   return out;
+}
+
+// Named temporaries only (as on a filesystem without O_TMPFILE) while in scope.
+struct NamedTemporaries {
+  NamedTemporaries() { local::UseUnnamedTemporaries(false); }
+  ~NamedTemporaries() { local::UseUnnamedTemporaries(true); }
+};
+
+TEST_CASE("local: conformance with named temporaries (no O_TMPFILE)") {
+  NamedTemporaries named;
+  TempDir dir;
+  RunConformanceSuite(
+      {.name = "local-named", .make_empty_remote = [&] { return MustOpen(dir.Fresh()); }});
+  for (const std::string& p : Tree(dir.path()))
+    CHECK_MESSAGE(p.find("cvclone-partial") == std::string::npos, p);
+}
+
+TEST_CASE("local: a temporary replaces a file, is refused by a directory, and leaves nothing") {
+  for (const bool unnamed : {true, false}) {
+    CAPTURE(unnamed);
+    local::UseUnnamedTemporaries(unnamed);
+    TempDir dir;
+    const std::string target = (dir.path() / "sub" / "file").string();
+    auto first = local::TempFile::Create(target);  // creates the missing "sub"
+    REQUIRE(first.has_value());
+    CHECK(first->unnamed() == unnamed);
+    REQUIRE(local::WriteAll(first->fd(), "old", 3, first->path()).has_value());
+    REQUIRE(first->Commit(nullptr, false).has_value());
+    auto second = local::TempFile::Create(target);
+    REQUIRE(second.has_value());
+    REQUIRE(local::WriteAll(second->fd(), "newer", 5, second->path()).has_value());
+    REQUIRE(second->Publish().has_value());
+    std::ifstream in(target);
+    std::string got((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    CHECK(got == "newer");
+    fs::create_directory(dir.path() / "sub" / "adir");
+    {
+      auto blocked = local::TempFile::Create((dir.path() / "sub" / "adir").string());
+      REQUIRE(blocked.has_value());
+      auto st = blocked->Publish();
+      REQUIRE_FALSE(st.has_value());
+      CHECK(st.error().code() == ErrorCode::kIsDir);
+    }  // the failed temporary is removed with its TempFile
+    CHECK(Tree(dir.path()) == std::set<std::string>{"sub", "sub/file", "sub/adir"});
+  }
+  local::UseUnnamedTemporaries(true);
+}
+
+TEST_CASE("local: a process that ends before publishing leaves nothing in the folder") {
+  TempDir dir;
+  const std::string target = (dir.path() / "big.bin").string();
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    // As a killed process: write, then end without any destructor running.
+    auto tmp = local::TempFile::Create(target);
+    if (!tmp) ::_exit(2);
+    std::string data(1 << 20, 'x');
+    if (!local::WriteAll(tmp->fd(), data.data(), data.size(), tmp->path())) ::_exit(3);
+    ::_exit(tmp->unnamed() ? 0 : 4);
+  }
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);  // it wrote an unnamed file
+  CHECK(Tree(dir.path()).empty());
 }
 
 TEST_CASE("local: conformance") {
