@@ -206,7 +206,9 @@ Result<std::map<HashType, std::string>> HashReader(Reader& r, HashSet types) {
 
 Result<std::map<HashType, std::string>> HashReader(const Context& ctx, Reader& r, HashSet types) {
   Hasher hasher(types);
-  std::vector<std::byte> buf(kCopyBufferSize);
+  // Not zeroed: zeroing 1 MiB per small file was a sixth of a `sync --checksum`'s CPU.
+  auto storage = std::make_unique_for_overwrite<std::byte[]>(kCopyBufferSize);
+  const std::span<std::byte> buf(storage.get(), kCopyBufferSize);
   for (;;) {
     CVC_RETURN_IF_ERROR(ctx.Check());
     CVC_ASSIGN_OR_RETURN(size_t n, r.Read(buf));
