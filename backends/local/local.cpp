@@ -24,20 +24,43 @@ using local::ErrnoError;
 using local::Fd;
 
 // Reads [offset, end) of an open file with pread; end < 0 means to the end of the file.
+// Reads [offset, end) of a file; end is the size the file had when opened, or the range's end,
+// so the end of the data needs no last call that returns 0. A piece of at most kWholeMax bytes
+// is read whole by the first Read that asks for less (crypt asks for a 32-byte header, then for
+// the rest), so a small file costs one pread.
 class FileReader : public Reader {
  public:
+  static constexpr int64_t kWholeMax = 128 << 10;
+
   FileReader(Fd fd, std::string path, int64_t offset, int64_t end)
       : fd_(std::move(fd)), path_(std::move(path)), pos_(offset), end_(end) {}
 
   Result<size_t> Read(std::span<std::byte> buf) override {
     if (failed_) return MakeError(ErrorCode::kIo, "local: read " + path_ + ": earlier error");
-    size_t want = buf.size();
-    if (end_ >= 0) want = static_cast<size_t>(std::min<int64_t>(end_ - pos_, want));
-    if (want == 0) return size_t{0};
+    if (held_pos_ < held_len_) {
+      const size_t n = std::min(buf.size(), held_len_ - held_pos_);
+      std::memcpy(buf.data(), held_.get() + held_pos_, n);
+      held_pos_ += n;
+      return n;
+    }
+    const int64_t left = end_ - pos_;
+    if (left <= 0 || buf.empty()) return size_t{0};
+    if (held_ == nullptr && left <= kWholeMax && static_cast<int64_t>(buf.size()) < left) {
+      held_ = std::make_unique_for_overwrite<std::byte[]>(static_cast<size_t>(left));
+      CVC_ASSIGN_OR_RETURN(held_len_, Pread(std::span<std::byte>(held_.get(), left)));
+      held_pos_ = 0;
+      return Read(buf);
+    }
+    return Pread(buf.first(static_cast<size_t>(std::min<int64_t>(left, buf.size()))));
+  }
+
+ private:
+  Result<size_t> Pread(std::span<std::byte> buf) {
     for (;;) {
-      ssize_t n = ::pread(fd_.get(), buf.data(), want, pos_);
+      ssize_t n = ::pread(fd_.get(), buf.data(), buf.size(), pos_);
       if (n >= 0) {
         pos_ += n;
+        if (n == 0) end_ = pos_;  // the file shrank since it was opened
         return static_cast<size_t>(n);
       }
       if (errno == EINTR) continue;
@@ -46,11 +69,12 @@ class FileReader : public Reader {
     }
   }
 
- private:
   Fd fd_;
   std::string path_;
   int64_t pos_;
   int64_t end_;
+  std::unique_ptr<std::byte[]> held_;  // a small piece read whole
+  size_t held_len_ = 0, held_pos_ = 0;
   bool failed_ = false;
 };
 
@@ -235,7 +259,8 @@ Result<std::unique_ptr<Reader>> LocalRemote::Open(const Context& ctx, const std:
   if (file.st.st_size - offset > kSequentialHintMin) {
     ::posix_fadvise(fd.get(), offset, count < 0 ? 0 : count, POSIX_FADV_SEQUENTIAL);
   }
-  const int64_t end = count < 0 ? -1 : offset + count;
+  const int64_t size = file.st.st_size;
+  const int64_t end = count < 0 || count > size - offset ? size : offset + count;
   return std::unique_ptr<Reader>(std::make_unique<FileReader>(std::move(fd), full, offset, end));
 }
 

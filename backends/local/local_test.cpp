@@ -143,6 +143,40 @@ TEST_CASE("local: a process that ends before publishing leaves nothing in the fo
 
 TEST_CASE("local: conformance") { RunConformance("local"); }
 
+TEST_CASE("local: reads in small pieces, ranges, and a file that shrank after it was opened") {
+  TempDir dir;
+  auto r = MustOpen(dir.path().string());
+  std::string data(100 << 10, '\0');
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(i * 131 + (i >> 9));
+  REQUIRE(Put(*r, "f", data).has_value());
+  // A 32-byte read first (as crypt reads a header), then pieces of odd sizes.
+  auto reader = r->Open(Context{}, "f");
+  REQUIRE(reader.has_value());
+  std::string got;
+  for (size_t piece : {size_t{32}, size_t{1}, size_t{4093}, size_t{65536}, size_t{1} << 20}) {
+    std::string buf(piece, '\0');
+    auto n = (*reader)->Read(AsWritableBytes(buf));
+    REQUIRE(n.has_value());
+    got.append(buf.data(), *n);
+  }
+  std::string rest = ReadAll(**reader).value();
+  CHECK(got + rest == data);
+  // Ranges: inside, past the end, from the end.
+  CHECK(ReadAll(*r->Open(Context{}, "f", 10, 50).value()).value() == data.substr(10, 50));
+  CHECK(ReadAll(*r->Open(Context{}, "f", 1000, int64_t{1} << 62).value()).value() ==
+        data.substr(1000));
+  CHECK(ReadAll(*r->Open(Context{}, "f", static_cast<int64_t>(data.size())).value())
+            .value()
+            .empty());
+  // Opened at 100 KiB, cut to 300 bytes before the first read: 300 bytes, then the end.
+  auto shrunk = r->Open(Context{}, "f");
+  REQUIRE(shrunk.has_value());
+  REQUIRE(::truncate((dir.path() / "f").c_str(), 300) == 0);
+  std::string head(32, '\0');
+  REQUIRE((*shrunk)->Read(AsWritableBytes(head)).value() == 32);
+  CHECK(head + ReadAll(**shrunk).value() == data.substr(0, 300));
+}
+
 TEST_CASE("local: hostile names write nothing outside the root") {
   TempDir dir;
   const fs::path root = dir.path() / "root";
