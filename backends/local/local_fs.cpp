@@ -14,6 +14,7 @@
 #include <cstring>
 #include <memory>
 #include <random>
+#include <utility>
 #include <vector>
 
 #include "core/io.hpp"
@@ -251,6 +252,13 @@ static bool UnnamedAvailable() {
   return proc_fd && use_unnamed;
 }
 
+// A path's folder (with its trailing '/', or empty) and its last segment.
+static std::pair<std::string, std::string> SplitFolder(const std::string& path) {
+  const auto slash = path.rfind('/');
+  if (slash == std::string::npos) return {std::string(), path};
+  return {path.substr(0, slash + 1), path.substr(slash + 1)};
+}
+
 // `.<base>.<random>.cvclone-partial` in dir (which ends with '/', or is empty).
 static std::string TemporaryName(const std::string& dir, std::string base) {
   // Keep the temporary within NAME_MAX (255): 1 + base + 1 + 16 + suffix.
@@ -260,9 +268,7 @@ static std::string TemporaryName(const std::string& dir, std::string base) {
 }
 
 Result<TempFile> TempFile::Create(const std::string& final_path) {
-  auto slash = final_path.rfind('/');
-  std::string dir = slash == std::string::npos ? "" : final_path.substr(0, slash + 1);
-  std::string base = slash == std::string::npos ? final_path : final_path.substr(slash + 1);
+  const auto [dir, base] = SplitFolder(final_path);
   bool made_dirs = false;
   if (UnnamedAvailable()) {
     const std::string where = dir.empty() ? std::string(".") : dir;
@@ -337,10 +343,7 @@ Status TempFile::Publish() {
   } else {
     // Something is at final_path (an older copy, or a directory): link under a temporary
     // name, then rename over it, which replaces a file atomically and refuses a directory.
-    auto slash = final_path_.rfind('/');
-    const std::string dir = slash == std::string::npos ? "" : final_path_.substr(0, slash + 1);
-    const std::string base =
-        slash == std::string::npos ? final_path_ : final_path_.substr(slash + 1);
+    const auto [dir, base] = SplitFolder(final_path_);
     std::string named;
     for (int attempt = 0;; ++attempt) {
       named = TemporaryName(dir, base);
