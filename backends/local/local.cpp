@@ -23,7 +23,6 @@ namespace {
 using local::ErrnoError;
 using local::Fd;
 
-// Reads [offset, end) of an open file with pread; end < 0 means to the end of the file.
 // Reads [offset, end) of a file; end is the size the file had when opened, or the range's end,
 // so the end of the data needs no last call that returns 0. A piece of at most kWholeMax bytes
 // is read whole by the first Read that asks for less (crypt asks for a 32-byte header, then for
@@ -254,12 +253,12 @@ Result<std::unique_ptr<Reader>> LocalRemote::Open(const Context& ctx, const std:
     return MakeError(ErrorCode::kInvalidArgument, "local: open " + full + ": negative offset");
   CVC_ASSIGN_OR_RETURN(OpenFile file, OpenRegularFile(full, "open"));
   Fd fd = std::move(file.fd);
+  const int64_t size = file.st.st_size;
   // Larger read-ahead for a file that is more than the default window (128 KiB); a small one
   // is read whole in one or two calls anyway, and the call would be one more per file.
-  if (file.st.st_size - offset > kSequentialHintMin) {
+  if (size - offset > kSequentialHintMin) {
     ::posix_fadvise(fd.get(), offset, count < 0 ? 0 : count, POSIX_FADV_SEQUENTIAL);
   }
-  const int64_t size = file.st.st_size;
   const int64_t end = count < 0 || count > size - offset ? size : offset + count;
   return std::unique_ptr<Reader>(std::make_unique<FileReader>(std::move(fd), full, offset, end));
 }
