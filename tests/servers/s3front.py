@@ -30,9 +30,7 @@ Admin endpoints (never forwarded, never signature-checked):
                   body and closes; slow forwards and sends the body in 16 KiB pieces, sleeping
                   `delay` seconds before each.
   DELETE /__fault clears all faults.   GET /__fault lists the pending faults.
-  GET /__stats    JSON counters: requests forwarded, auth failures, faults injected, and
-                  "auth_failures:<bucket>" per bucket (path style), so that tests running at the
-                  same time each count only their own.
+  GET /__stats    JSON counters: requests forwarded, auth failures, faults injected.
 """
 
 import argparse
@@ -126,7 +124,7 @@ class Front:
 
     def count(self, key):
         with self.lock:
-            self.stats[key] = self.stats.get(key, 0) + 1
+            self.stats[key] += 1
 
 
 def parse_amz_date(value):
@@ -207,9 +205,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
         except S3Error as e:
             if e.status == 403:
                 self.front.count("auth_failures")
-                bucket = path_only.lstrip("/").split("/", 1)[0]
-                if bucket:
-                    self.front.count("auth_failures:" + bucket)
             self.send_error_xml(e)
         except (ConnectionError, socket.timeout):
             self.close_connection = True

@@ -21,9 +21,8 @@ struct S3TestServer {
   // clears every fault. True on HTTP 200.
   bool InjectFault(const std::string& json) const;
   bool ClearFaults() const;
-  // A counter of GET /__stats ("requests", "forwarded", "auth_failures", "faults_injected",
-  // "auth_failures:<bucket>"); -1 if it cannot be read or was never counted. Tests run in
-  // parallel against the same front: count per bucket where another test may add to a total.
+  // A counter of GET /__stats ("requests", "forwarded", "auth_failures", "faults_injected");
+  // -1 if it cannot be read.
   int Stat(const std::string& name) const;
 };
 
