@@ -93,19 +93,27 @@ def make_quick_dataset(data, big_mib=100, small_dirs=10):
     return qbig, qsmall
 
 
+# Memory handed to the measured command right before it starts (see settle): more than any of
+# these commands puts in the page cache or allocates (1 GiB copies, 0.3 GiB of small files).
+BALLAST_BYTES = 1536 << 20
+
+
 def settle(inputs=()):
     """Brings the machine to the same state before every measured command (not timed):
     - Dirty pages left by the previous command are written back: otherwise their writeback
       lands on whichever tool runs next (seen: a 1 GiB decrypt 2.4x slower right after the
       1 GiB encrypt that produced its input, 0.8x of rclone's when measured after a sync).
-    - The page cache is dropped and the command's inputs (folders) are read back into it. This
-      machine's kernel hands free memory back to the hypervisor (free page reporting,
-      page_reporting_order=11 on its command line), and the first use of such a page costs a
-      fault in the host: writing 337 MB into the page cache took 0.88 s of system time with
-      only long-free memory left, 0.05 s right after a drop_caches. Without this step every
-      tool's time carried that cost, depending on how long the memory it got had been free
-      (cp -r of the small files: 0.45-1.30 s across runs; 0.40 s with it). Needs root;
-      otherwise only the inputs are read."""
+    - The page cache is dropped and the command's inputs (folders) are read back into it.
+    - Free memory is made recently used, the same amount for every command: a ballast file of
+      BALLAST_BYTES is written into the page cache and deleted. This machine's kernel hands
+      free memory back to the hypervisor (free page reporting, page_reporting_order on its
+      command line) about 2 s after it was freed, and the first use of such a page costs a fault
+      in the host. Measured here: writing 1 GiB into the page cache took 0.14 s of system time
+      right after deleting a cached 1 GiB file, 2.4-3.2 s ten seconds later. Without the
+      ballast, a command got cheap memory only if the command before it had left its output in
+      the page cache (dropped just now): a 1 GiB decrypt into the page cache took 1.1-1.4 s of
+      system time after a copy written with O_DIRECT, 0.3 s after one that was not.
+    Needs root for the drop; otherwise the inputs are read and the ballast written anyway."""
     os.sync()
     try:
         with open("/proc/sys/vm/drop_caches", "w") as f:
@@ -113,6 +121,13 @@ def settle(inputs=()):
     except OSError:
         pass
     warm(*inputs)
+    ballast = os.path.join(ROOT, "bench", "data", f"ballast-{os.getpid()}.tmp")
+    os.makedirs(os.path.dirname(ballast), exist_ok=True)
+    block = bytes(1 << 20)
+    with open(ballast, "wb") as f:
+        for _ in range(BALLAST_BYTES >> 20):
+            f.write(block)
+    os.remove(ballast)  # never written back: deleted before the kernel writes dirty pages
 
 
 def measure(cmd, env=None, inputs=()):
