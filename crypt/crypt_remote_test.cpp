@@ -10,6 +10,7 @@
 #include "crypt/obscure.hpp"
 #include "crypt/test_util.hpp"
 #include "tests/conformance/conformance.hpp"
+#include "tests/support/fault_remote.hpp"
 #include "tests/support/memory_remote.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -114,6 +115,43 @@ TEST_CASE("crypt remote: stored bytes are encrypted, names hidden, rclone-compat
   CHECK(stored.size() == 53);
   CHECK(stored.substr(0, 8) == std::string("RCLONE\0\0", 8));
   CHECK(stored.find("hello") == std::string::npos);
+}
+
+// An inner remote whose Put reports a wrong MD5 for what it stored.
+class WrongHashInner : public FaultRemote {
+ public:
+  using FaultRemote::FaultRemote;
+  Result<ObjectInfo> Put(const Context& ctx, const std::string& path, Reader& src,
+                         const PutOptions& opts) override {
+    CVC_ASSIGN_OR_RETURN(ObjectInfo info, FaultRemote::Put(ctx, path, src, opts));
+    info.hashes[HashType::kMd5] = std::string(32, '0');
+    return info;
+  }
+};
+
+TEST_CASE("crypt remote: an upload is verified against the inner remote's hash") {
+  MemoryRemote memory;
+  auto inner = std::make_unique<WrongHashInner>(memory);
+  WrongHashInner* wrong = inner.get();
+  const std::string plain(200000, 'x');  // several chunks
+  PutOptions opts;
+  opts.size = static_cast<int64_t>(plain.size());
+  SUBCASE("a differing hash fails the put and removes what was stored") {
+    auto crypt = Wrap(std::move(inner));
+    MemoryReader src(plain);
+    auto info = crypt->Put(Context{}, "f.bin", src, opts);
+    REQUIRE_FALSE(info.has_value());
+    CHECK(info.error().code() == ErrorCode::kCorrupt);
+    CHECK(info.error().message().find("encrypted hashes differ") != std::string::npos);
+    CHECK(memory.Files().empty());
+  }
+  SUBCASE("an inner remote that verifies its own puts is not hashed a second time") {
+    wrong->features().verifies_puts = true;
+    auto crypt = Wrap(std::move(inner));
+    MemoryReader src(plain);
+    REQUIRE(crypt->Put(Context{}, "f.bin", src, opts).has_value());
+    CHECK(ReadAllOf(*crypt, "f.bin") == plain);
+  }
 }
 
 TEST_CASE("crypt remote: undecryptable names are skipped, or fail with strict_names") {
