@@ -117,22 +117,10 @@ TEST_CASE("crypt remote: stored bytes are encrypted, names hidden, rclone-compat
   CHECK(stored.find("hello") == std::string::npos);
 }
 
-// An inner remote whose Put reports a wrong MD5 for what it stored.
-class WrongHashInner : public FaultRemote {
- public:
-  using FaultRemote::FaultRemote;
-  Result<ObjectInfo> Put(const Context& ctx, const std::string& path, Reader& src,
-                         const PutOptions& opts) override {
-    CVC_ASSIGN_OR_RETURN(ObjectInfo info, FaultRemote::Put(ctx, path, src, opts));
-    info.hashes[HashType::kMd5] = std::string(32, '0');
-    return info;
-  }
-};
-
 TEST_CASE("crypt remote: an upload is verified against the inner remote's hash") {
   MemoryRemote memory;
-  auto inner = std::make_unique<WrongHashInner>(memory);
-  WrongHashInner* wrong = inner.get();
+  auto inner = std::make_unique<WrongHashRemote>(memory);
+  WrongHashRemote* wrong = inner.get();
   const std::string plain(200000, 'x');  // several chunks
   PutOptions opts;
   opts.size = static_cast<int64_t>(plain.size());

@@ -747,18 +747,6 @@ TEST_CASE("engine: large downloads to local use several ranged streams") {
 namespace cvclone {
 namespace {
 
-// A destination whose Put reports a wrong MD5 for what it stored.
-class WrongHashRemote : public FaultRemote {
- public:
-  using FaultRemote::FaultRemote;
-  Result<ObjectInfo> Put(const Context& ctx, const std::string& path, Reader& src,
-                         const PutOptions& opts) override {
-    CVC_ASSIGN_OR_RETURN(ObjectInfo info, FaultRemote::Put(ctx, path, src, opts));
-    info.hashes[HashType::kMd5] = std::string(32, '0');
-    return info;
-  }
-};
-
 TEST_CASE("engine: the stream is hashed to verify a put unless the destination verifies it") {
   MemoryRemote src("src"), inner("dst");
   WrongHashRemote dst(inner);

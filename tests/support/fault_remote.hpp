@@ -94,4 +94,17 @@ class FaultRemote : public Remote {
   std::map<std::pair<FaultOp, std::string>, int> path_calls_;
 };
 
+// A FaultRemote whose Put stores what it reads but reports a wrong MD5 for it: for the checks
+// that compare a hash computed on the way with the one the destination reports.
+class WrongHashRemote : public FaultRemote {
+ public:
+  using FaultRemote::FaultRemote;
+  Result<ObjectInfo> Put(const Context& ctx, const std::string& path, Reader& src,
+                         const PutOptions& opts) override {
+    CVC_ASSIGN_OR_RETURN(ObjectInfo info, FaultRemote::Put(ctx, path, src, opts));
+    info.hashes[HashType::kMd5] = std::string(32, '0');
+    return info;
+  }
+};
+
 }  // namespace cvclone
