@@ -1,12 +1,14 @@
 #include "commands/cli.hpp"
 
 #include <fmt/format.h>
+#include <malloc.h>
 
 #include <algorithm>
 #include <cstdio>
 
 #include "commands/signals.hpp"
 #include "core/log.hpp"
+#include "crypt/openssl_memory.hpp"
 
 namespace cvclone {
 namespace {
@@ -177,6 +179,17 @@ const Command* FindCommand(const std::string& name) {
 }
 
 int RunMain(int argc, char** argv) {
+  // First, before anything allocates through OpenSSL (see the header): a crypt remote's key
+  // derivation is about 55 ms faster. Too late only if a library did already; then as before.
+  (void)crypt::InstallOpenSslAllocator();
+  // Memory a file's buffers free is kept for the next file instead of going back to the kernel
+  // and faulting in again. With glibc's defaults (memory above 128 KiB at the top of a heap is
+  // trimmed), decrypting 10,000 small files made 3,069 madvise(MADV_DONTNEED) calls and took
+  // twice the system time (1.3-1.5 s against 0.7 s). Until now this held for crypt commands
+  // by accident: freeing scrypt's 16 MiB block raised glibc's dynamic thresholds to these
+  // values; with scrypt's block mapped apart (above) nothing raised them.
+  (void)::mallopt(M_MMAP_THRESHOLD, 16 << 20);
+  (void)::mallopt(M_TRIM_THRESHOLD, 32 << 20);
   BlockStopSignals();
   std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
   Registry& registry = Registry::Global();
