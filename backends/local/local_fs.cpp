@@ -269,18 +269,22 @@ static std::string TemporaryName(const std::string& dir, std::string base) {
 
 Result<TempFile> TempFile::Create(const std::string& final_path) {
   const auto [dir, base] = SplitFolder(final_path);
+  // The first open that finds the folder missing creates it: true means "try again".
   bool made_dirs = false;
+  auto make_folder = [&](int err) -> Result<bool> {
+    if ((err != ENOENT && err != ENOTDIR) || made_dirs || dir.empty()) return false;
+    CVC_RETURN_IF_ERROR(MkdirAll(dir.substr(0, dir.size() - 1)));
+    made_dirs = true;
+    return true;
+  };
   if (UnnamedAvailable()) {
     const std::string where = dir.empty() ? std::string(".") : dir;
     for (;;) {
       int fd = ::open(where.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
       if (fd >= 0) return TempFile(Fd(fd), final_path, final_path, /*unnamed=*/true);
       const int err = errno;
-      if ((err == ENOENT || err == ENOTDIR) && !made_dirs && !dir.empty()) {
-        CVC_RETURN_IF_ERROR(MkdirAll(dir.substr(0, dir.size() - 1)));
-        made_dirs = true;
-        continue;
-      }
+      CVC_ASSIGN_OR_RETURN(bool again, make_folder(err));
+      if (again) continue;
       if (err == EISDIR || err == EOPNOTSUPP || err == EINVAL || err == ENOSYS) break;
       return ErrnoError(err, "create a file in", where, ErrorCode::kDirNotFound);
     }
@@ -291,11 +295,8 @@ Result<TempFile> TempFile::Create(const std::string& final_path) {
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     if (fd >= 0) return TempFile(Fd(fd), std::move(path), final_path, /*unnamed=*/false);
     const int err = errno;
-    if ((err == ENOENT || err == ENOTDIR) && !made_dirs && !dir.empty()) {
-      CVC_RETURN_IF_ERROR(MkdirAll(dir.substr(0, dir.size() - 1)));
-      made_dirs = true;
-      continue;
-    }
+    CVC_ASSIGN_OR_RETURN(bool again, make_folder(err));
+    if (again) continue;
     if (err != EEXIST || attempt >= 10) {
       return ErrnoError(err, "create", path, ErrorCode::kDirNotFound);
     }
