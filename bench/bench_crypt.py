@@ -114,11 +114,8 @@ def make_mid_file(data, big, mib):
     if not os.path.exists(marker):
         shutil.rmtree(folder, ignore_errors=True)
         os.makedirs(folder)
-        src_name = os.listdir(big)[0]
-        with open(os.path.join(big, src_name), "rb") as src, \
-                open(os.path.join(folder, f"file{mib}m.bin"), "wb") as dst:
-            for _ in range(mib):
-                dst.write(src.read(1 << 20))
+        common.copy_prefix(os.path.join(big, os.listdir(big)[0]),
+                           os.path.join(folder, f"file{mib}m.bin"), mib)
         open(marker, "w").close()
     return folder
 

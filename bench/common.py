@@ -69,6 +69,13 @@ def warm(*trees):
                         pass
 
 
+def copy_prefix(src, dst, mib):
+    """Writes the first mib MiB of file src to dst."""
+    with open(src, "rb") as fin, open(dst, "wb") as fout:
+        for _ in range(mib):
+            fout.write(fin.read(1 << 20))
+
+
 def make_quick_dataset(data, big_mib=100, small_dirs=10):
     """A subset for testing the scripts (--quick): the first big_mib MiB of the 1 GiB file and the
     first small_dirs directories (100 files each) of the small files, hard-linked. Returns
@@ -81,10 +88,8 @@ def make_quick_dataset(data, big_mib=100, small_dirs=10):
     if not os.path.exists(marker):
         shutil.rmtree(quick, ignore_errors=True)
         os.makedirs(qbig)
-        with open(os.path.join(big, "file1g.bin"), "rb") as src, \
-                open(os.path.join(qbig, f"file{big_mib}m.bin"), "wb") as dst:
-            for _ in range(big_mib):
-                dst.write(src.read(1 << 20))
+        copy_prefix(os.path.join(big, "file1g.bin"), os.path.join(qbig, f"file{big_mib}m.bin"),
+                    big_mib)
         for d in sorted(os.listdir(small))[:small_dirs]:
             os.makedirs(os.path.join(qsmall, d))
             for name in os.listdir(os.path.join(small, d)):
