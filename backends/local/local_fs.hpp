@@ -68,6 +68,10 @@ Status WriteAll(int fd, const void* data, size_t size, const std::string& path);
 // without O_TMPFILE. Default true.
 void UseUnnamedTemporaries(bool on);
 
+// For tests: false makes TempFile::Publish link unnamed files through /proc/self/fd, as on a
+// kernel that refuses linkat(AT_EMPTY_PATH). Default true (tried first).
+void UseEmptyPathLinks(bool on);
+
 // A file being written for `final_path`, put in place by Publish() and removed on destruction
 // unless published. Where the filesystem allows it, the file has no name until then (O_TMPFILE):
 // Publish links it in with one directory operation instead of a create and a rename, and a

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <utility>
 
 #include "backends/local/local_fs.hpp"
 #include "core/io.hpp"
@@ -91,9 +92,12 @@ TEST_CASE("local: conformance with named temporaries (no O_TMPFILE)") {
 }
 
 TEST_CASE("local: a temporary replaces a file, is refused by a directory, and leaves nothing") {
-  for (const bool unnamed : {true, false}) {
+  // Unnamed files linked with AT_EMPTY_PATH, unnamed through /proc/self/fd, named files.
+  for (const auto& [unnamed, empty_path] : {std::pair{true, true}, {true, false}, {false, true}}) {
     CAPTURE(unnamed);
+    CAPTURE(empty_path);
     local::UseUnnamedTemporaries(unnamed);
+    local::UseEmptyPathLinks(empty_path);
     TempDir dir;
     const std::string target = (dir.path() / "sub" / "file").string();
     auto first = local::TempFile::Create(target);  // creates the missing "sub"
@@ -119,6 +123,7 @@ TEST_CASE("local: a temporary replaces a file, is refused by a directory, and le
     CHECK(Tree(dir.path()) == std::set<std::string>{"sub", "sub/file", "sub/adir"});
   }
   local::UseUnnamedTemporaries(true);
+  local::UseEmptyPathLinks(true);
 }
 
 TEST_CASE("local: a process that ends before publishing leaves nothing in the folder") {
