@@ -1,6 +1,6 @@
 #include "backends/s3/http.hpp"
 
-#include <curl/curl.h>
+#include "backends/s3/curl_api.hpp"
 
 #include <algorithm>
 #include <array>
@@ -29,10 +29,9 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-void GlobalInitOnce() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
+// The loaded library; only called where it is known to be loaded (a handle or share exists,
+// or Perform checked).
+const CurlApi& Curl() { return *LoadCurl(); }
 
 // One easy handle plus the multi handle that drives it, so a transfer can be woken from another
 // thread (curl_multi_wakeup) when a stop is requested.
@@ -40,8 +39,8 @@ struct Handle {
   CURL* easy = nullptr;
   CURLM* multi = nullptr;
   ~Handle() {
-    if (easy != nullptr) curl_easy_cleanup(easy);
-    if (multi != nullptr) curl_multi_cleanup(multi);
+    if (easy != nullptr) Curl().easy_cleanup(easy);
+    if (multi != nullptr) Curl().multi_cleanup(multi);
   }
 };
 
@@ -191,9 +190,10 @@ struct HttpClient::Impl {
         return h;
       }
     }
+    const CurlApi& curl = Curl();
     auto h = std::make_unique<Handle>();
-    h->easy = curl_easy_init();
-    h->multi = curl_multi_init();
+    h->easy = curl.easy_init();
+    h->multi = curl.multi_init();
     if (h->easy == nullptr || h->multi == nullptr) return nullptr;
     return h;
   }
@@ -205,21 +205,23 @@ struct HttpClient::Impl {
 
 HttpClient::HttpClient(HttpOptions options)
     : options_(std::move(options)), impl_(std::make_unique<Impl>()) {
-  GlobalInitOnce();
-  impl_->share = curl_share_init();
+  const CurlApi* loaded = LoadCurl();
+  if (loaded == nullptr) return;  // every request reports why (Perform)
+  const CurlApi& curl = *loaded;
+  impl_->share = curl.share_init();
   if (impl_->share != nullptr) {
-    curl_share_setopt(impl_->share, CURLSHOPT_LOCKFUNC, &Impl::Lock);
-    curl_share_setopt(impl_->share, CURLSHOPT_UNLOCKFUNC, &Impl::Unlock);
-    curl_share_setopt(impl_->share, CURLSHOPT_USERDATA, impl_.get());
-    curl_share_setopt(impl_->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
-    curl_share_setopt(impl_->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
-    curl_share_setopt(impl_->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+    curl.share_setopt(impl_->share, CURLSHOPT_LOCKFUNC, &Impl::Lock);
+    curl.share_setopt(impl_->share, CURLSHOPT_UNLOCKFUNC, &Impl::Unlock);
+    curl.share_setopt(impl_->share, CURLSHOPT_USERDATA, impl_.get());
+    curl.share_setopt(impl_->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+    curl.share_setopt(impl_->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+    curl.share_setopt(impl_->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
   }
 }
 
 HttpClient::~HttpClient() {
   impl_->idle.clear();  // easy handles must go before the share they use
-  if (impl_->share != nullptr) curl_share_cleanup(impl_->share);
+  if (impl_->share != nullptr) Curl().share_cleanup(impl_->share);
 }
 
 int64_t HttpClient::ConnectionsOpened() const { return impl_->connects.load(); }
@@ -232,56 +234,58 @@ constexpr long kSendBufferSize = 512L << 10;
 // Sets every option of one transfer on a freshly reset easy handle.
 void Configure(CURL* easy, CURLSH* share, const HttpOptions& options, const HttpRequest& request,
                Transfer* t, curl_slist* headers, char* error_buffer) {
-  curl_easy_reset(easy);
-  if (share != nullptr) curl_easy_setopt(easy, CURLOPT_SHARE, share);
-  curl_easy_setopt(easy, CURLOPT_URL, request.url.c_str());
-  curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, error_buffer);
-  curl_easy_setopt(easy, CURLOPT_USERAGENT, options.user_agent.c_str());
-  curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options.connect_timeout.count()));
+  const CurlApi& curl = Curl();
+  curl.easy_reset(easy);
+  if (share != nullptr) curl.easy_setopt(easy, CURLOPT_SHARE, share);
+  curl.easy_setopt(easy, CURLOPT_URL, request.url.c_str());
+  curl.easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+  curl.easy_setopt(easy, CURLOPT_ERRORBUFFER, error_buffer);
+  curl.easy_setopt(easy, CURLOPT_USERAGENT, options.user_agent.c_str());
+  curl.easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options.connect_timeout.count()));
   long idle_seconds = static_cast<long>((options.idle_timeout.count() + 999) / 1000);
-  curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
-  curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME, std::max(1L, idle_seconds));
-  curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
-  curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, options.verify_tls ? 1L : 0L);
-  curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, options.verify_tls ? 2L : 0L);
-  if (!options.ca_bundle.empty()) curl_easy_setopt(easy, CURLOPT_CAINFO, options.ca_bundle.c_str());
-  curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &OnHeader);
-  curl_easy_setopt(easy, CURLOPT_HEADERDATA, t);
+  curl.easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  curl.easy_setopt(easy, CURLOPT_LOW_SPEED_TIME, std::max(1L, idle_seconds));
+  curl.easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
+  curl.easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, options.verify_tls ? 1L : 0L);
+  curl.easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, options.verify_tls ? 2L : 0L);
+  if (!options.ca_bundle.empty()) curl.easy_setopt(easy, CURLOPT_CAINFO, options.ca_bundle.c_str());
+  curl.easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
+  curl.easy_setopt(easy, CURLOPT_HEADERFUNCTION, &OnHeader);
+  curl.easy_setopt(easy, CURLOPT_HEADERDATA, t);
   // Bigger than curl's 16 KiB / 64 KiB defaults: fewer callbacks, wake-ups and syscalls per
   // byte of a large body.
-  curl_easy_setopt(easy, CURLOPT_BUFFERSIZE, kReceiveBufferSize);
-  curl_easy_setopt(easy, CURLOPT_UPLOAD_BUFFERSIZE, kSendBufferSize);
-  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &OnWrite);
-  curl_easy_setopt(easy, CURLOPT_WRITEDATA, t);
-  curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
-  curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, &OnProgress);
-  curl_easy_setopt(easy, CURLOPT_XFERINFODATA, t);
+  curl.easy_setopt(easy, CURLOPT_BUFFERSIZE, kReceiveBufferSize);
+  curl.easy_setopt(easy, CURLOPT_UPLOAD_BUFFERSIZE, kSendBufferSize);
+  curl.easy_setopt(easy, CURLOPT_WRITEFUNCTION, &OnWrite);
+  curl.easy_setopt(easy, CURLOPT_WRITEDATA, t);
+  curl.easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
+  curl.easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, &OnProgress);
+  curl.easy_setopt(easy, CURLOPT_XFERINFODATA, t);
 
   const bool has_body = request.body_reader != nullptr || !request.body.empty();
   const int64_t length =
       request.body_reader != nullptr ? request.body_length : static_cast<int64_t>(request.body.size());
   if (request.method == "HEAD") {
-    curl_easy_setopt(easy, CURLOPT_NOBODY, 1L);
+    curl.easy_setopt(easy, CURLOPT_NOBODY, 1L);
   } else if (request.method == "GET" && !has_body) {
-    curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
+    curl.easy_setopt(easy, CURLOPT_HTTPGET, 1L);
   } else if (has_body || request.method == "PUT" || request.method == "POST") {
     // Upload mode with a known size: Content-Length, never chunked encoding.
-    curl_easy_setopt(easy, CURLOPT_UPLOAD, 1L);
-    curl_easy_setopt(easy, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(length));
-    curl_easy_setopt(easy, CURLOPT_READFUNCTION, &OnRead);
-    curl_easy_setopt(easy, CURLOPT_READDATA, t);
-    if (request.method != "PUT") curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    curl.easy_setopt(easy, CURLOPT_UPLOAD, 1L);
+    curl.easy_setopt(easy, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(length));
+    curl.easy_setopt(easy, CURLOPT_READFUNCTION, &OnRead);
+    curl.easy_setopt(easy, CURLOPT_READDATA, t);
+    if (request.method != "PUT") curl.easy_setopt(easy, CURLOPT_CUSTOMREQUEST, request.method.c_str());
   } else {
-    curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    curl.easy_setopt(easy, CURLOPT_CUSTOMREQUEST, request.method.c_str());
   }
 }
 
 // Drives one transfer on h until it completes or ctx.stop is requested.
 CURLcode Drive(Handle& h, const Context& ctx, bool* stopped) {
-  curl_multi_add_handle(h.multi, h.easy);
-  std::stop_callback wake(ctx.stop, [&h] { curl_multi_wakeup(h.multi); });
+  const CurlApi& curl = Curl();
+  curl.multi_add_handle(h.multi, h.easy);
+  std::stop_callback wake(ctx.stop, [&h, &curl] { curl.multi_wakeup(h.multi); });
   CURLcode result = CURLE_OK;
   bool done = false;
   while (!done) {
@@ -290,22 +294,22 @@ CURLcode Drive(Handle& h, const Context& ctx, bool* stopped) {
       break;
     }
     int running = 0;
-    CURLMcode mc = curl_multi_perform(h.multi, &running);
+    CURLMcode mc = curl.multi_perform(h.multi, &running);
     if (mc != CURLM_OK) {
       result = CURLE_RECV_ERROR;
       break;
     }
     int queued = 0;
-    while (CURLMsg* msg = curl_multi_info_read(h.multi, &queued)) {
+    while (CURLMsg* msg = curl.multi_info_read(h.multi, &queued)) {
       if (msg->msg == CURLMSG_DONE) {
         result = msg->data.result;
         done = true;
       }
     }
     if (done || running == 0) break;
-    curl_multi_poll(h.multi, nullptr, 0, 1000, nullptr);
+    curl.multi_poll(h.multi, nullptr, 0, 1000, nullptr);
   }
-  curl_multi_remove_handle(h.multi, h.easy);
+  curl.multi_remove_handle(h.multi, h.easy);
   return result;
 }
 
@@ -317,15 +321,22 @@ Result<HttpResponse> HttpClient::Perform(const Context& ctx, const HttpRequest& 
   if (request.body_reader != nullptr && request.body_length < 0) {
     return MakeError(ErrorCode::kInvalidArgument, what + ": negative body length");
   }
+  std::string unavailable;
+  const CurlApi* loaded = LoadCurl(&unavailable);
+  if (loaded == nullptr) {
+    return MakeError(ErrorCode::kUnsupported, what + ": libcurl is not available: " + unavailable,
+                     RetryClass::kFatal);
+  }
+  const CurlApi& curl = *loaded;
   std::unique_ptr<Handle> handle = impl_->Borrow();
   if (handle == nullptr) return MakeError(ErrorCode::kInternal, what + ": curl init failed");
 
   curl_slist* headers = nullptr;
   for (const auto& [name, value] : request.headers) {
-    headers = curl_slist_append(headers, (name + ": " + value).c_str());
+    headers = curl.slist_append(headers, (name + ": " + value).c_str());
   }
   // S3 servers answer 100-continue inconsistently; a second round trip buys nothing here.
-  headers = curl_slist_append(headers, "Expect:");
+  headers = curl.slist_append(headers, "Expect:");
 
   HttpResponse response;
   Transfer t;
@@ -340,19 +351,19 @@ Result<HttpResponse> HttpClient::Perform(const Context& ctx, const HttpRequest& 
   bool stopped = false;
   CURLcode code = Drive(*handle, ctx, &stopped);
   long connects = 0;
-  curl_easy_getinfo(handle->easy, CURLINFO_NUM_CONNECTS, &connects);
+  curl.easy_getinfo(handle->easy, CURLINFO_NUM_CONNECTS, &connects);
   impl_->connects += connects;
-  curl_easy_getinfo(handle->easy, CURLINFO_RESPONSE_CODE, &response.status);
+  curl.easy_getinfo(handle->easy, CURLINFO_RESPONSE_CODE, &response.status);
   // Detach the per-call pointers before the handle goes back to the pool.
-  curl_easy_setopt(handle->easy, CURLOPT_HTTPHEADER, nullptr);
-  curl_easy_setopt(handle->easy, CURLOPT_ERRORBUFFER, nullptr);
-  curl_slist_free_all(headers);
+  curl.easy_setopt(handle->easy, CURLOPT_HTTPHEADER, nullptr);
+  curl.easy_setopt(handle->easy, CURLOPT_ERRORBUFFER, nullptr);
+  curl.slist_free_all(headers);
   impl_->Return(std::move(handle));
 
   if (stopped) return MakeError(ErrorCode::kCancelled, what + ": cancelled");
   if (t.error) return Propagate(*t.error, what);
   if (code != CURLE_OK) {
-    std::string reason = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code);
+    std::string reason = error_buffer[0] != '\0' ? error_buffer : curl.easy_strerror(code);
     // Curl's messages may quote the URL; never let a signature through.
     reason = RedactUrl(reason);
     return MakeError(ErrorCode::kNetwork, what + ": " + reason, RetryClass::kRetryable);
@@ -402,7 +413,9 @@ std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view value)
     if (value.size() > 9) return std::nullopt;
     return std::chrono::seconds(std::atol(std::string(value).c_str()));
   }
-  time_t when = curl_getdate(std::string(value).c_str(), nullptr);
+  const CurlApi* curl = LoadCurl();
+  if (curl == nullptr) return std::nullopt;
+  time_t when = curl->getdate(std::string(value).c_str(), nullptr);
   if (when == -1) return std::nullopt;
   auto delta = std::chrono::system_clock::from_time_t(when) - std::chrono::system_clock::now();
   if (delta.count() < 0) return std::chrono::milliseconds(0);
