@@ -12,10 +12,20 @@
 namespace cvclone::local {
 
 // A quarter of the descriptors this process may open, for unnamed files waiting in the queue.
+// The soft limit is first raised toward the hard one, up to kWantedOpenFiles (Go programs such
+// as rclone raise theirs at start): with Debian's default soft limit of 1024, 256 files could
+// wait, and decrypting 10,000 small files durably took 0.82-0.87 s against 0.78-0.80 s.
 static size_t MaxOpenFiles() {
   struct rlimit lim {};
   if (::getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur == RLIM_INFINITY) {
     return CommitBatch::kMaxQueuedFiles;
+  }
+  if (lim.rlim_cur < CommitBatch::kWantedOpenFiles) {
+    struct rlimit raised = lim;
+    raised.rlim_cur = lim.rlim_max == RLIM_INFINITY
+                          ? CommitBatch::kWantedOpenFiles
+                          : std::min<rlim_t>(lim.rlim_max, CommitBatch::kWantedOpenFiles);
+    if (raised.rlim_cur > lim.rlim_cur && ::setrlimit(RLIMIT_NOFILE, &raised) == 0) lim = raised;
   }
   return std::clamp<size_t>(static_cast<size_t>(lim.rlim_cur) / 4, 16,
                             CommitBatch::kMaxQueuedFiles);

@@ -8,6 +8,7 @@
 // queued while a syncfs runs form the next group: the flushes overlap the writing.
 #pragma once
 
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include <chrono>
@@ -57,6 +58,9 @@ class CommitBatch {
   Status Finish(const Context& ctx);
 
   static constexpr size_t kMaxQueuedFiles = 4096;
+  // The soft limit on open files a batch raises the process's to, where the hard limit allows
+  // (each unnamed file waiting holds a descriptor; a quarter of the limit is used for them).
+  static constexpr rlim_t kWantedOpenFiles = 4 * kMaxQueuedFiles;
   static constexpr int64_t kMaxQueuedBytes = int64_t{1} << 30;
   // Once something is queued the committer waits this long for more (unless a group of
   // kGroupFiles files or kGroupBytes is ready, or Finish is waiting): when files arrive slowly

@@ -1,7 +1,9 @@
 // Group commits of the local backend (Remote::StartBatch/FinishBatch).
 #include <doctest/doctest.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -9,6 +11,7 @@
 #include <vector>
 
 #include "backends/local/local.hpp"
+#include "backends/local/local_batch.hpp"
 #include "core/io.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -94,6 +97,28 @@ TEST_CASE("local batch: every put and copy is in place, with its mtime, after Fi
   // After the batch, puts are immediate again.
   REQUIRE(PutString(*remote, "after", "now", kMtime));
   CHECK(remote->Stat(Context{}, "after").has_value());
+}
+
+TEST_CASE("local batch: a batch raises a low soft limit on open files toward the hard limit") {
+  struct rlimit saved {};
+  REQUIRE(::getrlimit(RLIMIT_NOFILE, &saved) == 0);
+  struct rlimit low = saved;
+  low.rlim_cur = std::min<rlim_t>(saved.rlim_max, 256);
+  REQUIRE(::setrlimit(RLIMIT_NOFILE, &low) == 0);
+  const rlim_t wanted = local::CommitBatch::kWantedOpenFiles;
+  const rlim_t expected = saved.rlim_max == RLIM_INFINITY ? wanted : std::min(saved.rlim_max, wanted);
+  {
+    Dir dir;
+    auto remote = Open(dir.path());
+    remote->StartBatch(nullptr);
+    REQUIRE(PutString(*remote, "f", "data", kMtime));
+    REQUIRE(remote->FinishBatch(Context{}));
+    CHECK(Slurp(fs::path(dir.path()) / "f") == "data");
+  }
+  struct rlimit now {};
+  REQUIRE(::getrlimit(RLIMIT_NOFILE, &now) == 0);
+  CHECK(now.rlim_cur == std::max(expected, low.rlim_cur));
+  REQUIRE(::setrlimit(RLIMIT_NOFILE, &saved) == 0);
 }
 
 TEST_CASE("local batch: a file that cannot be renamed into place fails alone, by name") {
