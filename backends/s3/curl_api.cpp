@@ -36,28 +36,11 @@ Loaded Load() {
     out.error = why != nullptr ? why : kCurlLibrary;
     return out;
   }
-  CurlApi api{};
-  const bool ok = Resolve(lib, "curl_global_init", api.global_init, out.error) &&
-                  Resolve(lib, "curl_easy_init", api.easy_init, out.error) &&
-                  Resolve(lib, "curl_easy_cleanup", api.easy_cleanup, out.error) &&
-                  Resolve(lib, "curl_easy_reset", api.easy_reset, out.error) &&
-                  Resolve(lib, "curl_easy_setopt", api.easy_setopt, out.error) &&
-                  Resolve(lib, "curl_easy_getinfo", api.easy_getinfo, out.error) &&
-                  Resolve(lib, "curl_easy_strerror", api.easy_strerror, out.error) &&
-                  Resolve(lib, "curl_multi_init", api.multi_init, out.error) &&
-                  Resolve(lib, "curl_multi_cleanup", api.multi_cleanup, out.error) &&
-                  Resolve(lib, "curl_multi_add_handle", api.multi_add_handle, out.error) &&
-                  Resolve(lib, "curl_multi_remove_handle", api.multi_remove_handle, out.error) &&
-                  Resolve(lib, "curl_multi_perform", api.multi_perform, out.error) &&
-                  Resolve(lib, "curl_multi_poll", api.multi_poll, out.error) &&
-                  Resolve(lib, "curl_multi_wakeup", api.multi_wakeup, out.error) &&
-                  Resolve(lib, "curl_multi_info_read", api.multi_info_read, out.error) &&
-                  Resolve(lib, "curl_share_init", api.share_init, out.error) &&
-                  Resolve(lib, "curl_share_setopt", api.share_setopt, out.error) &&
-                  Resolve(lib, "curl_share_cleanup", api.share_cleanup, out.error) &&
-                  Resolve(lib, "curl_slist_append", api.slist_append, out.error) &&
-                  Resolve(lib, "curl_slist_free_all", api.slist_free_all, out.error) &&
-                  Resolve(lib, "curl_getdate", api.getdate, out.error);
+  CurlApi api;
+  bool ok = true;
+#define CVCLONE_CURL_RESOLVE(name) ok = ok && Resolve(lib, "curl_" #name, api.name, out.error);
+  CVCLONE_CURL_FUNCTIONS(CVCLONE_CURL_RESOLVE)
+#undef CVCLONE_CURL_RESOLVE
   if (!ok) return out;
   if (const CURLcode rc = api.global_init(CURL_GLOBAL_DEFAULT); rc != CURLE_OK) {
     out.error = std::string(kCurlLibrary) + ": curl_global_init failed: " + api.easy_strerror(rc);

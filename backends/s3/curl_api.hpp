@@ -13,29 +13,19 @@
 
 namespace cvclone::s3 {
 
-// The libcurl functions cvclone calls, resolved from the loaded library.
+// The libcurl functions cvclone calls, by name without the curl_ prefix: X(easy_init)...
+#define CVCLONE_CURL_FUNCTIONS(X)                                                           \
+  X(global_init) X(easy_init) X(easy_cleanup) X(easy_reset) X(easy_setopt) X(easy_getinfo)  \
+  X(easy_strerror) X(multi_init) X(multi_cleanup) X(multi_add_handle)                       \
+  X(multi_remove_handle) X(multi_perform) X(multi_poll) X(multi_wakeup) X(multi_info_read) \
+  X(share_init) X(share_setopt) X(share_cleanup) X(slist_append) X(slist_free_all)          \
+  X(getdate)
+
+// Those functions, resolved from the loaded library: api.easy_init() calls curl_easy_init.
 struct CurlApi {
-  decltype(&curl_global_init) global_init;
-  decltype(&curl_easy_init) easy_init;
-  decltype(&curl_easy_cleanup) easy_cleanup;
-  decltype(&curl_easy_reset) easy_reset;
-  decltype(&curl_easy_setopt) easy_setopt;
-  decltype(&curl_easy_getinfo) easy_getinfo;
-  decltype(&curl_easy_strerror) easy_strerror;
-  decltype(&curl_multi_init) multi_init;
-  decltype(&curl_multi_cleanup) multi_cleanup;
-  decltype(&curl_multi_add_handle) multi_add_handle;
-  decltype(&curl_multi_remove_handle) multi_remove_handle;
-  decltype(&curl_multi_perform) multi_perform;
-  decltype(&curl_multi_poll) multi_poll;
-  decltype(&curl_multi_wakeup) multi_wakeup;
-  decltype(&curl_multi_info_read) multi_info_read;
-  decltype(&curl_share_init) share_init;
-  decltype(&curl_share_setopt) share_setopt;
-  decltype(&curl_share_cleanup) share_cleanup;
-  decltype(&curl_slist_append) slist_append;
-  decltype(&curl_slist_free_all) slist_free_all;
-  decltype(&curl_getdate) getdate;
+#define CVCLONE_CURL_MEMBER(name) decltype(&curl_##name) name = nullptr;
+  CVCLONE_CURL_FUNCTIONS(CVCLONE_CURL_MEMBER)
+#undef CVCLONE_CURL_MEMBER
 };
 
 // The library's file name: libcurl's ABI (soname libcurl.so.4) has not changed since 2006.
