@@ -2,8 +2,8 @@
 //
 // Debian's libcurl (libcurl4-openssl) pulls 28 more libraries into a process (nghttp2, ssh2,
 // krb5, ldap, gnutls, ...). Linked, every cvclone command loaded them at start, S3 or not:
-// `cvclone version` took 23 ms against 11-12 ms without them with a warm page cache, 57 ms
-// against about 26 ms with a cold one. Loaded on demand, only commands that talk to S3 pay it.
+// `cvclone version` took 23-27 ms with a warm page cache and 57-58 ms with a cold one; loaded
+// on demand, 12 ms and 35 ms. Only commands that talk to S3 pay for libcurl now.
 // Types, constants and the declarations behind decltype come from <curl/curl.h> as usual.
 #pragma once
 
