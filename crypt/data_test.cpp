@@ -65,6 +65,13 @@ std::vector<uint8_t> Pattern(size_t n, unsigned mod) {
   return v;
 }
 
+TEST_CASE("data: the vectors are in the repository, and a missing one fails naming the file") {
+  CHECK(fs::is_directory(VectorsDir() + "/rclone-written/encA"));
+  CHECK(ReadBytes(VectorsDir() + "/plaintext/hello.txt").size() == 5);
+  const std::string missing = VectorsDir() + "/plaintext/no-such-vector.bin";
+  CHECK_THROWS_WITH(ReadBytes(missing), doctest::Contains("no-such-vector.bin"));
+}
+
 TEST_CASE("data: size table") {
   const std::pair<int64_t, int64_t> kSizes[] = {{0, 32},          {1, 49},         {3, 51},
                                                 {5, 53},          {65536, 65584},  {65537, 65601},

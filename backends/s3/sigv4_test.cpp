@@ -1,6 +1,6 @@
 // Tests of the SigV4 signer against AWS's published S3 examples
-// (../shared/SIGV4-S3-EXAMPLES.md) and the applicable cases of AWS's SigV4 test suite
-// (../shared/sigv4-test-suite/, read at run time).
+// (AWS's S3 documentation) and the applicable cases of AWS's SigV4 test suite
+// (tests/data/sigv4-test-suite/, read at run time).
 #include "backends/s3/sigv4.hpp"
 
 #include <doctest/doctest.h>
@@ -250,7 +250,7 @@ const std::chrono::sys_seconds kSuiteTime{sys_days{std::chrono::year{2015} / 8 /
 fs::path SuiteDir() {
   const char* env = std::getenv("CVCLONE_SOURCE_DIR");
   fs::path root = env != nullptr ? fs::path(env) : fs::path(CVCLONE_SOURCE_DIR);
-  return root / ".." / "shared" / "sigv4-test-suite";
+  return root / "tests" / "data" / "sigv4-test-suite";
 }
 
 std::string ReadFile(const fs::path& path) {
