@@ -221,6 +221,25 @@ TEST_CASE("s3: multipart upload round-trips with md5 metadata") {
   CHECK(head.find("x-amz-meta-mtime: 1614834367.123456789") != std::string::npos);
 }
 
+// Ceph RGW 16 answers CompleteMultipartUpload with an empty <ETag>: the object is stored, its
+// ETag comes from a HEAD, and it gets its MD5 metadata like every multipart object.
+TEST_CASE("s3: a Complete answer with an empty ETag (Ceph RGW) is a stored object") {
+  const std::string bucket = NewBucket();
+  auto r = MakeRemote(bucket, {{"upload_cutoff", "5Mi"}, {"chunk_size", "5Mi"}});
+  const std::string data = test::Pattern(11 << 20, 3);
+  REQUIRE(Server().InjectFault(
+      R"({"kind":"empty-etag","method":"POST","query":"uploadId","match":"/rgw-etag.bin"})"));
+  const int faults_before = Server().Stat("faults_injected");
+  auto put = PutString(*r, "rgw-etag.bin", data);
+  Server().ClearFaults();
+  REQUIRE_OK(put);
+  CHECK_EQ(Server().Stat("faults_injected"), faults_before + 1);
+  CHECK_EQ(put->hashes.at(HashType::kMd5), Md5Hex(data));
+  CHECK_EQ(r->Hash(Context{}, "rgw-etag.bin", HashType::kMd5).value_or(""), Md5Hex(data));
+  CHECK(ReadString(*r, "rgw-etag.bin").value_or("") == data);
+  CHECK(RawHead(bucket, "rgw-etag.bin").find("x-amz-meta-md5chksum: ") != std::string::npos);
+}
+
 // Yields `size` bytes of pattern, requesting a stop once `stop_at` bytes were read.
 class StoppingReader : public Reader {
  public:

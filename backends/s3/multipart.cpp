@@ -111,7 +111,11 @@ class Uploader {
     if (!result) {
       stop_.request_stop();
       Drain();
-      Abort();
+      if (completed_upload_) {
+        RemoveCompleted();
+      } else {
+        Abort();
+      }
       return Propagate(result.error());
     }
     return result;
@@ -149,6 +153,10 @@ class Uploader {
     while (!in_flight_.empty()) CVC_RETURN_IF_ERROR(FinishOldest());
     CVC_RETURN_IF_ERROR(inner_.Check());
     CVC_ASSIGN_OR_RETURN(std::string etag, target_.Complete(inner_, upload_id_, completed_));
+    completed_upload_ = true;
+    if (etag.empty()) {
+      CVC_ASSIGN_OR_RETURN(etag, target_.HeadEtag(inner_));
+    }
     MultipartOutcome out{.size = total,
                          .parts = static_cast<int>(completed_.size()),
                          .md5_hex = whole_md5_.Finish()[HashType::kMd5],
@@ -224,6 +232,17 @@ class Uploader {
     }
   }
 
+  // An object that failed its final check must not stay under its name: nothing (no MD5
+  // metadata, a possibly wrong body) would show that it is not the source.
+  void RemoveCompleted() {
+    Context ctx;
+    ctx.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    if (Status st = target_.RemoveCompleted(ctx); !st) {
+      log::Error("multipart upload {}: removing the completed object failed: {}", upload_id_,
+                 st.error().message());
+    }
+  }
+
   MultipartTarget& target_;
   Reader& src_;
   MultipartParams params_;
@@ -232,6 +251,7 @@ class Uploader {
   std::stop_callback<std::function<void()>> link_;
   Context inner_;
   std::string upload_id_;
+  bool completed_upload_ = false;
   std::deque<InFlight> in_flight_;
   std::vector<std::string> free_;
   std::vector<CompletedPart> completed_;

@@ -32,9 +32,14 @@ class MultipartTarget {
   virtual Result<std::string> UploadPart(const Context& ctx, const std::string& upload_id,
                                          int part_number, std::string_view data,
                                          const std::string& md5_base64) = 0;
-  // CompleteMultipartUpload: the object's ETag (quotes stripped).
+  // CompleteMultipartUpload: the object's ETag (quotes stripped); "" when the answer has none
+  // (Ceph RGW 16 answers an empty <ETag>).
   virtual Result<std::string> Complete(const Context& ctx, const std::string& upload_id,
                                        const std::vector<CompletedPart>& parts) = 0;
+  // HEAD of the completed object: its ETag (quotes stripped).
+  virtual Result<std::string> HeadEtag(const Context& ctx) = 0;
+  // Deletes the completed object (its final ETag check failed). Called with a context of its own.
+  virtual Status RemoveCompleted(const Context& ctx) = 0;
   // AbortMultipartUpload. Called with a context of its own (not the caller's, which may be
   // cancelled), bounded by a deadline.
   virtual Status Abort(const Context& ctx, const std::string& upload_id) = 0;
@@ -56,9 +61,11 @@ struct MultipartOutcome {
 };
 
 // Uploads src (to EOF) as a multipart upload. Fails with src's error, kCancelled, kIo on a size
-// mismatch with expected_size, kCorrupt when a part's ETag is not its MD5 or Complete's ETag is
-// neither the multipart ETag ("<md5 of part md5s>-N") nor the whole MD5; the upload is then
-// aborted (an abort failure is logged, the first error is returned).
+// mismatch with expected_size, kCorrupt when a part's ETag is not its MD5; the upload is then
+// aborted (an abort failure is logged, the first error is returned). The object's ETag is
+// Complete's, or the HEAD's when Complete gave none; when it is neither the multipart ETag
+// ("<md5 of part md5s>-N") nor the whole MD5 the completed object is removed and the result is
+// kCorrupt.
 Result<MultipartOutcome> UploadMultipart(const Context& ctx, MultipartTarget& target, Reader& src,
                                          const MultipartParams& params);
 

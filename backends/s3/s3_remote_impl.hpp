@@ -303,6 +303,16 @@ class KeyUpload : public MultipartTarget {
     CVC_ASSIGN_OR_RETURN(HttpResponse r, remote_.Send(ctx, std::move(call)));
     return ParseCompleteMultipartUpload(r.body);
   }
+  Result<std::string> HeadEtag(const Context& ctx) override {
+    Call call{.op = "HEAD", .method = "HEAD", .bucket = bucket_, .key = key_};
+    CVC_ASSIGN_OR_RETURN(HttpResponse r, remote_.Send(ctx, std::move(call)));
+    return StripQuotes(r.headers.Get("ETag").value_or(""));
+  }
+  Status RemoveCompleted(const Context& ctx) override {
+    Call call{.op = "DELETE", .method = "DELETE", .bucket = bucket_, .key = key_, .accept = {404}};
+    CVC_RETURN_IF_ERROR(remote_.Send(ctx, std::move(call)));
+    return Ok();
+  }
   Status Abort(const Context& ctx, const std::string& upload_id) override {
     Call call{.op = "AbortMultipartUpload",
               .method = "DELETE",

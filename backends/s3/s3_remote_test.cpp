@@ -8,6 +8,7 @@
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <stop_token>
 #include <utility>
 #include <vector>
@@ -178,7 +179,18 @@ class MemoryTarget : public MultipartTarget {
       md5s += Md5Raw(parts_.at(p.part_number));
     }
     object = all;
-    return ToHex(Md5Raw(md5s)) + "-" + std::to_string(parts.size());
+    object_etag = ToHex(Md5Raw(md5s)) + "-" + std::to_string(parts.size());
+    if (head_etag.has_value()) object_etag = *head_etag;
+    return empty_complete_etag ? std::string() : object_etag;
+  }
+  Result<std::string> HeadEtag(const Context&) override {
+    ++heads;
+    return object_etag;
+  }
+  Status RemoveCompleted(const Context&) override {
+    removed = true;
+    object.clear();
+    return Ok();
   }
   Status Abort(const Context&, const std::string&) override {
     aborted = true;
@@ -187,6 +199,11 @@ class MemoryTarget : public MultipartTarget {
 
   int fail_part = 0;
   bool corrupt_etags = false;
+  bool empty_complete_etag = false;       // Complete answers <ETag></ETag> (Ceph RGW 16)
+  std::optional<std::string> head_etag;   // the stored object's ETag, if not the right one
+  std::string object_etag;
+  int heads = 0;
+  bool removed = false;
   bool completed = false;
   bool aborted = false;
   std::string object;
@@ -269,6 +286,37 @@ TEST_CASE("multipart: a failed part, a size mismatch, a bad ETag or a cancel abo
     REQUIRE_FALSE(out.has_value());
     CHECK_EQ(out.error().code(), ErrorCode::kCancelled);
     CHECK(target.aborted);
+  }
+}
+
+TEST_CASE("multipart: an empty ETag from Complete is taken from a HEAD of the object") {
+  const std::string data = Data(11 << 20);
+  MemoryTarget target;
+  target.empty_complete_etag = true;
+  MemoryReader src(MemoryReader::kView, data);
+  auto out = UploadMultipart(Context{}, target, src, {.part_size = 5 << 20});
+  REQUIRE_MESSAGE(out.has_value(), out.error().message());
+  CHECK_EQ(target.heads, 1);
+  CHECK_EQ(out->etag, target.object_etag);
+  CHECK(target.object == data);
+  CHECK_FALSE(target.removed);
+}
+
+TEST_CASE("multipart: a completed object whose ETag is wrong is removed, not left behind") {
+  const std::string data = Data(11 << 20);
+  for (bool empty : {false, true}) {
+    CAPTURE(empty);
+    MemoryTarget target;
+    target.empty_complete_etag = empty;
+    target.head_etag = "0123456789abcdef0123456789abcdef-3";
+    MemoryReader src(MemoryReader::kView, data);
+    auto out = UploadMultipart(Context{}, target, src, {.part_size = 5 << 20});
+    REQUIRE_FALSE(out.has_value());
+    CHECK_EQ(out.error().code(), ErrorCode::kCorrupt);
+    CHECK(out.error().message().find("0123456789abcdef0123456789abcdef-3") != std::string::npos);
+    CHECK(target.removed);
+    CHECK(target.object.empty());
+    CHECK_FALSE(target.aborted);
   }
 }
 

@@ -21,14 +21,16 @@ canonicalisation (path not normalised; the decoded path and query re-encoded str
     STREAMING-UNSIGNED-PAYLOAD-TRAILER); the decoded body is forwarded with a Content-Length.
 
 Admin endpoints (never forwarded, never signature-checked):
-  POST /__fault   JSON {"kind": "500"|"503-slowdown"|"drop"|"truncate"|"slow", "count": N,
-                  "match": "substring of the path (optional)", "method": "GET (optional)",
+  POST /__fault   JSON {"kind": "500"|"503-slowdown"|"drop"|"truncate"|"slow"|"empty-etag",
+                  "count": N, "match": "substring of the path (optional)",
+                  "method": "GET (optional)", "query": "substring of the query (optional)",
                   "retry_after": 1, "delay": 0.05}
                   Queues a fault for the next N matching requests. 500 and 503-slowdown answer
                   without forwarding; drop closes the connection without an answer (after reading
                   the request); truncate forwards, then sends the full headers but only half the
                   body and closes; slow forwards and sends the body in 16 KiB pieces, sleeping
-                  `delay` seconds before each.
+                  `delay` seconds before each; empty-etag forwards and empties every <ETag> of
+                  the answer's XML body (Ceph RGW 16's CompleteMultipartUpload answer).
   DELETE /__fault clears all faults.   GET /__fault lists the pending faults.
   GET /__stats    JSON counters: requests forwarded, auth failures, faults injected.
 """
@@ -41,6 +43,7 @@ import http.client
 import http.server
 import json
 import os
+import re
 import signal
 import socket
 import sys
@@ -59,7 +62,7 @@ STREAMING_UNSIGNED_TRAILER = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
 MAX_SKEW = datetime.timedelta(minutes=15)
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade",
               "proxy-connection", "expect"}
-FAULT_KINDS = {"500", "503-slowdown", "drop", "truncate", "slow"}
+FAULT_KINDS = {"500", "503-slowdown", "drop", "truncate", "slow", "empty-etag"}
 PIECE = 16 * 1024
 
 
@@ -95,14 +98,16 @@ class Faults:
             raise ValueError(f"unknown fault kind {kind!r}; one of {sorted(FAULT_KINDS)}")
         fault = {"kind": kind, "count": int(spec.get("count", 1)),
                  "match": str(spec.get("match", "")), "method": str(spec.get("method", "")),
+                 "query": str(spec.get("query", "")),
                  "retry_after": spec.get("retry_after", 1), "delay": float(spec.get("delay", 0.05))}
         with self.lock:
             self.pending.append(fault)
 
-    def take(self, method, path):
+    def take(self, method, path, query=""):
         with self.lock:
             for fault in self.pending:
-                if fault["match"] in path and fault["method"] in ("", method):
+                if (fault["match"] in path and fault["method"] in ("", method) and
+                        fault["query"] in query):
                     fault["count"] -= 1
                     if fault["count"] <= 0:
                         self.pending.remove(fault)
@@ -197,7 +202,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             body = self.read_body()
             self.verify(body)
             body = self.decode_aws_chunked(body)
-            fault = self.front.faults.take(self.command, path_only)
+            fault = self.front.faults.take(self.command, path_only,
+                                           urllib.parse.urlsplit(self.path).query)
             if fault and fault["kind"] in ("500", "503-slowdown", "drop"):
                 self.answer_fault(fault)
                 return
@@ -398,10 +404,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def relay(self, response, fault):
         """Streams the upstream answer back (memory stays bounded), applying a body fault."""
+        kind = fault["kind"] if fault else ""
         self.send_response_only(response.status, response.reason)
         for name, value in response.getheaders():
-            if name.lower() not in HOP_BY_HOP:
-                self.send_header(name, value)
+            if name.lower() in HOP_BY_HOP:
+                continue
+            if kind == "empty-etag" and name.lower() == "content-length":
+                continue  # relay_empty_etag sends the new body's length
+            self.send_header(name, value)
+        if kind == "empty-etag":
+            self.relay_empty_etag(response)
+            return
         length = response.getheader("Content-Length")
         if length is None and self.command != "HEAD":
             # s3rver always sends a length; without one, mark the end by closing.
@@ -410,7 +423,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         if self.command == "HEAD":
             return
-        kind = fault["kind"] if fault else ""
         remaining = int(length) // 2 if kind == "truncate" and length else None
         delay = fault["delay"] if kind == "slow" else 0
         while True:
@@ -428,6 +440,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if kind == "truncate":
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
+
+    def relay_empty_etag(self, response):
+        """Ends the headers already started and sends the body with every <ETag> emptied, as Ceph
+        RGW 16 answers CompleteMultipartUpload. Bodies here are small XML documents."""
+        if self.command == "HEAD":
+            self.send_header("Content-Length", response.getheader("Content-Length", "0"))
+            self.end_headers()
+            return
+        body = re.sub(rb"<ETag>[^<]*</ETag>", b"<ETag></ETag>", response.read())
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+        self.wfile.flush()
 
     def answer_fault(self, fault):
         kind = fault["kind"]
