@@ -115,6 +115,19 @@ struct PutOptions {
   std::function<Result<std::unique_ptr<Reader>>()> reopen;
 };
 
+// Where a remote's root is stored, to tell when two remotes name the same or overlapping
+// places (copying a tree into itself). `storage` identifies the store ("local", "s3 <endpoint>");
+// "" means unknown, and such a remote is never taken to overlap another. `path` is the root's
+// place in that store: '/'-separated, no trailing '/' (local: absolute with symlinks resolved;
+// S3: "bucket/prefix"). `view` names the wrappers that change what the bytes mean ("" for none,
+// "crypt" for crypt over a plain store): two remotes over one place with different views are
+// not the same, but they still overlap.
+struct StorageLocation {
+  std::string storage;
+  std::string path;
+  std::string view;
+};
+
 class Remote;
 
 // A handle on one stored object: an ObjectInfo and the remote it belongs to. It forwards to the
@@ -144,6 +157,8 @@ class Remote {
   virtual std::string Type() const = 0;
   virtual std::string Name() const = 0;
   virtual const Features& GetFeatures() const = 0;
+  // Where the root is stored (see StorageLocation). Default: unknown.
+  virtual StorageLocation StorageRoot() const { return {}; }
 
   // Returns the entries directly inside dir (one complete directory, any order): objects with
   // size and mtime, directories with is_dir. Missing dir → kDirNotFound; dir is an object →

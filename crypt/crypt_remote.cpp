@@ -54,6 +54,12 @@ class CryptRemote : public Remote, public CryptView {
   std::string Type() const override { return "crypt"; }
   std::string Name() const override { return name_; }
   const Features& GetFeatures() const override { return features_; }
+  // Stored where the inner remote's root is; the bytes there mean something else.
+  StorageLocation StorageRoot() const override {
+    StorageLocation at = inner_->StorageRoot();
+    at.view = at.view.empty() ? "crypt" : "crypt(" + at.view + ")";
+    return at;
+  }
 
   Result<std::vector<ObjectInfo>> List(const Context& ctx, const std::string& dir) override;
   Result<ObjectInfo> Stat(const Context& ctx, const std::string& path) override;

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 #include <vector>
 
@@ -128,6 +129,7 @@ class LocalRemote : public Remote {
   std::string Type() const override { return "local"; }
   std::string Name() const override { return display_name_; }
   const Features& GetFeatures() const override { return features_; }
+  StorageLocation StorageRoot() const override;
 
   Result<std::vector<ObjectInfo>> List(const Context& ctx, const std::string& dir) override;
   Result<ObjectInfo> Stat(const Context& ctx, const std::string& path) override;
@@ -499,6 +501,18 @@ Result<std::unique_ptr<Remote>> MakeLocalRemote(const std::string& display_name,
 }
 
 }  // namespace
+
+// The root as the kernel resolves it: absolute, "." and ".." gone, every symlink of the part that
+// exists followed, so two spellings of one folder compare equal.
+StorageLocation LocalRemote::StorageRoot() const {
+  std::error_code ec;
+  std::filesystem::path p = std::filesystem::absolute(root_.empty() ? "." : root_, ec);
+  if (!ec) p = std::filesystem::weakly_canonical(p, ec);
+  if (ec) return {};
+  std::string path = p.lexically_normal().generic_string();
+  while (path.size() > 1 && path.back() == '/') path.pop_back();
+  return {.storage = "local", .path = path, .view = ""};
+}
 
 Result<std::unique_ptr<Remote>> NewLocalRemote(const std::string& root) {
   return MakeLocalRemote(root.empty() ? "." : root, root, LocalOptions{});

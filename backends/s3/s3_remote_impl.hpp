@@ -141,6 +141,13 @@ class S3Remote : public Remote {
   std::string Type() const override { return "s3"; }
   std::string Name() const override { return display_; }
   const Features& GetFeatures() const override { return features_; }
+  // The endpoint is the store; bucket and prefix the place in it.
+  StorageLocation StorageRoot() const override {
+    std::string path = bucket_;
+    if (!prefix_.empty()) path += "/" + prefix_;
+    while (!path.empty() && path.back() == '/') path.pop_back();
+    return {.storage = "s3 " + cfg_.endpoint, .path = path, .view = ""};
+  }
 
   Result<std::vector<ObjectInfo>> List(const Context& ctx, const std::string& dir) override;
   Result<ObjectInfo> Stat(const Context& ctx, const std::string& path) override;

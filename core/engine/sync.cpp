@@ -203,7 +203,51 @@ Status SyncRun::Run() {
   return state_.Final();
 }
 
+constexpr const char* kSameMessage = "Nothing to do as source and destination are the same";
+
+// Whether `inner` is `outer` or lies below it ('/'-separated paths; "" holds everything).
+bool PathWithin(const std::string& inner, const std::string& outer) {
+  if (outer.empty() || inner == outer) return true;
+  const std::string base = outer.back() == '/' ? outer : outer + "/";
+  return inner.rfind(base, 0) == 0;
+}
+
+// Whether the filter keeps the walk out of dst_rel (dst's place inside src) at some level.
+bool FilterExcludes(const Filter& filter, const std::string& dst_rel) {
+  for (size_t slash = 0; slash != std::string::npos;) {
+    slash = dst_rel.find('/', slash + 1);
+    if (!filter.IncludeDir(dst_rel.substr(0, slash))) return true;
+  }
+  return false;
+}
+
+// rclone's refusal of a sync or move into itself; Ok where the trees are apart.
+Status CheckOverlap(const Remote& src, const Remote& dst, SyncMode mode, const Filter& filter) {
+  const Overlap overlap = CompareRoots(src, dst);
+  if (overlap == Overlap::kNone || mode == SyncMode::kCopy) return Ok();
+  if (overlap == Overlap::kDstInSrc) {
+    const std::string& outer = src.StorageRoot().path;
+    std::string rel = dst.StorageRoot().path.substr(outer.size());
+    while (!rel.empty() && rel.front() == '/') rel.erase(0, 1);
+    if (!rel.empty() && FilterExcludes(filter, rel)) return Ok();
+  }
+  return MakeError(ErrorCode::kInvalidArgument,
+                   "can't sync or move files on overlapping remotes (" + src.Name() + " and " +
+                       dst.Name() + "; try excluding the destination with a filter rule)",
+                   RetryClass::kFatal);
+}
+
 }  // namespace
+
+Overlap CompareRoots(const Remote& src, const Remote& dst) {
+  const StorageLocation s = src.StorageRoot();
+  const StorageLocation d = dst.StorageRoot();
+  if (s.storage.empty() || s.storage != d.storage) return Overlap::kNone;
+  if (s.path == d.path) return s.view == d.view ? Overlap::kSame : Overlap::kDstInSrc;
+  if (PathWithin(d.path, s.path)) return Overlap::kDstInSrc;
+  if (PathWithin(s.path, d.path)) return Overlap::kSrcInDst;
+  return Overlap::kNone;
+}
 
 bool IsNoTransferError(const Error& error) {
   return error.code() == ErrorCode::kNotFound && error.message() == kNoTransferMessage;
@@ -212,6 +256,11 @@ bool IsNoTransferError(const Error& error) {
 Status RunSync(const Context& ctx, Remote& src, Remote& dst, SyncMode mode,
                const SyncOptions& opts, Accounting& acct) {
   CVC_ASSIGN_OR_RETURN(Filter filter, Filter::Make(opts.filter));
+  if (CompareRoots(src, dst) == Overlap::kSame) {
+    log::Error("{}: {}", dst.Name(), kSameMessage);
+    return Ok();
+  }
+  CVC_RETURN_IF_ERROR(CheckOverlap(src, dst, mode, filter));
   SyncRun run(ctx, src, dst, mode, opts, acct, filter);
   CVC_RETURN_IF_ERROR(run.Run());
   if (opts.error_on_no_transfer && acct.transfers() == 0) {
@@ -224,6 +273,10 @@ Status CopyOneFile(const Context& ctx, Remote& src, const std::string& src_path,
                    const std::string& dst_path, bool move, const SyncOptions& opts,
                    Accounting& acct) {
   RunState state(ctx);
+  if (CompareRoots(src, dst) == Overlap::kSame && src_path == dst_path) {
+    log::Error("{}: {}", JoinPath(dst.Name(), dst_path), kSameMessage);
+    return Ok();
+  }
   CVC_ASSIGN_OR_RETURN(ObjectInfo s, src.Stat(state.ctx(), src_path));
   auto d = dst.Stat(state.ctx(), dst_path);
   if (!d && d.error().code() != ErrorCode::kNotFound) return Propagate(d.error(), dst_path);

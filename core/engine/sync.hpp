@@ -55,6 +55,10 @@ enum class SyncMode { kCopy, kSync, kMove };
 // error and nothing beyond the limit is deleted; then removes dst directories left empty (deepest
 // first). kMove: deletes each source file after its successful transfer (or when it was found
 // equal on dst).
+// Before anything else, the roots are compared (CompareRoots): the same place logs ERROR
+// "Nothing to do as source and destination are the same" and returns Ok with nothing done, as
+// rclone; for sync and move, overlapping roots are a fatal kInvalidArgument "can't sync or move
+// files on overlapping remotes", unless dst lies inside src in a directory the filter excludes.
 // dry_run: logs what it would do (NOTICE "path: Skipped copy as --dry-run is set (size N)")
 // and changes nothing. Returns Ok or the most serious error (kCancelled when stopped; a fatal
 // error; else the first error), the Accounting holds the counts. A missing src root is
@@ -78,10 +82,17 @@ Status RunCheck(const Context& ctx, Remote& src, Remote& dst, const SyncOptions&
 
 // copyto/moveto: src_path of src to dst_path of dst, with the same equality test, retries and
 // dry-run as RunSync. move: the source is deleted after a successful transfer (or when equal).
-// Missing source → kNotFound.
+// Missing source → kNotFound. A source that is the destination itself (same storage, view and
+// path) is left alone: ERROR "Nothing to do as source and destination are the same", Ok.
 Status CopyOneFile(const Context& ctx, Remote& src, const std::string& src_path, Remote& dst,
                    const std::string& dst_path, bool move, const SyncOptions& opts,
                    Accounting& acct);
+
+// How the roots of two remotes relate in storage (Remote::StorageRoot): the same place seen the
+// same way, one inside the other (or the same place seen through different wrappers), or apart.
+// Remotes whose storage is unknown are apart.
+enum class Overlap { kNone, kSame, kDstInSrc, kSrcInDst };
+Overlap CompareRoots(const Remote& src, const Remote& dst);
 
 // The error RunSync returns for error_on_no_transfer (exit code 9 in the CLI).
 bool IsNoTransferError(const Error& error);
