@@ -8,13 +8,18 @@
 #include <string>
 #include <vector>
 
+#include "core/engine/sync.hpp"
+#include "core/io.hpp"
+#include "core/log.hpp"
 #include "tests/support/cli.hpp"
+#include "tests/support/memory_remote.hpp"
 #include "tests/support/s3_server.hpp"
 #include "tests/support/test_data.hpp"
 
 namespace cvclone {
 namespace {
 
+using std::chrono::seconds;
 using test::Cli;
 using test::Contains;
 using test::ProcessResult;
@@ -121,6 +126,103 @@ TEST_CASE("data safety: S3 move and sync onto the same or an overlapping prefix"
   CHECK(r.exit_code == kFatalExit);
   CHECK(Contains(r.err, kOverlap));
   CHECK(listing() == before);
+}
+
+// ---- move deletes a source only once its copy is known to be identical ----------------------
+
+const TimePoint kT0 = TimePoint(seconds(1'700'000'000));
+
+struct QuietLog {
+  QuietLog() : saved(log::GetLevel()) { log::SetLevel(log::Level::kError); }
+  ~QuietLog() { log::SetLevel(saved); }
+  log::Level saved;
+};
+
+Status Move(Remote& src, Remote& dst, Accounting& acct) {
+  return RunSync(Context{}, src, dst, SyncMode::kMove, SyncOptions{}, acct);
+}
+
+TEST_CASE("data safety: move never deletes a source on the upload-time rule") {
+  // A same-size file restored with an older mtime (tar x) after the remote copy was stored: the
+  // listing's upload time is later than the source's mtime, yet the contents differ.
+  MemoryRemote src("src"), dst("dst");
+  src.SetFile("f.txt", "restored", kT0);
+  dst.SetFile("f.txt", "REMOTE!!", kT0 + seconds(100));
+  dst.SetListedUploadTime(kT0 + seconds(200));
+  SUBCASE("with a common hash") {}
+  SUBCASE("without one") {
+    src.features().hashes = HashSet{};
+    dst.features().hashes = HashSet{};
+  }
+  Accounting acct;
+  REQUIRE(Move(src, dst, acct).has_value());
+  CHECK(dst.Contents("f.txt") == "restored");
+  CHECK(src.Files().empty());
+  CHECK(acct.transfers() == 1);
+}
+
+// Answers every Put with success and stores nothing (a broken endpoint).
+class ForgetfulRemote : public MemoryRemote {
+ public:
+  using MemoryRemote::MemoryRemote;
+  Result<ObjectInfo> Put(const Context&, const std::string& path, Reader& src,
+                         const PutOptions& opts) override {
+    CVC_ASSIGN_OR_RETURN(std::string data, ReadAll(src));
+    ObjectInfo info{.path = path, .size = static_cast<int64_t>(data.size()), .mtime = opts.mtime};
+    info.hashes[HashType::kMd5] =
+        HashBytes(AsBytes(data), HashSet{HashType::kMd5}).at(HashType::kMd5);
+    return info;
+  }
+};
+
+TEST_CASE("data safety: move keeps the source when the destination cannot confirm the put") {
+  QuietLog quiet;
+  MemoryRemote src("src");
+  ForgetfulRemote dst("dst");
+  dst.features().server_side_copy = false;
+  src.SetFile("a.txt", "precious", kT0);
+  Accounting acct;
+  auto st = Move(src, dst, acct);
+  REQUIRE_FALSE(st.has_value());
+  CHECK(st.error().message().find("cannot be confirmed") != std::string::npos);
+  CHECK(src.Contents("a.txt") == "precious");
+  CHECK(acct.errors() > 0);
+}
+
+// Stores each Put, then rewrites the source file it came from (same size, new mtime): the
+// source changed after it was read and before the move could delete it.
+class RewritingRemote : public MemoryRemote {
+ public:
+  RewritingRemote(std::string name, MemoryRemote& source)
+      : MemoryRemote(std::move(name)), source_(source) {}
+  Result<ObjectInfo> Put(const Context& ctx, const std::string& path, Reader& src,
+                         const PutOptions& opts) override {
+    auto stored = MemoryRemote::Put(ctx, path, src, opts);
+    if (rewrites_-- > 0) source_.SetFile(path, "NEW", kT0 + seconds(5));
+    return stored;
+  }
+
+ private:
+  MemoryRemote& source_;
+  int rewrites_ = 1;
+};
+
+TEST_CASE("data safety: move keeps a source that changed after it was read") {
+  QuietLog quiet;
+  MemoryRemote src("src");
+  RewritingRemote dst("dst", src);
+  dst.features().server_side_copy = false;
+  src.SetFile("a.txt", "old", kT0);
+  Accounting acct;
+  auto st = Move(src, dst, acct);
+  REQUIRE_FALSE(st.has_value());
+  CHECK(st.error().message().find("source file changed during copy") != std::string::npos);
+  CHECK(src.Contents("a.txt") == "NEW");
+  // The next run moves the new version.
+  Accounting again;
+  REQUIRE(Move(src, dst, again).has_value());
+  CHECK(dst.Contents("a.txt") == "NEW");
+  CHECK(src.Files().empty());
 }
 
 }  // namespace

@@ -90,13 +90,13 @@ void SyncRun::OnFile(const ObjectInfo* s, const ObjectInfo* d) {
     return;
   }
   ObjectInfo exact = *s;  // Decide replaces it with the Stat() it made, if any
-  Decision decision = Decide(state_, src_, dst_, *s, *d, opts_, &exact);
+  Decision decision = Decide(state_, src_, dst_, *s, *d, opts_, mode_ == SyncMode::kMove, &exact);
   acct_.AddCheck();
   if (decision == Decision::kTransfer) {
     Enqueue(exact, true);
   } else if (decision == Decision::kEqual) {
     log::Debug("{}: Unchanged skipping", s->path);
-    if (mode_ == SyncMode::kMove) DeleteSource(state_, src_, s->path, opts_, acct_);
+    if (mode_ == SyncMode::kMove) DeleteSource(state_, src_, exact, opts_, acct_);
   } else {
     log::Debug("{}: Skipped (destination kept by option)", s->path);
   }
@@ -281,11 +281,11 @@ Status CopyOneFile(const Context& ctx, Remote& src, const std::string& src_path,
   auto d = dst.Stat(state.ctx(), dst_path);
   if (!d && d.error().code() != ErrorCode::kNotFound) return Propagate(d.error(), dst_path);
   if (d) {
-    Decision decision = Decide(state, src, dst, s, *d, opts);
+    Decision decision = Decide(state, src, dst, s, *d, opts, move);
     acct.AddCheck();
     if (decision != Decision::kTransfer) {
       log::Debug("{}: Unchanged skipping", dst_path);
-      if (move && decision == Decision::kEqual) DeleteSource(state, src, src_path, opts, acct);
+      if (move && decision == Decision::kEqual) DeleteSource(state, src, s, opts, acct);
       return state.Final();
     }
   }

@@ -1,5 +1,7 @@
 #include "core/engine/transfer.hpp"
 
+#include <optional>
+
 #include "core/engine/parallel_reader.hpp"
 #include "core/io.hpp"
 #include "core/log.hpp"
@@ -97,7 +99,7 @@ Decision DecideByModTime(RunState& state, Remote& src, Remote& dst, const Object
 
 // Decide; s_exact receives the source's Stat() when one was made.
 Decision DecideWith(RunState& state, Remote& src, Remote& dst, const ObjectInfo& s_listed,
-                    const ObjectInfo& d_listed, const SyncOptions& opts,
+                    const ObjectInfo& d_listed, const SyncOptions& opts, bool move,
                     std::optional<ObjectInfo>& s_exact) {
   if (opts.ignore_existing) return Decision::kSkip;
   if (opts.ignore_times) return Decision::kTransfer;
@@ -126,7 +128,7 @@ Decision DecideWith(RunState& state, Remote& src, Remote& dst, const ObjectInfo&
   }
   s = ExactInfo(state, src, *s, s_exact);
   if (s == nullptr) return Decision::kTransfer;
-  if (d.mtime_is_upload_time) {
+  if (d.mtime_is_upload_time && !move) {
     // Stored at or after the source's last change: unchanged since (aws s3 sync's rule), so a
     // no-op sync costs a listing and no HEAD per object.
     if (s->mtime <= d.mtime || MtimeEqual(s->mtime, d.mtime, precision)) return Decision::kEqual;
@@ -139,9 +141,10 @@ Decision DecideWith(RunState& state, Remote& src, Remote& dst, const ObjectInfo&
 }  // namespace
 
 Decision Decide(RunState& state, Remote& src, Remote& dst, const ObjectInfo& s_listed,
-                const ObjectInfo& d_listed, const SyncOptions& opts, ObjectInfo* exact_src) {
+                const ObjectInfo& d_listed, const SyncOptions& opts, bool move,
+                ObjectInfo* exact_src) {
   std::optional<ObjectInfo> s_exact;
-  Decision decision = DecideWith(state, src, dst, s_listed, d_listed, opts, s_exact);
+  Decision decision = DecideWith(state, src, dst, s_listed, d_listed, opts, move, s_exact);
   if (exact_src != nullptr && s_exact) *exact_src = std::move(*s_exact);
   return decision;
 }
@@ -198,9 +201,15 @@ Result<SourceStream> OpenExact(const Context& ctx, Remote& src, Remote& dst,
   return out;
 }
 
+struct Transferred {
+  ObjectInfo source;  // the source as read: exact mtime
+  ObjectInfo stored;  // what dst reported storing
+};
+
 // One attempt: server-side copy where possible, else stream with size/hash verification.
-Status TransferOnce(RunState& state, Remote& src, Remote& dst, const TransferJob& job,
-                    const SyncOptions& opts, Accounting& acct, int64_t& counted) {
+Result<Transferred> TransferOnce(RunState& state, Remote& src, Remote& dst,
+                                 const TransferJob& job, const SyncOptions& opts,
+                                 Accounting& acct, int64_t& counted) {
   const Context& ctx = state.ctx();
   const bool same_type = src.Type() == dst.Type();
   if (same_type && dst.GetFeatures().server_side_copy) {
@@ -208,7 +217,7 @@ Status TransferOnce(RunState& state, Remote& src, Remote& dst, const TransferJob
     if (copied) {
       acct.AddBytes(std::max<int64_t>(job.src.size, 0));
       counted += std::max<int64_t>(job.src.size, 0);
-      return Ok();
+      return Transferred{job.src, *std::move(copied)};
     }
     if (copied.error().code() != ErrorCode::kUnsupported) return Propagate(copied.error());
   }
@@ -236,7 +245,7 @@ Status TransferOnce(RunState& state, Remote& src, Remote& dst, const TransferJob
     return std::unique_ptr<Reader>(std::make_unique<ContextReader>(ctx, std::move(again)));
   };
   CVC_ASSIGN_OR_RETURN(ObjectInfo stored, dst.Put(ctx, job.dst_path, guarded, put));
-  auto fail = [&](const std::string& why) -> Status {
+  auto fail = [&](const std::string& why) -> Result<Transferred> {
     (void)dst.Delete(ctx, job.dst_path);
     return MakeError(ErrorCode::kCorrupt, why);
   };
@@ -251,8 +260,43 @@ Status TransferOnce(RunState& state, Remote& src, Remote& dst, const TransferJob
       return fail(std::string("corrupted on transfer: ") + HashName(verify) + " hashes differ \"" +
                   want + "\" vs \"" + got + "\"");
     }
+    stored.hashes[verify] = want;
   }
-  return Ok();
+  return Transferred{info, std::move(stored)};
+}
+
+// Before a move deletes its source: the destination object, as a Stat() sees it now, has the
+// source's size and either the hash the put reported or the source's exact mtime. A put that
+// answered success without storing (a broken endpoint) fails here.
+Status ConfirmStored(RunState& state, Remote& src, Remote& dst, const std::string& dst_path,
+                     const Transferred& t) {
+  auto d = dst.Stat(state.ctx(), dst_path);
+  if (!d) {
+    return MakeError(ErrorCode::kCorrupt,
+                     "the destination object cannot be confirmed after the upload: " +
+                         d.error().message(),
+                     RetryClass::kRetryable);
+  }
+  auto unconfirmed = [&](const std::string& why) {
+    return MakeError(ErrorCode::kCorrupt, "the destination object is not what was uploaded: " + why,
+                     RetryClass::kRetryable);
+  };
+  if (t.source.size >= 0 && d->size != t.source.size) {
+    return unconfirmed("size " + std::to_string(d->size) + ", expected " +
+                       std::to_string(t.source.size));
+  }
+  for (const auto& [type, want] : t.stored.hashes) {
+    auto got = d->hashes.find(type);
+    if (got == d->hashes.end() || got->second.empty() || want.empty()) continue;
+    if (got->second != want) return unconfirmed(std::string(HashName(type)) + " " + got->second +
+                                                ", expected " + want);
+    return Ok();
+  }
+  if (!d->mtime_is_upload_time && !t.source.mtime_is_upload_time &&
+      MtimeEqual(d->mtime, t.source.mtime, CoarserPrecision(src, dst))) {
+    return Ok();
+  }
+  return unconfirmed("neither a hash nor the modification time matches the source");
 }
 
 }  // namespace
@@ -260,11 +304,20 @@ Status TransferOnce(RunState& state, Remote& src, Remote& dst, const TransferJob
 Status TransferFile(RunState& state, Remote& src, Remote& dst, const TransferJob& job, bool move,
                     const SyncOptions& opts, Accounting& acct) {
   Status st = Ok();
+  std::optional<Transferred> done;
   const int attempts = std::max(1, opts.retries);
   for (int attempt = 1; attempt <= attempts; ++attempt) {
     int64_t counted = 0;
-    st = TransferOnce(state, src, dst, job, opts, acct, counted);
-    if (st) break;
+    auto t = TransferOnce(state, src, dst, job, opts, acct, counted);
+    if (t && move) {
+      st = ConfirmStored(state, src, dst, job.dst_path, *t);
+    } else {
+      st = t ? Ok() : Status(Propagate(t.error()));
+    }
+    if (st) {
+      done = std::move(t).value();
+      break;
+    }
     acct.RemoveBytes(counted);
     if (state.Stopped() || !ShouldRetry(st.error())) break;
     if (attempt < attempts) {
@@ -284,14 +337,36 @@ Status TransferFile(RunState& state, Remote& src, Remote& dst, const TransferJob
   }
   acct.FileTransferred();
   log::Info("{}: Copied ({})", job.dst_path, job.replacing ? "replaced existing" : "new");
-  if (move) DeleteSource(state, src, job.src.path, opts, acct);
+  if (move) DeleteSource(state, src, done->source, opts, acct);
   return Ok();
 }
 
-void DeleteSource(RunState& state, Remote& src, const std::string& path, const SyncOptions& opts,
-                  Accounting& acct) {
+namespace {
+
+// Ok when the source at expected.path still has the size and mtime it had when it was read
+// (an upload time from a listing is not compared: the Stat gives another kind of time).
+Status SourceUnchanged(RunState& state, Remote& src, const ObjectInfo& expected) {
+  CVC_ASSIGN_OR_RETURN(ObjectInfo now, src.Stat(state.ctx(), expected.path));
+  const bool same_mtime = expected.mtime_is_upload_time || now.mtime == expected.mtime;
+  if (now.size == expected.size && same_mtime) return Ok();
+  return MakeError(ErrorCode::kCorrupt, "source file changed during copy: not deleted",
+                   RetryClass::kRetryable);
+}
+
+}  // namespace
+
+void DeleteSource(RunState& state, Remote& src, const ObjectInfo& expected,
+                  const SyncOptions& opts, Accounting& acct) {
+  const std::string& path = expected.path;
   if (opts.dry_run) {
     log::Notice("{}: Skipped delete as --dry-run is set", path);
+    return;
+  }
+  if (auto st = SourceUnchanged(state, src, expected); !st) {
+    if (st.error().code() == ErrorCode::kCancelled) return;
+    log::Error("{}: {}", path, st.error().message());
+    acct.AddError();
+    state.Record(st.error());
     return;
   }
   if (auto st = src.Delete(state.ctx(), path); !st) {

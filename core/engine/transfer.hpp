@@ -30,8 +30,12 @@ std::chrono::nanoseconds CoarserPrecision(const Remote& a, const Remote& b);
 // the normal rules apply. --update compares against a flagged dst's upload time, as rclone's
 // --use-server-modtime. A Stat() that fails means kTransfer. exact_src (optional) receives the
 // source's exact info when Decide had to Stat() it, so the transfer need not do it again.
+// move: kEqual leads to the source's deletion, so the upload-time rule is not used (a file
+// restored with an older mtime would pass it): equal means the same size and the same exact
+// mtime, or the same hash.
 Decision Decide(RunState& state, Remote& src, Remote& dst, const ObjectInfo& s,
-                const ObjectInfo& d, const SyncOptions& opts, ObjectInfo* exact_src = nullptr);
+                const ObjectInfo& d, const SyncOptions& opts, bool move,
+                ObjectInfo* exact_src = nullptr);
 
 struct TransferJob {
   ObjectInfo src;                 // src.path is the path on the source
@@ -40,14 +44,18 @@ struct TransferJob {
 };
 
 // Transfers one file with up to opts.retries attempts (retryable errors, kCorrupt and kIo),
-// verifying size and, when cheap, a common hash. move: deletes the source afterwards. Logs INFO
+// verifying size and, when cheap, a common hash. move: confirms the stored object with a Stat()
+// of dst (size, and the put's hash or the exact mtime; else the attempt failed), then deletes
+// the source (DeleteSource). Logs INFO
 // "path: Copied (new)" / "(replaced existing)" on success and ERROR "path: Failed to copy: msg"
 // on failure; failures are counted in acct and recorded in state. Returns the final status.
 Status TransferFile(RunState& state, Remote& src, Remote& dst, const TransferJob& job, bool move,
                     const SyncOptions& opts, Accounting& acct);
 
-// Deletes the source after it was found equal on dst (move), counting and logging.
-void DeleteSource(RunState& state, Remote& src, const std::string& path, const SyncOptions& opts,
-                  Accounting& acct);
+// Deletes the source at expected.path after it was found equal on dst or transferred (move),
+// counting and logging; first a Stat() of the source must still show expected's size and mtime,
+// else nothing is deleted and the error "source file changed during copy" is counted.
+void DeleteSource(RunState& state, Remote& src, const ObjectInfo& expected,
+                  const SyncOptions& opts, Accounting& acct);
 
 }  // namespace cvclone
