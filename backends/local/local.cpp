@@ -32,8 +32,11 @@ class FileReader : public Reader {
  public:
   static constexpr int64_t kWholeMax = 128 << 10;
 
-  FileReader(Fd fd, std::string path, int64_t offset, int64_t end)
-      : fd_(std::move(fd)), path_(std::move(path)), pos_(offset), end_(end) {}
+  // opened: the file's fstat when it was opened. Once the range's last byte is read (or the
+  // file ends early) the file must still have that size and mtime, else the read fails with a
+  // retryable kCorrupt "source file changed during copy": what is read is one version, whole.
+  FileReader(Fd fd, std::string path, int64_t offset, int64_t end, const struct stat& opened)
+      : fd_(std::move(fd)), path_(std::move(path)), pos_(offset), end_(end), opened_(opened) {}
 
   Result<size_t> Read(std::span<std::byte> buf) override {
     if (failed_) return MakeError(ErrorCode::kIo, "local: read " + path_ + ": earlier error");
@@ -60,7 +63,7 @@ class FileReader : public Reader {
       ssize_t n = ::pread(fd_.get(), buf.data(), buf.size(), pos_);
       if (n >= 0) {
         pos_ += n;
-        if (n == 0) end_ = pos_;  // the file shrank since it was opened
+        if (n == 0 || pos_ >= end_) CVC_RETURN_IF_ERROR(CheckUnchanged());
         return static_cast<size_t>(n);
       }
       if (errno == EINTR) continue;
@@ -69,10 +72,26 @@ class FileReader : public Reader {
     }
   }
 
+  Status CheckUnchanged() {
+    struct stat now {};
+    if (::fstat(fd_.get(), &now) != 0) {
+      failed_ = true;
+      return ErrnoError(errno, "stat", path_);
+    }
+    if (now.st_size == opened_.st_size && now.st_mtim.tv_sec == opened_.st_mtim.tv_sec &&
+        now.st_mtim.tv_nsec == opened_.st_mtim.tv_nsec) {
+      return Ok();
+    }
+    failed_ = true;
+    return MakeError(ErrorCode::kCorrupt, "local: " + path_ + ": source file changed during copy",
+                     RetryClass::kRetryable);
+  }
+
   Fd fd_;
   std::string path_;
   int64_t pos_;
   int64_t end_;
+  struct stat opened_;
   std::unique_ptr<std::byte[]> held_;  // a small piece read whole
   size_t held_len_ = 0, held_pos_ = 0;
   bool failed_ = false;
@@ -262,7 +281,7 @@ Result<std::unique_ptr<Reader>> LocalRemote::Open(const Context& ctx, const std:
     ::posix_fadvise(fd.get(), offset, count < 0 ? 0 : count, POSIX_FADV_SEQUENTIAL);
   }
   const int64_t end = count < 0 || count > size - offset ? size : offset + count;
-  return std::unique_ptr<Reader>(std::make_unique<FileReader>(std::move(fd), full, offset, end));
+  return std::unique_ptr<Reader>(std::make_unique<FileReader>(std::move(fd), full, offset, end, file.st));
 }
 
 Result<ObjectInfo> LocalRemote::Put(const Context& ctx, const std::string& path, Reader& src,

@@ -1,6 +1,7 @@
 #include "backends/local/local.hpp"
 
 #include <doctest/doctest.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -148,7 +149,7 @@ TEST_CASE("local: a process that ends before publishing leaves nothing in the fo
 
 TEST_CASE("local: conformance") { RunConformance("local"); }
 
-TEST_CASE("local: reads in small pieces, ranges, and a file that shrank after it was opened") {
+TEST_CASE("local: reads in small pieces, ranges, and a file that changed after it was opened") {
   TempDir dir;
   auto r = MustOpen(dir.path().string());
   std::string data(100 << 10, '\0');
@@ -173,13 +174,50 @@ TEST_CASE("local: reads in small pieces, ranges, and a file that shrank after it
   CHECK(ReadAll(*r->Open(Context{}, "f", static_cast<int64_t>(data.size())).value())
             .value()
             .empty());
-  // Opened at 100 KiB, cut to 300 bytes before the first read: 300 bytes, then the end.
-  auto shrunk = r->Open(Context{}, "f");
-  REQUIRE(shrunk.has_value());
-  REQUIRE(::truncate((dir.path() / "f").c_str(), 300) == 0);
-  std::string head(32, '\0');
-  REQUIRE((*shrunk)->Read(AsWritableBytes(head)).value() == 32);
-  CHECK(head + ReadAll(**shrunk).value() == data.substr(0, 300));
+  // A file that changes while it is read is never yielded whole: the read that reaches its end
+  // fails, naming it, whether it shrank, grew, or was rewritten in place with the same size.
+  const std::string path = (dir.path() / "f").string();
+  auto expect_changed = [&](Reader& reader) {
+    auto rest = ReadAll(reader);
+    REQUIRE_FALSE(rest.has_value());
+    CHECK(rest.error().code() == ErrorCode::kCorrupt);
+    CHECK(rest.error().retryable());
+    CHECK(rest.error().message().find("source file changed during copy") != std::string::npos);
+    CHECK(rest.error().message().find(path) != std::string::npos);
+  };
+  SUBCASE("shrank") {
+    auto shrunk = r->Open(Context{}, "f");
+    REQUIRE(shrunk.has_value());
+    REQUIRE(::truncate(path.c_str(), 300) == 0);
+    expect_changed(**shrunk);
+  }
+  SUBCASE("grew") {
+    auto grown = r->Open(Context{}, "f");
+    REQUIRE(grown.has_value());
+    std::ofstream(path, std::ios::app) << "more";
+    expect_changed(**grown);
+  }
+  SUBCASE("rewritten with the same size after part of it was read") {
+    // Larger than a piece read whole at the first read.
+    REQUIRE(Put(*r, "f", data + data + data).has_value());
+    auto reader = r->Open(Context{}, "f");
+    REQUIRE(reader.has_value());
+    std::string head(4096, '\0');
+    REQUIRE((*reader)->Read(AsWritableBytes(head)).value() == 4096);
+    {
+      std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+      f.seekp(50000);
+      f << "rewritten";
+    }
+    // A later mtime even on a coarse clock.
+    const struct timespec times[2] = {{0, UTIME_OMIT}, {2'000'000'000, 0}};
+    REQUIRE(::utimensat(AT_FDCWD, path.c_str(), times, 0) == 0);
+    expect_changed(**reader);
+  }
+  SUBCASE("unchanged: a small file read whole, then the end") {
+    REQUIRE(Put(*r, "small", "tiny").has_value());
+    CHECK(ReadAll(*r->Open(Context{}, "small").value()).value() == "tiny");
+  }
 }
 
 TEST_CASE("local: hostile names write nothing outside the root") {
