@@ -146,7 +146,7 @@ class AwsInterop {
                                                << (result).out << "stderr:\n" \
                                                << (result).err)
 
-TEST_CASE("aws interop: objects cvclone uploads are read by aws s3 cp with rclone's metadata") {
+TEST_CASE("aws interop [any server]: objects cvclone uploads are read by aws s3 cp with rclone's metadata") {
   const std::string aws = test::FindOnPath("aws");
   if (aws.empty()) {
     MESSAGE("aws is not installed: skipped");
@@ -186,7 +186,7 @@ TEST_CASE("aws interop: objects cvclone uploads are read by aws s3 cp with rclon
         std::to_string(large.size()) + "\t1614834367.5\t" + Md5Base64(large) + "\n");
 }
 
-TEST_CASE("aws interop: objects aws s3 cp uploads are listed, checked and copied by cvclone") {
+TEST_CASE("aws interop [any server]: objects aws s3 cp uploads are listed, checked and copied by cvclone") {
   const std::string aws = test::FindOnPath("aws");
   if (aws.empty()) {
     MESSAGE("aws is not installed: skipped");
@@ -238,7 +238,7 @@ TEST_CASE("aws interop: objects aws s3 cp uploads are listed, checked and copied
   CHECK(Contains(check_changed.err, "1 differences found"));
 }
 
-TEST_CASE("aws interop: a wrong secret key fails fast with one clear error") {
+TEST_CASE("aws interop [any server]: a wrong secret key fails fast with one clear error") {
   AwsInterop t("");
   const std::string bucket = test::UniqueName("awsbad");
   REQUIRE_RUN(t.Cvclone({"mkdir", "s3:" + bucket}));
@@ -267,9 +267,12 @@ TEST_CASE("aws interop: a wrong secret key fails fast with one clear error") {
   // A HEAD answer has no body, hence no S3 error code: 403 is reported as access denied.
   CHECK(Contains(up.err, "403"));
   CHECK((Contains(up.err, "access denied") || Contains(up.err, "signature does not match")));
-  // No retry storm: a 403 is not retryable, so a handful of signed requests in all.
-  CHECK(failures >= 3);
-  CHECK(failures <= 9);
+  // No retry storm: a 403 is not retryable, so a handful of signed requests in all (counted by
+  // the front; RGW has none).
+  if (!Server().rgw) {
+    CHECK(failures >= 3);
+    CHECK(failures <= 9);
+  }
   CHECK(elapsed < std::chrono::seconds(10));
   CHECK_FALSE(fs::exists(t.P("down")));
 }

@@ -84,7 +84,7 @@ std::unique_ptr<Remote> MakeCryptS3(const std::string& bucket, const crypt::Cryp
 
 // Long (200-byte) plaintext names are left out: their standard-mode ciphertext segment is 333
 // bytes, which s3rver cannot store (it keeps each key segment as a file name, at most 255 bytes).
-TEST_CASE("crypt over s3: conformance, standard names") {
+TEST_CASE("crypt over s3 [any server]: conformance, standard names") {
   static const std::string bucket = NewBucket();
   RunConformanceSuite(
       {.name = "crypt(s3) standard",
@@ -128,7 +128,7 @@ TEST_CASE("crypt over s3: a listed small file is read in one GET that reports it
   CHECK((*ranged)->OpenedInfo() == nullptr);
 }
 
-TEST_CASE("crypt over s3: conformance, obfuscated names") {
+TEST_CASE("crypt over s3 [any server]: conformance, obfuscated names") {
   static const std::string bucket = NewBucket();
   RunConformanceSuite(
       {.name = "crypt(s3) obfuscate",
@@ -198,7 +198,7 @@ class S3Interop : public test::RcloneRun {
   std::string bucket_;
 };
 
-TEST_CASE("crypt over s3: interop with rclone through the signature-checking front") {
+TEST_CASE("crypt over s3 [any server]: interop with rclone") {
   const std::string rclone = test::FindOnPath("rclone");
   if (rclone.empty()) {
     MESSAGE("rclone is not installed: interop test skipped");

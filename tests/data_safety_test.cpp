@@ -97,7 +97,7 @@ TEST_CASE("data safety: a sync into its own source is allowed when a filter excl
   CHECK(test::ReadTree(cli.P("d")).size() == 8);
 }
 
-TEST_CASE("data safety: S3 move and sync onto the same or an overlapping prefix") {
+TEST_CASE("data safety [any server]: S3 move and sync onto the same or an overlapping prefix") {
   std::string why;
   const test::S3TestServer* s = test::SharedS3Server(&why);
   REQUIRE_MESSAGE(s != nullptr, why);

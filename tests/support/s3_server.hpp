@@ -1,7 +1,11 @@
-// The S3 test servers for a test binary: s3rver behind the signature-checking, fault-injecting
-// front (tests/servers/s3front.py), started once per process on free 127.0.0.1 ports by the
-// scripts in tests/servers/, with the data folder under the build tree, and stopped by PID when
-// the process exits.
+// The S3 test server for a test binary, on 127.0.0.1, chosen by $CVCLONE_TEST_S3_SERVER:
+// - unset or "s3rver": s3rver behind the signature-checking, fault-injecting front
+//   (tests/servers/s3front.py), started once per process on free ports by the scripts in
+//   tests/servers/, with the data folder under the build tree, and stopped by PID when the
+//   process exits;
+// - "rgw": Ceph's RADOS Gateway (tests/servers/start-rgw), a real S3 server: the cluster CTest's
+//   fixture started in <build>/rgw-test when it runs, else one started for this process and
+//   stopped when it exits. It has no front: no fault injection, no request counters.
 #pragma once
 
 #include <string>
@@ -9,8 +13,9 @@
 namespace cvclone::test {
 
 struct S3TestServer {
-  int s3rver_port = 0;  // s3rver itself (no signature checks)
-  int front_port = 0;   // the front: use this one
+  bool rgw = false;     // Ceph RGW rather than s3rver and its front
+  int s3rver_port = 0;  // s3rver itself (no signature checks); 0 for RGW
+  int front_port = 0;   // the front (RGW: the gateway itself): use this one
   std::string access_key;
   std::string secret_key;
   std::string work_dir;  // data folder, PID files and logs
@@ -18,16 +23,21 @@ struct S3TestServer {
   // "http://127.0.0.1:<front_port>".
   std::string Endpoint() const;
   // Admin calls to the front (never forwarded): POST /__fault with a JSON body; DELETE /__fault
-  // clears every fault. True on HTTP 200.
+  // clears every fault. True on HTTP 200 (never for RGW).
   bool InjectFault(const std::string& json) const;
   bool ClearFaults() const;
   // A counter of GET /__stats ("requests", "forwarded", "auth_failures", "faults_injected");
-  // -1 if it cannot be read.
+  // -1 if it cannot be read (always for RGW).
   int Stat(const std::string& name) const;
+  // The response headers of a signed HEAD of bucket/key, lower-cased (curl, SigV4).
+  std::string SignedHead(const std::string& bucket, const std::string& key) const;
 };
 
-// Starts the servers on the first call (about 2 s), then returns the same ones. nullptr if they
-// cannot start; *why (if given) then says why.
+// Whether $CVCLONE_TEST_S3_SERVER selects RGW.
+bool TestingRgw();
+
+// Starts the servers on the first call (s3rver: about 2 s; RGW: about 3 s unless the fixture's
+// runs), then returns the same ones. nullptr if they cannot start; *why (if given) then says why.
 const S3TestServer* SharedS3Server(std::string* why = nullptr);
 
 }  // namespace cvclone::test
