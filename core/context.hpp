@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <stop_token>
 
@@ -16,6 +17,14 @@ namespace cvclone {
 struct Context {
   std::stop_token stop;
   std::optional<std::chrono::steady_clock::time_point> deadline;
+  // Called, from any thread, when a listing leaves out an entry it cannot show (a crypt name
+  // that does not decrypt) after logging it. The engine sets it on its source listings and
+  // counts an error, so that a sync deletes nothing in that run. May be empty.
+  std::function<void(const Error&)> on_skipped;
+
+  void ReportSkipped(const Error& error) const {
+    if (on_skipped) on_skipped(error);
+  }
 
   bool Cancelled() const { return stop.stop_requested(); }
   // kCancelled if a stop was requested, kTimeout past the deadline, else ok.

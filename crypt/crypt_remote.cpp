@@ -174,6 +174,7 @@ Result<std::vector<ObjectInfo>> CryptRemote::List(const Context& ctx, const std:
       if (strict_names_) return Propagate(plain.error(), name_ + ": list \"" + dir + "\"");
       log::Notice("{}: skipping undecryptable {} name: {}", name_,
                   e.is_dir ? "directory" : "file", plain.error().message());
+      ctx.ReportSkipped(plain.error());
       continue;
     }
     out.push_back(PlainInfo(e, JoinPath(dir, *plain)));

@@ -12,6 +12,7 @@
 #include "core/io.hpp"
 #include "core/log.hpp"
 #include "tests/support/cli.hpp"
+#include "tests/support/fault_remote.hpp"
 #include "tests/support/memory_remote.hpp"
 #include "tests/support/s3_server.hpp"
 #include "tests/support/test_data.hpp"
@@ -223,6 +224,68 @@ TEST_CASE("data safety: move keeps a source that changed after it was read") {
   REQUIRE(Move(src, dst, again).has_value());
   CHECK(dst.Contents("a.txt") == "NEW");
   CHECK(src.Files().empty());
+}
+
+// ---- sync deletes at the destination only what is known to be gone at the source ---------
+
+// A listing that silently leaves out one path (a broken server or proxy).
+class OmittingRemote : public MemoryRemote {
+ public:
+  OmittingRemote(std::string name, std::string omit)
+      : MemoryRemote(std::move(name)), omit_(std::move(omit)) {}
+  Result<std::vector<ObjectInfo>> List(const Context& ctx, const std::string& dir) override {
+    CVC_ASSIGN_OR_RETURN(std::vector<ObjectInfo> all, MemoryRemote::List(ctx, dir));
+    std::erase_if(all, [this](const ObjectInfo& i) { return i.path == omit_; });
+    return all;
+  }
+
+ private:
+  std::string omit_;
+};
+
+TEST_CASE("data safety: sync does not delete a file the source listing left out") {
+  QuietLog quiet;
+  OmittingRemote src("src", "keep.txt");
+  MemoryRemote dst("dst");
+  src.SetFile("keep.txt", "exists at the source", kT0);
+  src.SetFile("other.txt", "other", kT0);
+  dst.SetFile("keep.txt", "exists at the source", kT0);
+  dst.SetFile("gone.txt", "deleted at the source", kT0);
+  Accounting acct;
+  auto st = RunSync(Context{}, src, dst, SyncMode::kSync, SyncOptions{}, acct);
+  REQUIRE_FALSE(st.has_value());
+  CHECK(st.error().message().find("left out a file that exists: keep.txt") != std::string::npos);
+  CHECK(dst.Contents("keep.txt") == "exists at the source");
+  CHECK(dst.Contents("gone.txt") == "deleted at the source");  // nothing deleted in that run
+  CHECK(dst.Contents("other.txt") == "other");
+}
+
+TEST_CASE("data safety: a destination file deleted meanwhile by someone else is not an error") {
+  MemoryRemote src("src"), inner("dst");
+  FaultRemote dst(inner);
+  src.SetFile("a.txt", "a", kT0);
+  inner.SetFile("extra.txt", "x", kT0);
+  dst.FailOn(FaultOp::kDelete, PathIs("extra.txt"),
+             Error(ErrorCode::kNotFound, "extra.txt: object not found"));
+  Accounting acct;
+  auto st = RunSync(Context{}, src, dst, SyncMode::kSync, SyncOptions{}, acct);
+  REQUIRE_MESSAGE(st.has_value(), st.error().message());
+  CHECK(acct.errors() == 0);
+  CHECK(inner.Contents("a.txt") == "a");
+}
+
+TEST_CASE("data safety: an undecryptable source name is an error, and sync deletes nothing") {
+  Cli cli;
+  cli.MakeTree("plain");
+  REQUIRE(RunLogged(cli, {"copy", "plain", "crypt(enc)"}, kCryptEnv).exit_code == 0);
+  REQUIRE(cli.dir().WriteFile("enc/not-an-encrypted-name", "junk"));
+  REQUIRE(cli.dir().WriteFile("dst/extra.txt", "only at the destination"));
+  ProcessResult r = RunLogged(cli, {"sync", "crypt(enc)", "dst"}, kCryptEnv);
+  CHECK(r.exit_code != 0);
+  CHECK(Contains(r.err, "not-an-encrypted-name"));
+  CHECK(Contains(r.err, "Not deleting files as there were IO errors"));
+  CHECK(cli.dir().ReadFile("dst/extra.txt") == "only at the destination");
+  CHECK(cli.dir().ReadFile("dst/h.txt") == "hello");  // the rest was copied
 }
 
 }  // namespace

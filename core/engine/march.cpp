@@ -17,6 +17,11 @@ RunState::RunState(const Context& parent) : parent_(parent) {
   }
   ctx_.stop = abort_.get_token();
   ctx_.deadline = parent.deadline;
+  source_ctx_ = ctx_;
+  source_ctx_.on_skipped = [this](const Error& error) {
+    Record(Error(error.code(), "source listing left out an entry: " + error.message(),
+                 error.retry()));
+  };
 }
 
 void RunState::Record(const Error& error) {
@@ -80,9 +85,9 @@ class DirQueue {
 };
 
 Result<std::vector<ObjectInfo>> ListSide(RunState& state, Remote& remote, const DirJob& job,
-                                         bool present) {
+                                         bool present, bool source) {
   if (!present) return std::vector<ObjectInfo>{};
-  auto listing = remote.List(state.ctx(), job.path);
+  auto listing = remote.List(source ? state.source_ctx() : state.ctx(), job.path);
   if (!listing && listing.error().code() == ErrorCode::kDirNotFound && !job.path.empty()) {
     return std::vector<ObjectInfo>{};  // vanished meanwhile
   }
@@ -96,10 +101,11 @@ void HandleDir(RunState& state, Remote& src, Remote& dst, const DirJob& job, Dir
   std::future<Result<std::vector<ObjectInfo>>> dst_future;
   if (job.in_src && job.in_dst) {
     dst_future = std::async(std::launch::async,
-                            [&] { return ListSide(state, dst, job, job.in_dst); });
+                            [&] { return ListSide(state, dst, job, job.in_dst, false); });
   }
-  auto src_list = ListSide(state, src, job, job.in_src);
-  auto dst_list = dst_future.valid() ? dst_future.get() : ListSide(state, dst, job, job.in_dst);
+  auto src_list = ListSide(state, src, job, job.in_src, true);
+  auto dst_list =
+      dst_future.valid() ? dst_future.get() : ListSide(state, dst, job, job.in_dst, false);
   for (auto* side : {&src_list, &dst_list}) {
     if (side->has_value()) continue;
     Error e = side->error();
@@ -129,7 +135,7 @@ void HandleDir(RunState& state, Remote& src, Remote& dst, const DirJob& job, Dir
 
 Status March(RunState& state, Remote& src, Remote& dst, int checkers,
              const MarchCallbacks& callbacks) {
-  auto root = src.List(state.ctx(), "");
+  auto root = src.List(state.source_ctx(), "");
   if (!root) {
     if (root.error().code() != ErrorCode::kCancelled) state.Record(root.error());
     return Propagate(root.error(), src.Name());

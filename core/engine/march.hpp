@@ -26,6 +26,8 @@ class RunState {
 
   // The context for remote calls: stopped when the parent is, or on a fatal error.
   const Context& ctx() const { return ctx_; }
+  // ctx() for listing the source: an entry the listing leaves out is recorded as an error.
+  const Context& source_ctx() const { return source_ctx_; }
   std::stop_token stop() const { return ctx_.stop; }
   bool Stopped() const { return ctx_.stop.stop_requested(); }
   // Remembers an error (first one, fatal ones abort the run).
@@ -39,6 +41,7 @@ class RunState {
   std::stop_source abort_;
   std::optional<std::stop_callback<std::function<void()>>> link_;
   Context ctx_;
+  Context source_ctx_;
   mutable std::mutex mu_;
   std::optional<Error> first_, fatal_;
 };

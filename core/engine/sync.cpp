@@ -38,6 +38,7 @@ class SyncRun {
   void OnFile(const ObjectInfo* s, const ObjectInfo* d);
   bool OnDir(const std::string& dir, bool in_src, bool in_dst);
   void Enqueue(const ObjectInfo& s, bool replacing);
+  bool ConfirmedAbsent(const std::string& path);
   void DeleteExtraneous();
   // Group commits on dst for the run (Remote::StartBatch), finished before any deletion.
   void StartBatch();
@@ -78,7 +79,8 @@ void SyncRun::Enqueue(const ObjectInfo& s, bool replacing) {
 
 void SyncRun::OnFile(const ObjectInfo* s, const ObjectInfo* d) {
   if (s == nullptr) {
-    if (mode_ == SyncMode::kSync && filter_.IncludeFile(d->path, d->size)) {
+    if (mode_ == SyncMode::kSync && filter_.IncludeFile(d->path, d->size) &&
+        ConfirmedAbsent(d->path)) {
       std::lock_guard lock(extra_.mu);
       extra_.files.push_back(d->path);
     }
@@ -100,6 +102,23 @@ void SyncRun::OnFile(const ObjectInfo* s, const ObjectInfo* d) {
   } else {
     log::Debug("{}: Skipped (destination kept by option)", s->path);
   }
+}
+
+// A listing that silently left out a source file must not make sync delete its copy: the
+// absence is confirmed with a Stat() of the source (on the checker, before anything is deleted).
+// Anything but "not found" is recorded as an error, and then nothing is deleted at all.
+bool SyncRun::ConfirmedAbsent(const std::string& path) {
+  auto st = src_.Stat(state_.ctx(), path);
+  if (!st && st.error().code() == ErrorCode::kNotFound) return true;
+  if (!st && st.error().code() == ErrorCode::kCancelled) return false;
+  const Error e = st ? Error(ErrorCode::kCorrupt,
+                             "the source listing left out a file that exists: " + path,
+                             RetryClass::kRetryable)
+                     : st.error();
+  log::Error("{}: not deleting: {}", path, e.message());
+  acct_.AddError();
+  state_.Record(e);
+  return false;
 }
 
 void SyncRun::DeleteExtraneous() {
@@ -130,6 +149,10 @@ void SyncRun::DeleteExtraneous() {
     }
     if (auto st = dst_.Delete(state_.ctx(), path); !st) {
       if (st.error().code() == ErrorCode::kCancelled) return;
+      if (st.error().code() == ErrorCode::kNotFound) {
+        log::Info("{}: already deleted", path);  // e.g. by another sync at the same time
+        continue;
+      }
       log::Error("{}: Failed to delete: {}", path, st.error().message());
       acct_.AddError();
       state_.Record(st.error());

@@ -364,6 +364,10 @@ void DeleteSource(RunState& state, Remote& src, const ObjectInfo& expected,
   }
   if (auto st = SourceUnchanged(state, src, expected); !st) {
     if (st.error().code() == ErrorCode::kCancelled) return;
+    if (st.error().code() == ErrorCode::kNotFound) {
+      log::Info("{}: source already deleted", path);  // e.g. by another move at the same time
+      return;
+    }
     log::Error("{}: {}", path, st.error().message());
     acct.AddError();
     state.Record(st.error());
@@ -371,6 +375,10 @@ void DeleteSource(RunState& state, Remote& src, const ObjectInfo& expected,
   }
   if (auto st = src.Delete(state.ctx(), path); !st) {
     if (st.error().code() == ErrorCode::kCancelled) return;
+    if (st.error().code() == ErrorCode::kNotFound) {
+      log::Info("{}: source already deleted", path);  // e.g. by another move at the same time
+      return;
+    }
     log::Error("{}: Failed to delete source: {}", path, st.error().message());
     acct.AddError();
     state.Record(st.error());
