@@ -226,6 +226,36 @@ TEST_CASE("data safety: move keeps a source that changed after it was read") {
   CHECK(src.Files().empty());
 }
 
+// Lists objects as S3 does (upload times) but says one object is larger than what a read of it
+// gives: a truncated answer whose Content-Length matches the short body.
+class ShortReadRemote : public MemoryRemote {
+ public:
+  using MemoryRemote::MemoryRemote;
+  Result<std::vector<ObjectInfo>> List(const Context& ctx, const std::string& dir) override {
+    CVC_ASSIGN_OR_RETURN(std::vector<ObjectInfo> all, MemoryRemote::List(ctx, dir));
+    for (ObjectInfo& i : all) {
+      if (i.path == "big.bin") i.size += 1000;
+    }
+    return all;
+  }
+};
+
+TEST_CASE("data safety: a download shorter than the listing said is not stored as good") {
+  QuietLog quiet;
+  ShortReadRemote src("src");
+  MemoryRemote dst("dst");
+  dst.features().server_side_copy = false;  // a download, as from S3 to a local folder
+  src.SetFile("big.bin", std::string(3000, 'b'), kT0);
+  src.SetFile("ok.txt", "fine", kT0);
+  src.SetListedUploadTime(kT0 + seconds(10));
+  Accounting acct;
+  auto st = RunSync(Context{}, src, dst, SyncMode::kCopy, SyncOptions{}, acct);
+  REQUIRE_FALSE(st.has_value());
+  CHECK(st.error().message().find("size changed since it was listed") != std::string::npos);
+  CHECK_FALSE(dst.Contents("big.bin").has_value());
+  CHECK(dst.Contents("ok.txt") == "fine");
+}
+
 // ---- sync deletes at the destination only what is known to be gone at the source ---------
 
 // A listing that silently leaves out one path (a broken server or proxy).

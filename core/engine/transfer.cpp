@@ -177,6 +177,17 @@ struct SourceStream {
   std::unique_ptr<Reader> reader;
 };
 
+// The listing's size is the size the copy must have: an object that now has another size (a
+// truncated answer, or the object replaced since) is retried, never stored as good.
+Status SameSizeAsListed(const ObjectInfo& listed, int64_t now) {
+  if (listed.size < 0 || now < 0 || now == listed.size) return Ok();
+  return MakeError(ErrorCode::kCorrupt,
+                   "the object's size changed since it was listed (" +
+                       std::to_string(listed.size) + " bytes listed, " + std::to_string(now) +
+                       " now)",
+                   RetryClass::kRetryable);
+}
+
 // Opens the source of a transfer with its exact info: the stored mtime must be the source's
 // modtime, never a listing's upload time. A stream that reports the object's info when opened
 // (S3's GET headers) spares the Stat() that is made otherwise.
@@ -187,6 +198,9 @@ Result<SourceStream> OpenExact(const Context& ctx, Remote& src, Remote& dst,
     CVC_ASSIGN_OR_RETURN(out.reader, src.OpenListed(ctx, listed));
     if (const ObjectInfo* opened = out.reader->OpenedInfo();
         opened != nullptr && !opened->mtime_is_upload_time) {
+      // The listing's size is the size the copy must have: a response that describes a shorter
+      // (or longer) object is a truncated answer or a replaced object, never a good copy.
+      CVC_RETURN_IF_ERROR(SameSizeAsListed(listed, opened->size));
       out.info = *opened;
       out.info.path = listed.path;
       return out;
@@ -194,6 +208,7 @@ Result<SourceStream> OpenExact(const Context& ctx, Remote& src, Remote& dst,
   }
   if (listed.mtime_is_upload_time) {
     CVC_ASSIGN_OR_RETURN(out.info, src.Stat(ctx, listed.path));
+    CVC_RETURN_IF_ERROR(SameSizeAsListed(listed, out.info.size));
   }
   if (out.reader == nullptr) {
     CVC_ASSIGN_OR_RETURN(out.reader, OpenSource(ctx, src, dst, out.info, opts));
