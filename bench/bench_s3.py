@@ -1,10 +1,15 @@
 #!/usr/bin/env python3
-"""Local <-> S3 benchmark: cvclone against rclone and the AWS CLI on a private s3rver, in one run.
+"""Local <-> S3 benchmark: cvclone against rclone and the AWS CLI on a private S3 server in one run.
 
-Starts its own s3rver (tests/servers/start-s3rver, directly: no signature front) on a free port
-with its buckets in DATA/s3rver (wiped at start and at the end). Both cvclone and rclone use one
-generated config file (rclone.conf syntax, an [s3] remote with provider Other); the AWS CLI gets
---endpoint-url and s3rver's credentials. Cases (--cases, comma-separated):
+--server picks the server, started on a free port of 127.0.0.1 and stopped at the end:
+  s3rver  (default) tests/servers/start-s3rver, directly (no signature front), its buckets in
+          DATA/s3rver (wiped at start and at the end)
+  rgw     Ceph's RADOS Gateway, a real S3 server: tests/servers/start-rgw in a fresh folder under
+          /tmp (removed at the end), a single-node cluster whose OSD keeps the objects in memory;
+          each bucket no later case reads is deleted as soon as it is done with (not measured)
+Both cvclone and rclone use one generated config file (rclone.conf syntax, an [s3] remote with
+provider Other and the server's key); the AWS CLI gets --endpoint-url and the same key. Cases
+(--cases, comma-separated):
   up-big     local -> S3, the 1 GiB file          (cvclone copy, rclone copy, aws s3 cp --recursive)
   up-small   local -> S3, the 10,000 small files  (same tools)
   down-big   S3 -> local, the 1 GiB file          (same tools; all read one bucket written by rclone)
@@ -13,11 +18,14 @@ generated config file (rclone.conf syntax, an [s3] remote with provider Other); 
              (cvclone sync default / --checksum / --size-only, the same for rclone, aws s3 sync)
 Each upload goes into a fresh bucket (created beforehand with the AWS CLI, not measured), each
 download into a fresh local folder. Columns: median wall time, client CPU (user+sys of the
-client's process tree), s3rver's CPU during the run (/proc/<pid>/stat utime+stime delta), client
-peak RSS. --quick uses a subset (--quick-mib MiB of the big file, 1,000 small files) to test the
-script. A failing command is reported as "failed" and the run goes on.
+client's process tree), the server's CPU during the run (/proc/<pid>/stat utime+stime delta;
+RGW: its monitor, OSD and radosgw together), client peak RSS. --quick uses a subset (--quick-mib
+MiB of the big file, 1,000 small files) to test the script. A failing command is reported as
+"failed" and the run goes on. The server is stopped and the folders removed on Ctrl-C and SIGTERM
+too.
 
-Usage: bench/bench_s3.py [--runs 1] [--quick] [--cases up-big,up-small,down-big,down-small,noop]
+Usage: bench/bench_s3.py [--server s3rver|rgw] [--runs 1] [--quick [--quick-mib 100]]
+                         [--cases up-big,up-small,down-big,down-small,noop]
                          [--data DIR] [--cvclone build/cvclone]
 """
 import contextlib
@@ -32,6 +40,24 @@ ALL_CASES = "up-big,up-small,down-big,down-small,noop"
 FAMILIES = ("cvclone", "rclone", "aws")
 
 
+def buckets_read(cases):
+    """The (data set, tool family) uploads that the given cases read: the downloads read
+    rclone's, the no-op sync each family's small files."""
+    needed = set()
+    if "down-big" in cases:
+        needed.add(("big", "rclone"))
+    if "down-small" in cases:
+        needed.add(("small", "rclone"))
+    if "noop" in cases:
+        needed.update(("small", family) for family in FAMILIES)
+    return needed
+
+
+def tree_bytes(folder):
+    return sum(os.path.getsize(os.path.join(d, name))
+               for d, _, files in os.walk(folder) for name in files)
+
+
 class Bench:
     def __init__(self, args, server, work):
         self.args = args
@@ -39,16 +65,28 @@ class Bench:
         self.work = work
         self.conf = os.path.join(work, "bench.conf")
         with open(self.conf, "w") as f:
-            f.write(common.s3_remote_section("s3", server.endpoint))
+            f.write(common.s3_remote_section("s3", server.endpoint, server.access_key,
+                                             server.secret_key))
         self.rclone_env = common.rclone_env()
-        self.aws_env = common.aws_env(work)
+        self.aws_env = common.aws_env(work, server.access_key, server.secret_key)
         self.bucket_count = 0
         # Buckets holding a complete upload, by (data set, tool family), for later cases.
         self.uploaded = {}
+        # The cases still to run after the current one (set by main).
+        self.later = []
 
-    def bucket_dir(self, bucket):
-        """Where s3rver keeps a bucket's objects and their metadata."""
-        return os.path.join(self.server.data_dir, bucket)
+    def bucket_inputs(self, buckets):
+        """The local folders where the server keeps these buckets (see common.settle)."""
+        return tuple(folder for b in buckets for folder in self.server.bucket_folders(b))
+
+    def release_unread(self):
+        """Releases the uploads no later case reads (see the servers' release_bucket). Nothing
+        after the last case: the server goes with everything it holds."""
+        if not self.later:
+            return
+        needed = buckets_read(self.later)
+        for key in [k for k in self.uploaded if k not in needed]:
+            self.server.release_bucket(self.uploaded.pop(key))
 
     def new_bucket(self, prefix):
         self.bucket_count += 1
@@ -57,7 +95,7 @@ class Bench:
         return name
 
     def aws(self, args):
-        """The AWS CLI on s3rver; cp and sync print errors only (no per-file lines)."""
+        """The AWS CLI on the server; cp and sync print errors only (no per-file lines)."""
         quiet = ["--only-show-errors"] if args[:2] in (["s3", "cp"], ["s3", "sync"]) else []
         return ["aws", "--endpoint-url", self.server.endpoint] + args + quiet
 
@@ -108,16 +146,20 @@ class Bench:
         return wall, cpu, self.server.cpu_seconds() - server_before, rss
 
     def upload_case(self, case, key, src):
-        """local -> fresh bucket per tool and run; remembers each family's run-0 bucket."""
+        """local -> fresh bucket per tool and run; remembers each family's first complete upload
+        when a later case reads it, and releases the other buckets at once."""
         names = list(self.copy_tools(src, "B", False))
         buckets = {}
+        needed = buckets_read(self.later)
 
         def one_run(r, tool):
             bucket = self.new_bucket(f"up-{key}")
             family, argv, env = self.copy_tools(src, bucket, False)[tool]
             result = self.measure(tool, argv, env, (src,))
-            if result is not None and (key, family) not in buckets:
+            if result is not None and (key, family) in needed and (key, family) not in buckets:
                 buckets[(key, family)] = bucket
+            else:
+                self.server.release_bucket(bucket)
             return result
         rows = common.rounds(case, names, self.args.runs, one_run)
         self.uploaded.update(buckets)
@@ -144,13 +186,13 @@ class Bench:
         def one_run(r, tool):
             dst = os.path.join(out, f"{r}-{names.index(tool)}")
             _, argv, env = self.copy_tools(bucket, dst, True)[tool]
-            return self.measure(tool, argv, env, (self.bucket_dir(bucket),))
+            return self.measure(tool, argv, env, self.bucket_inputs((bucket,)))
         return common.rounds(case, names, self.args.runs, one_run)
 
     def noop_case(self, case, src):
         buckets = {family: self.seeded_bucket("small", family, src) for family in FAMILIES}
         table = self.sync_tools(src, buckets)
-        inputs = (src,) + tuple(self.bucket_dir(b) for b in buckets.values())
+        inputs = (src,) + self.bucket_inputs(buckets.values())
 
         def one_run(r, tool):
             _, argv, env = table[tool]
@@ -188,12 +230,14 @@ def checks(rows, names):
 
 
 def main():
-    args = common.parse_args(__doc__, 1, ALL_CASES)
-    common.check_tools(("rclone", "aws", "node", "/usr/bin/time"), args.cvclone)
+    args = common.parse_args(__doc__, 1, ALL_CASES, server=True)
+    server_class = common.S3_SERVERS[args.server]
+    common.check_tools(("rclone", "aws", "/usr/bin/time") + server_class.tools, args.cvclone)
     cases = args.cases.split(",")
     unknown = set(cases) - set(ALL_CASES.split(","))
     if unknown:
         sys.exit(f"bench: unknown cases {sorted(unknown)}; known: {ALL_CASES}")
+    common.exit_on_signals()
     os.makedirs(args.data, exist_ok=True)
     if args.quick:
         big, small = common.make_quick_dataset(args.data, args.quick_mib, 10)
@@ -205,31 +249,49 @@ def main():
     names = {"up-big": f"{big_label} local→S3", "up-small": f"{small_label} local→S3",
              "down-big": f"{big_label} S3→local", "down-small": f"{small_label} S3→local",
              "noop": f"no-op sync {small_label.split(' files')[0]} files"}
+    if args.server == "rgw":
+        # Most held at once (objects in the OSD's memory): a kept big upload and one being
+        # made, or that and the small files' three kept uploads and one being made; plus room
+        # for the metadata and below the OSD's full ratio.
+        big_bytes, small_bytes = tree_bytes(big), tree_bytes(small)
+        server = common.RGW(max(2 * big_bytes, big_bytes + 4 * small_bytes) + (1 << 30))
+    else:
+        server = common.S3rver(os.path.join(args.data, "s3rver"))
     work = os.path.join(args.data, "s3work")
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
     rows = []
-    with common.S3rver(os.path.join(args.data, "s3rver")) as server:
-        print(f"bench: s3rver on {server.endpoint} (pid {server.pid})", file=sys.stderr, flush=True)
-        bench = Bench(args, server, work)
-        plan = [("up-big", lambda: bench.upload_case(names["up-big"], "big", big)),
-                ("up-small", lambda: bench.upload_case(names["up-small"], "small", small)),
-                ("down-big", lambda: bench.download_case(names["down-big"], "big", big)),
-                ("down-small", lambda: bench.download_case(names["down-small"], "small", small)),
-                ("noop", lambda: bench.noop_case(names["noop"], small))]
-        for key, run in plan:
-            if key in cases:
-                rows += run()
-    shutil.rmtree(os.path.join(args.data, "s3rver"), ignore_errors=True)
-    with contextlib.suppress(FileNotFoundError):
-        os.remove(os.path.join(args.data, "s3rver") + ".log")
-    shutil.rmtree(work, ignore_errors=True)
+    try:
+        with server:
+            print(f"bench: {server.name} on {server.endpoint} (pids "
+                  f"{' '.join(map(str, server.pids))})", file=sys.stderr, flush=True)
+            bench = Bench(args, server, work)
+            plan = {"up-big": lambda: bench.upload_case(names["up-big"], "big", big),
+                    "up-small": lambda: bench.upload_case(names["up-small"], "small", small),
+                    "down-big": lambda: bench.download_case(names["down-big"], "big", big),
+                    "down-small": lambda: bench.download_case(names["down-small"], "small", small),
+                    "noop": lambda: bench.noop_case(names["noop"], small)}
+            todo = [key for key in ALL_CASES.split(",") if key in cases]
+            for i, key in enumerate(todo):
+                bench.later = todo[i + 1:]
+                rows += plan[key]()
+                bench.release_unread()
+    finally:
+        if args.server == "s3rver":
+            shutil.rmtree(server.data_dir, ignore_errors=True)
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(server.data_dir + ".log")
+        shutil.rmtree(work, ignore_errors=True)
 
     header = ["case", "tool", f"wall s (median of {args.runs})", "client CPU s (user+sys)",
-              "server CPU s", "client peak RSS MiB"]
+              server.cpu_label, "client peak RSS MiB"]
     common.print_result_table(header, rows, ["{:.2f}", "{:.2f}", "{:.2f}", "{:.1f}"])
     common.print_targets(checks(rows, names))
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:  # the server is stopped and the folders removed by then
+        print("bench: interrupted", file=sys.stderr)
+        sys.exit(130)

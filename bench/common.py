@@ -1,17 +1,21 @@
-"""Helpers shared by the benchmark scripts: the data set, measuring a command, a private s3rver,
-the shared rclone.conf-syntax config file, and the Markdown output.
+"""Helpers shared by the benchmark scripts: the data set, measuring a command, a private S3 server
+(s3rver, or Ceph's RADOS Gateway), the shared rclone.conf-syntax config file, and the Markdown
+output.
 
 Measurements: wall time (monotonic clock), CPU time (user+sys of the measured process tree, from
 RUSAGE_CHILDREN deltas) and peak RSS (from /usr/bin/time's %M: the measured process itself).
 """
 import argparse
+import contextlib
 import os
 import random
 import resource
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -19,6 +23,9 @@ SERVERS = os.path.join(ROOT, "tests", "servers")
 # s3rver accepts only its own access key id; it never checks signatures.
 S3RVER_KEY = "S3RVER"
 S3RVER_SECRET = "S3RVER"
+# The S3 user tests/servers/start-rgw creates (its defaults, passed to it explicitly).
+RGW_KEY = "AKIACVCLONERGW000001"
+RGW_SECRET = "cvclone/rgw+Secret=Key"
 S3_REGION = "us-east-1"
 
 
@@ -129,10 +136,14 @@ def settle(inputs=()):
     ballast = os.path.join(ROOT, "bench", "data", f"ballast-{os.getpid()}.tmp")
     os.makedirs(os.path.dirname(ballast), exist_ok=True)
     block = bytes(1 << 20)
-    with open(ballast, "wb") as f:
-        for _ in range(BALLAST_BYTES >> 20):
-            f.write(block)
-    os.remove(ballast)  # never written back: deleted before the kernel writes dirty pages
+    try:
+        with open(ballast, "wb") as f:
+            for _ in range(BALLAST_BYTES >> 20):
+                f.write(block)
+    finally:
+        # Never written back: deleted before the kernel writes dirty pages (and on Ctrl-C).
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(ballast)
 
 
 def measure(cmd, env=None, inputs=()):
@@ -153,9 +164,13 @@ def measure(cmd, env=None, inputs=()):
 def measure_with_rss(cmd, env=None, inputs=()):
     """measure() and the peak RSS (MiB) of the command itself."""
     timefile = f"/tmp/cvclone-bench-time-{os.getpid()}.txt"
-    wall, cpu = measure(["/usr/bin/time", "-f", "%M", "-o", timefile] + cmd, env, inputs)
-    with open(timefile) as f:
-        rss_kib = int(f.read().strip().splitlines()[-1])
+    try:
+        wall, cpu = measure(["/usr/bin/time", "-f", "%M", "-o", timefile] + cmd, env, inputs)
+        with open(timefile) as f:
+            rss_kib = int(f.read().strip().splitlines()[-1])
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(timefile)
     return wall, cpu, rss_kib / 1024.0
 
 
@@ -174,16 +189,18 @@ def rclone_env():
     return env
 
 
-def aws_env(home):
-    """The AWS CLI talking to s3rver: its credentials, no user config, and checksums only where
-    required (newer botocore otherwise sends aws-chunked bodies, which s3rver cannot decode)."""
+def aws_env(home, access_key=S3RVER_KEY, secret_key=S3RVER_SECRET):
+    """The AWS CLI talking to a private server (default: s3rver's key): the given credentials, no
+    user config, and checksums only where required (newer botocore otherwise sends aws-chunked
+    bodies, which s3rver cannot decode; kept on RGW too, so that the CLI does the same work on
+    both)."""
     env = dict(os.environ)
     for key in list(env):
         if key.startswith("AWS_"):
             del env[key]
     env.update({
-        "AWS_ACCESS_KEY_ID": S3RVER_KEY,
-        "AWS_SECRET_ACCESS_KEY": S3RVER_SECRET,
+        "AWS_ACCESS_KEY_ID": access_key,
+        "AWS_SECRET_ACCESS_KEY": secret_key,
         "AWS_DEFAULT_REGION": S3_REGION,
         "AWS_CONFIG_FILE": os.path.join(home, "aws-config"),
         "AWS_SHARED_CREDENTIALS_FILE": os.path.join(home, "aws-credentials"),
@@ -203,9 +220,42 @@ def process_cpu_seconds(pid):
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+def run_uninterrupted(cmd):
+    """Runs cmd to its end with SIGINT ignored, by it and by this script (an ignored signal stays
+    ignored in the child): a second Ctrl-C must not leave a server half stopped."""
+    try:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread: signals cannot be changed, nor received
+        return subprocess.run(cmd)
+    try:
+        return subprocess.run(cmd)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def exit_on_signals():
+    """SIGTERM and SIGHUP end the script as Ctrl-C does, through its `with` blocks and `finally`
+    clauses, so that the servers it started are stopped and its folders removed (by default
+    Python dies at once on them)."""
+    def handler(signum, _frame):
+        raise SystemExit(128 + signum)
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, handler)
+
+
 class S3rver:
     """A private s3rver (tests/servers/start-s3rver) storing its buckets in data_dir, which is
-    wiped first. Use as a context manager; stop() is idempotent."""
+    wiped first. Use as a context manager; stop() is idempotent.
+
+    The interface the S3 benchmarks use, shared with RGW: name, cpu_label (a column header),
+    tools (programs it needs), access_key / secret_key, endpoint, pids, cpu_seconds(),
+    bucket_folders(bucket), release_bucket(bucket), stop()."""
+
+    name = "s3rver"
+    cpu_label = "s3rver CPU s"
+    tools = ("node",)
+    access_key = S3RVER_KEY
+    secret_key = S3RVER_SECRET
 
     def __init__(self, data_dir):
         self.data_dir = data_dir
@@ -217,13 +267,18 @@ class S3rver:
         self.stop()
         shutil.rmtree(self.data_dir, ignore_errors=True)
         os.makedirs(os.path.dirname(self.data_dir), exist_ok=True)
-        out = subprocess.run([os.path.join(SERVERS, "start-s3rver"), self.data_dir, self.pidfile],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        if out.returncode != 0:
-            raise RuntimeError(f"start-s3rver failed: {out.stderr[-1000:]}")
-        self.port = int(out.stdout.strip().splitlines()[-1])
-        with open(self.pidfile) as f:
-            self.pid = int(f.read().strip())
+        try:
+            out = subprocess.run([os.path.join(SERVERS, "start-s3rver"), self.data_dir,
+                                  self.pidfile],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            if out.returncode != 0:
+                raise RuntimeError(f"start-s3rver failed: {out.stderr[-1000:]}")
+            self.port = int(out.stdout.strip().splitlines()[-1])
+            with open(self.pidfile) as f:
+                self.pid = int(f.read().strip())
+        except BaseException:  # also Ctrl-C while it starts: the PID file is written first
+            self.stop()
+            raise
         return self
 
     def __exit__(self, *exc):
@@ -234,19 +289,125 @@ class S3rver:
     def endpoint(self):
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def pids(self):
+        return [self.pid]
+
     def cpu_seconds(self):
         return process_cpu_seconds(self.pid)
 
+    def bucket_folders(self, bucket):
+        """The local folders holding a bucket's objects and their metadata, for settle()."""
+        return (os.path.join(self.data_dir, bucket),)
+
+    def release_bucket(self, bucket):
+        """Nothing: the bucket's files stay until the script ends (see "Deletions" above)."""
+
     def stop(self):
         if os.path.exists(self.pidfile):
-            subprocess.run([os.path.join(SERVERS, "stop-s3rver"), self.pidfile])
+            run_uninterrupted([os.path.join(SERVERS, "stop-s3rver"), self.pidfile])
         self.pid = None
 
 
-def s3_remote_section(name, endpoint):
-    """A [name] section, rclone.conf syntax, for an S3 remote on s3rver (same for both tools)."""
-    return (f"[{name}]\ntype = s3\nprovider = Other\naccess_key_id = {S3RVER_KEY}\n"
-            f"secret_access_key = {S3RVER_SECRET}\nendpoint = {endpoint}\nregion = {S3_REGION}\n"
+class RGW:
+    """A private Ceph RADOS Gateway (tests/servers/start-rgw): a single-node cluster (monitor,
+    OSD, radosgw) in a fresh folder under /tmp (a short path: Ceph's admin socket paths must stay
+    under ~100 bytes), removed by stop(). Same interface as S3rver; cpu_seconds() is the three
+    daemons' CPU. Use as a context manager; stop() is idempotent.
+
+    The OSD keeps every object in memory (memstore), at most store_bytes (raised from
+    start-rgw's 2 GiB when larger, through CEPH_ARGS, which every Ceph program adds to its
+    command line). A full OSD does not fail writes, it holds them: a benchmark releases
+    each bucket it no longer needs (release_bucket) and asks for more than it ever holds at once."""
+
+    name = "RGW"
+    cpu_label = "RGW CPU s (mon+OSD+radosgw)"
+    tools = ("ceph", "ceph-mon", "ceph-osd", "radosgw", "radosgw-admin")
+    access_key = RGW_KEY
+    secret_key = RGW_SECRET
+    # start-rgw's own memstore size. Seen: once the OSD is full, every write waits (an upload
+    # still hung after 60 s), nothing fails.
+    DEFAULT_STORE_BYTES = 2 << 30
+
+    def __init__(self, store_bytes=DEFAULT_STORE_BYTES):
+        self.store_bytes = max(store_bytes, self.DEFAULT_STORE_BYTES)
+        self.work_dir = None
+        self.port = None
+        self.pids = []
+
+    def __enter__(self):
+        self.stop()
+        self.work_dir = tempfile.mkdtemp(prefix="cvclone-bench-rgw-", dir="/tmp")
+        env = self._env()
+        env.update({"CEPH_ARGS": f"--memstore_device_bytes={self.store_bytes}",
+                    "RGW_ACCESS_KEY": self.access_key, "RGW_SECRET_KEY": self.secret_key})
+        try:
+            out = subprocess.run([os.path.join(SERVERS, "start-rgw"), self.work_dir], env=env,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            if out.returncode != 0:
+                raise RuntimeError(f"start-rgw failed: {out.stderr[-2000:]}")
+            self.port = int(out.stdout.strip().splitlines()[-1])
+            with open(os.path.join(self.work_dir, "pids")) as f:
+                self.pids = [int(line) for line in f.read().split()]
+        except BaseException:  # also Ctrl-C while it starts: start-rgw writes each PID at once
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+        return False
+
+    @staticmethod
+    def _env():
+        """The environment without the caller's Ceph settings."""
+        env = dict(os.environ)
+        env.pop("CEPH_ARGS", None)
+        env.pop("CEPH_CONF", None)
+        return env
+
+    @property
+    def endpoint(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def cpu_seconds(self):
+        return sum(process_cpu_seconds(pid) for pid in self.pids)
+
+    def bucket_folders(self, bucket):
+        """No folders: the objects are in the OSD's memory, not in files."""
+        return ()
+
+    def release_bucket(self, bucket):
+        """Deletes the bucket and its objects and frees their memory now (radosgw-admin; an S3
+        delete would leave large objects' data to garbage collection, two hours later)."""
+        out = subprocess.run(["radosgw-admin", "-c", os.path.join(self.work_dir, "ceph.conf"),
+                              "bucket", "rm", f"--bucket={bucket}", "--purge-objects",
+                              "--bypass-gc"], env=self._env(),
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        if out.returncode != 0:
+            raise RuntimeError(f"radosgw-admin bucket rm {bucket} failed ({out.returncode}): "
+                               f"{out.stderr[-500:]}")
+
+    def stop(self):
+        if self.work_dir is None:
+            return
+        if run_uninterrupted([os.path.join(SERVERS, "stop-rgw"), self.work_dir]).returncode != 0:
+            print(f"bench: stop-rgw {self.work_dir} failed; PIDs {self.pids} may still run",
+                  file=sys.stderr, flush=True)
+        shutil.rmtree(self.work_dir, ignore_errors=True)
+        self.work_dir = None
+        self.pids = []
+
+
+# --server's choices.
+S3_SERVERS = {"s3rver": S3rver, "rgw": RGW}
+
+
+def s3_remote_section(name, endpoint, access_key=S3RVER_KEY, secret_key=S3RVER_SECRET):
+    """A [name] section, rclone.conf syntax, for an S3 remote on a private server (default:
+    s3rver's key), the same for both tools."""
+    return (f"[{name}]\ntype = s3\nprovider = Other\naccess_key_id = {access_key}\n"
+            f"secret_access_key = {secret_key}\nendpoint = {endpoint}\nregion = {S3_REGION}\n"
             f"force_path_style = true\n\n")
 
 
@@ -341,9 +502,9 @@ def print_targets(items):
         print(f"| {label} | {value:.2f} | {met} |")
 
 
-def parse_args(doc, default_runs, cases, quick=True):
+def parse_args(doc, default_runs, cases, quick=True, server=False):
     """The options every benchmark script takes: --runs, --data, --cvclone, --cases (default:
-    all of `cases`), and with quick --quick/--quick-mib."""
+    all of `cases`), with quick --quick/--quick-mib, and with server --server (s3rver or rgw)."""
     ap = argparse.ArgumentParser(description=doc.splitlines()[0])
     ap.add_argument("--runs", type=int, default=default_runs)
     ap.add_argument("--data", default=os.path.join(ROOT, "bench", "data"))
@@ -353,4 +514,7 @@ def parse_args(doc, default_runs, cases, quick=True):
         ap.add_argument("--quick", action="store_true", help="a small subset, to test the script")
         ap.add_argument("--quick-mib", type=int, default=100,
                         help="size of the big file with --quick")
+    if server:
+        ap.add_argument("--server", choices=tuple(S3_SERVERS), default="s3rver",
+                        help="the S3 server to run against (default s3rver)")
     return ap.parse_args()
