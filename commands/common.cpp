@@ -9,12 +9,13 @@
 #include <mutex>
 #include <thread>
 
+#include "core/open.hpp"
 #include "core/remote_spec.hpp"
 
 namespace cvclone {
 
 std::optional<std::pair<std::string, std::string>> SplitLeaf(const std::string& remote_string) {
-  auto parsed = ParseRemoteString(remote_string);
+  auto parsed = ParseRemoteOrLocalPath(remote_string);
   if (!parsed) return std::nullopt;
   RemoteSpec spec = std::move(parsed).value();
   std::string path = spec.path;

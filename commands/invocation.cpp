@@ -48,7 +48,7 @@ Result<ConfigFile*> Invocation::LoadConfig() const {
 }
 
 Result<std::unique_ptr<Remote>> Invocation::Open(const std::string& remote_string) const {
-  CVC_ASSIGN_OR_RETURN(RemoteSpec spec, ParseRemoteString(remote_string));
+  CVC_ASSIGN_OR_RETURN(RemoteSpec spec, ParseRemoteOrLocalPath(remote_string));
   CVC_RETURN_IF_ERROR(CheckInsidePath(spec, remote_string));
   CVC_ASSIGN_OR_RETURN(ConfigFile * cfg, LoadConfig());
   OpenEnv env;

@@ -1,5 +1,8 @@
 #include "core/open.hpp"
 
+#include <sys/stat.h>
+
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 
@@ -52,6 +55,39 @@ std::string DisplayName(const std::string& text, const RemoteSpec& spec, const R
                         const std::string& type) {
   RemoteSpec shown = spec;
   return RedactSpec(shown, reg, type) ? FormatRemoteString(shown) : text;
+}
+
+// Options whose value is a command that cvclone runs (password_command, and any later
+// *_command): they are never taken from a remote string, which may be a file name chosen by
+// someone else, only from the config file, the environment or a command-line flag.
+bool IsCommandOption(const std::string& key) { return key.ends_with("_command"); }
+
+// Fails when spec, or a wrapper's inner remote string at any depth, has an inline *_command
+// parameter. type is spec's backend type when known. The depth is bounded by the parser's
+// nesting limit.
+Status CheckNoInlineCommands(const RemoteSpec& spec, const std::string& type,
+                             const std::string& display) {
+  for (const auto& param : spec.params) {
+    if (!IsCommandOption(param.first)) continue;
+    std::string flag = (type.empty() ? "TYPE" : type) + "-" + param.first;
+    std::replace(flag.begin(), flag.end(), '_', '-');
+    std::string env = ConfigEnvName(spec.name, param.first);
+    if (spec.kind != RemoteSpec::Kind::kSection) {
+      std::string option = param.first;
+      for (char& c : option) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      env = "CVCLONE_CONFIG_<SECTION>_" + option;
+    }
+    return MakeError(ErrorCode::kConfig,
+                     "remote \"" + AbbreviateRemoteString(display) + "\": option \"" + param.first +
+                         "\" runs a command, so it is never taken from a remote string: set it "
+                         "in the config file, the environment (" +
+                         env + ") or with the flag --" + flag);
+  }
+  if (spec.kind != RemoteSpec::Kind::kWrapper) return Ok();
+  auto inner = ParseRemoteString(spec.inner);
+  if (!inner) return Ok();  // reported when the inner remote is opened
+  const std::string inner_type = inner->kind == RemoteSpec::Kind::kSection ? "" : inner->name;
+  return CheckNoInlineCommands(*inner, inner_type, display);
 }
 
 struct Resolution {
@@ -148,7 +184,7 @@ void ApplyLayers(const std::string& text, const RemoteSpec& spec, const OpenEnv&
 
 Result<Resolution> Resolve(const std::string& text, const OpenEnv& env) {
   const Registry& reg = RegistryOf(env);
-  CVC_ASSIGN_OR_RETURN(RemoteSpec spec, ParseRemoteString(text));
+  CVC_ASSIGN_OR_RETURN(RemoteSpec spec, ParseRemoteOrLocalPath(text));
   Resolution r;
   switch (spec.kind) {
     case RemoteSpec::Kind::kLocal:
@@ -176,6 +212,7 @@ Result<Resolution> Resolve(const std::string& text, const OpenEnv& env) {
   r.out.type = r.backend->name;
   r.out.root = spec.path;
   r.display = DisplayName(text, spec, reg, r.backend->name);
+  CVC_RETURN_IF_ERROR(CheckNoInlineCommands(spec, r.backend->name, r.display));
   ApplyLayers(r.display, spec, env, r);
   for (const auto& opt : r.backend->options) {
     if (opt.required && !r.out.options.Get(opt.name)) {
@@ -190,9 +227,9 @@ Result<Resolution> Resolve(const std::string& text, const OpenEnv& env) {
 Result<std::unique_ptr<Remote>> NewRemoteAtDepth(const Context& ctx, const std::string& text,
                                                  const OpenEnv& env, int depth) {
   if (depth > kMaxDepth) {
-    return MakeError(ErrorCode::kConfig, "remote \"" + text + "\": remotes nested more than " +
-                                             std::to_string(kMaxDepth) +
-                                             " deep (does a remote wrap itself?)");
+    return MakeError(ErrorCode::kConfig,
+                     "remote \"" + AbbreviateRemoteString(text) + "\": remotes nested more than " +
+                         std::to_string(kMaxDepth) + " deep (does a remote wrap itself?)");
   }
   CVC_ASSIGN_OR_RETURN(Resolution r, Resolve(text, env));
   if (!r.backend->create) {
@@ -216,6 +253,15 @@ std::string ConfigEnvName(const std::string& section, const std::string& option)
     }
   }
   return out;
+}
+
+Result<RemoteSpec> ParseRemoteOrLocalPath(const std::string& text) {
+  CVC_ASSIGN_OR_RETURN(RemoteSpec spec, ParseRemoteString(text));
+  struct stat st;
+  if (spec.kind == RemoteSpec::Kind::kWrapper && ::lstat(text.c_str(), &st) == 0) {
+    return RemoteSpec{.kind = RemoteSpec::Kind::kLocal, .path = text};
+  }
+  return spec;
 }
 
 Result<std::unique_ptr<Remote>> NewRemote(const Context& ctx, const std::string& remote_string,

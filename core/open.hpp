@@ -27,7 +27,14 @@ struct OpenEnv {
   const Registry* registry = nullptr;  // null: Registry::Global()
 };
 
-// Makes the remote that remote_string names (see core/remote_spec.hpp for the forms).
+// ParseRemoteString, except that a wrapper-shaped string ("crypt(x)", "crypt,opt=v(x)") that
+// names an existing local file, directory or symlink (relative to the working directory) is
+// that local path: such a name, in a listing a script passes on, is a file, not a remote string
+// someone chose. "./" before a name always makes it a local path.
+Result<RemoteSpec> ParseRemoteOrLocalPath(const std::string& text);
+
+// Makes the remote that remote_string names (see core/remote_spec.hpp for the forms, and
+// ParseRemoteOrLocalPath for a wrapper-shaped name of an existing file).
 //
 // Option lookup, highest first: inline parameters, backend flags, environment
 // CVCLONE_CONFIG_<SECTION>_<OPTION> (upper case, '-', '.' and ' ' → '_'; only for section
@@ -35,7 +42,10 @@ struct OpenEnv {
 // fault: an unknown remote name ("remote \"foo\" not found in config file /path"), a section
 // without `type` (file and line of the section), an unknown backend type (with file and line of
 // its `type` line when it came from the file; also an unknown wrapper type), a missing required
-// option, nesting deeper than 10 remotes. Option names the backend does not know are logged with
+// option, nesting deeper than 10 remotes, and an inline parameter whose name ends in "_command"
+// (at any depth of a wrapper's inner strings; checked before any remote is created): a command
+// to run is never taken from a remote string, only from the config file, the environment or a
+// backend flag. Option names the backend does not know are logged with
 // log::Notice (file and line, or the inline parameter) and passed on; they are not an error.
 // A wrapper section's `remote` option, or the wrapper form's inner string, is passed as option
 // "remote"; the opener given to create() opens inner remotes with the same env.

@@ -71,7 +71,8 @@ BackendInfo FakeWrapper() {
   info.name = "wrap";
   info.wrapper = true;
   info.options = {{"remote", "inner remote", "", true, false},
-                  {"password", "a secret", "", false, true}};
+                  {"password", "a secret", "", false, true},
+                  {"password_command", "a command", "", false, false}};
   info.create = [](const Context& ctx, const std::string& display, const std::string& root,
                    const Options& options,
                    const RemoteOpener& open_inner) -> Result<std::unique_ptr<Remote>> {
@@ -312,6 +313,50 @@ TEST_CASE("open: a remote that wraps itself stops at the depth limit") {
   CHECK(message.find("nested more than 10") != std::string::npos);
   CHECK(message.find("loop:x") != std::string::npos);
   CHECK(Calls().size() == 11);
+}
+
+TEST_CASE("open: an inline *_command option is an error naming it, and nothing is created") {
+  Fixture f;
+  f.Use("[sec]\ntype = wrap\nremote = :fake:b\npassword_command = from-file\n");
+  for (const char* text :
+       {"wrap,password_command=touch${IFS}pwned(:fake:b)", "wrap,other_command=x(:fake:b)",
+        ":fake,x_command=y:b", "sec,password_command=x:p", "wrap(wrap,password_command=x(:fake:b))",
+        "wrap(wrap(:fake,a_command='x':b))"}) {
+    Calls().clear();
+    const std::string message = f.ErrorOf(text);
+    INFO(message);
+    CHECK(message.find("_command\"") != std::string::npos);
+    CHECK(message.find("config file") != std::string::npos);
+    CHECK(message.find("environment") != std::string::npos);
+    CHECK(Calls().empty());
+  }
+  // Where it may come from: the file, the environment, a flag.
+  auto from = [&]() {
+    auto resolved = ResolveRemote("sec:", f.env);
+    REQUIRE_MESSAGE(resolved.has_value(), (resolved ? "" : resolved.error().message()));
+    return resolved->options.GetOr("password_command", "<unset>");
+  };
+  CHECK(from() == "from-file");
+  {
+    ScopedEnv env("CVCLONE_CONFIG_SEC_PASSWORD_COMMAND", "from-env");
+    CHECK(from() == "from-env");
+    f.env.backend_flags[{"wrap", "password_command"}] = "from-flag";
+    CHECK(from() == "from-flag");
+  }
+}
+
+// The depth is checked before any remote is created or any recursion made.
+TEST_CASE("open: wrappers nested thousands deep fail before anything is created") {
+  Fixture f;
+  f.Use("");
+  std::string deep;
+  for (int i = 0; i < 2000; ++i) deep += "wrap(";
+  deep += ":fake:b";
+  for (int i = 0; i < 2000; ++i) deep += ")";
+  const std::string message = f.ErrorOf(deep);
+  CHECK(message.find("nested") != std::string::npos);
+  CHECK(message.size() < 400);
+  CHECK(Calls().empty());
 }
 
 TEST_CASE("open: CreateRemoteSection validates type and option names") {

@@ -26,7 +26,8 @@ bool IsTypeName(std::string_view name) {
 }
 
 Unexpected<Error> Bad(const std::string& text, const std::string& what) {
-  return MakeError(ErrorCode::kConfig, "remote string \"" + text + "\": " + what);
+  return MakeError(ErrorCode::kConfig,
+                   "remote string \"" + AbbreviateRemoteString(text) + "\": " + what);
 }
 
 // Parses a value quoted with text[pos] (' or "), a doubled quote being a literal one. Advances
@@ -47,6 +48,45 @@ Result<std::string> ParseQuoted(const std::string& text, size_t& pos) {
     value += text[pos++];
   }
   return Bad(text, std::string("unterminated ") + quote + " quote in a parameter value");
+}
+
+// Whether text[i] opens a quoted parameter value: a quote right after '='.
+bool OpensQuote(const std::string& text, size_t i) {
+  return (text[i] == '\'' || text[i] == '"') && i > 0 && text[i - 1] == '=';
+}
+
+// The end of the quoted value opened at text[i] (the index of its closing quote), or npos if it
+// is unterminated. A doubled quote is a literal one.
+size_t SkipQuoted(const std::string& text, size_t i) {
+  const char quote = text[i];
+  for (size_t j = i + 1; j < text.size(); ++j) {
+    if (text[j] != quote) continue;
+    if (j + 1 < text.size() && text[j + 1] == quote) {
+      ++j;
+      continue;
+    }
+    return j;
+  }
+  return std::string::npos;
+}
+
+// Fails when parentheses outside quoted values nest deeper than kMaxRemoteNesting. One pass
+// over text, before anything that recurses into or copies the nested strings.
+Status CheckNesting(const std::string& text) {
+  int depth = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (OpensQuote(text, i)) {
+      i = SkipQuoted(text, i);
+      if (i == std::string::npos) return Ok();  // the parse reports the unterminated quote
+      continue;
+    }
+    if (text[i] == ')' && depth > 0) --depth;
+    if (text[i] == '(' && ++depth > kMaxRemoteNesting) {
+      return Bad(text, "parentheses nested more than " + std::to_string(kMaxRemoteNesting) +
+                           " deep (does a remote wrap itself?)");
+    }
+  }
+  return Ok();
 }
 
 // Parses `,key=value` repeated, starting at text[pos] == ','. Stops at ':' or '(' (or the end)
@@ -87,11 +127,11 @@ Result<size_t> FindClosingParen(const std::string& text, size_t open) {
   int depth = 0;
   for (size_t i = open; i < text.size(); ++i) {
     char c = text[i];
-    if ((c == '\'' || c == '"') && i > 0 && text[i - 1] == '=') {
-      size_t pos = i;
-      auto quoted = ParseQuoted(text, pos);
-      if (!quoted) return Propagate(quoted.error());
-      i = pos - 1;
+    if (OpensQuote(text, i)) {
+      i = SkipQuoted(text, i);
+      if (i == std::string::npos) {
+        return Bad(text, std::string("unterminated ") + c + " quote in a parameter value");
+      }
       continue;
     }
     if (c == '(') ++depth;
@@ -191,8 +231,15 @@ bool NeedsQuotes(const std::string& value) {
 
 }  // namespace
 
+std::string AbbreviateRemoteString(const std::string& text) {
+  constexpr size_t kShown = 100;
+  if (text.size() <= kShown + 20) return text;
+  return text.substr(0, kShown) + "... (" + std::to_string(text.size()) + " bytes)";
+}
+
 Result<RemoteSpec> ParseRemoteString(const std::string& text) {
   if (text.empty()) return Bad(text, "empty remote string");
+  CVC_RETURN_IF_ERROR(CheckNesting(text));
   if (text.front() == ':') return ParseBackendForm(text);
   auto spec = ParseNamedForm(text);
   if (text.find(':') == std::string::npos) {

@@ -31,11 +31,25 @@ struct RemoteSpec {
   std::string path;   // the path inside the remote (kLocal: the filesystem path as given)
 };
 
-// Parses a remote string. Errors are kConfig with a message quoting the string and saying what
-// is wrong: unbalanced parentheses, empty name, invalid name, bad parameter syntax (missing '=',
-// empty parameter name, unterminated quote), trailing garbage after a wrapper's ')', an empty
-// string.
+// Parentheses nested deeper than this in a remote string (outside quoted values) are refused
+// before anything else is parsed: far more than any real nesting of wrappers needs (NewRemote
+// allows 10 remotes), and it bounds the recursion and copying that nested strings cost.
+inline constexpr int kMaxRemoteNesting = 32;
+
+// Parses a remote string. Errors are kConfig with a message quoting the string (abbreviated as
+// AbbreviateRemoteString does) and saying what is wrong: parentheses nested more than
+// kMaxRemoteNesting deep (checked first), unbalanced parentheses, empty name, invalid name, bad
+// parameter syntax (missing '=', empty parameter name, unterminated quote), trailing garbage
+// after a wrapper's ')', an empty string.
+//
+// Parsing looks at the text alone: a wrapper-shaped string such as "crypt(x)" parses as a
+// wrapper even where a file of that name exists (NewRemote decides that), while a string that
+// starts with "./" or "/" is always a local path.
 Result<RemoteSpec> ParseRemoteString(const std::string& text);
+
+// text for an error message: itself, or its first 100 bytes and its length when it is much
+// longer (a remote string may be megabytes long).
+std::string AbbreviateRemoteString(const std::string& text);
 
 // The inverse for messages: a remote string that parses to spec (parameter values quoted where
 // needed). Secret values are not redacted here: do not log the result if params hold secrets.

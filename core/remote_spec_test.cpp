@@ -135,6 +135,39 @@ TEST_CASE("remote string: malformed input is a config error saying what is wrong
   CHECK(ErrorOf("crypt(s3:bucket").find("\"crypt(s3:bucket\"") != std::string::npos);
 }
 
+// The depth is checked before anything recursive or quadratic is done.
+TEST_CASE("remote string: nesting deeper than the limit is refused, quoting only the start") {
+  auto nested = [](int depth) {
+    std::string s;
+    for (int i = 0; i < depth; ++i) s += "crypt(";
+    s += "x";
+    for (int i = 0; i < depth; ++i) s += ")";
+    return s;
+  };
+  CHECK(MustParse(nested(kMaxRemoteNesting)).kind == Kind::kWrapper);
+  const std::string message = ErrorOf(nested(kMaxRemoteNesting + 1));
+  CHECK(message.find("nested more than") != std::string::npos);
+  const std::string deep = ErrorOf(nested(18000));
+  CHECK(deep.find("nested more than") != std::string::npos);
+  CHECK(deep.size() < 400);
+  // Unbalanced, too: "crypt(" repeated.
+  std::string open_only;
+  for (int i = 0; i < 18000; ++i) open_only += "crypt(";
+  CHECK(ErrorOf(open_only).size() < 400);
+  // Parentheses inside a quoted value do not count.
+  CHECK(MustParse("crypt,opt='" + std::string(100, '(') + "'(x)").params.size() == 1);
+}
+
+// The parser itself knows no file system; "./" and "/" are always local.
+TEST_CASE("remote string: ./ and / always mean a local path") {
+  for (const char* text : {"./crypt,password_command=touch${IFS}pwned(plain)", "./crypt(x)",
+                           "./a:b(c)", "/crypt(x)", "dir/crypt,p=1(x)"}) {
+    RemoteSpec spec = MustParse(text);
+    CHECK(spec.kind == Kind::kLocal);
+    CHECK(spec.path == text);
+  }
+}
+
 TEST_CASE("remote string: FormatRemoteString round-trips") {
   for (const char* text : {"remote:bucket/dir", ":s3,region=x:b", "n,a='x:y',b='it''s':p",
                            "crypt,password_command='pass x'(inner:a):sub", "/abs/dir"}) {
