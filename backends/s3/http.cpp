@@ -6,6 +6,7 @@
 #include <array>
 #include <atomic>
 #include <cctype>
+#include <charconv>
 #include <condition_variable>
 #include <cstdlib>
 #include <ctime>
@@ -62,9 +63,9 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
   line = Trim(line);
   if (line.starts_with("HTTP/")) {
     // A new response (after 100 Continue or an interim answer): start over.
-    t->response->headers.Clear();
     size_t space = line.find(' ');
     t->status = space == std::string_view::npos ? 0 : std::atol(std::string(line.substr(space + 1, 3)).c_str());
+    t->response->headers.Reset(t->status);
     return size * count;
   }
   size_t colon = line.find(':');
@@ -407,19 +408,69 @@ bool IsRetryableS3Code(std::string_view code) {
 }
 
 std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view value) {
+  using std::chrono::milliseconds;
+  using std::chrono::seconds;
+  constexpr int64_t kMaxSeconds = kMaxRetryAfter.count() / 1000;
   value = Trim(value);
   if (value.empty()) return std::nullopt;
   if (std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    if (value.size() > 9) return std::nullopt;
-    return std::chrono::seconds(std::atol(std::string(value).c_str()));
+    // More digits than kMaxSeconds has are more than it, whatever they say.
+    if (value.size() > 9) return kMaxRetryAfter;
+    return milliseconds(seconds(std::atol(std::string(value).c_str())));
   }
   const CurlApi* curl = LoadCurl();
   if (curl == nullptr) return std::nullopt;
-  time_t when = curl->getdate(std::string(value).c_str(), nullptr);
+  const time_t when = curl->getdate(std::string(value).c_str(), nullptr);
   if (when == -1) return std::nullopt;
-  auto delta = std::chrono::system_clock::from_time_t(when) - std::chrono::system_clock::now();
-  if (delta.count() < 0) return std::chrono::milliseconds(0);
-  return std::chrono::duration_cast<std::chrono::milliseconds>(delta);
+  // In seconds: a date far ahead (a system_clock time point holds years 1677..2262 only)
+  // converts without overflow.
+  const int64_t now =
+      std::chrono::duration_cast<seconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
+  const int64_t delta = static_cast<int64_t>(when) - now;
+  if (delta <= 0) return milliseconds(0);
+  if (delta >= kMaxSeconds) return kMaxRetryAfter;
+  return milliseconds(seconds(delta));
+}
+
+namespace {
+
+// A non-negative decimal number at the start of s (advanced past it); nullopt if there is none
+// or it does not fit in int64_t.
+std::optional<int64_t> TakeNumber(std::string_view& s) {
+  int64_t v = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || v < 0 || s.empty() || s.front() < '0' || s.front() > '9') {
+    return std::nullopt;
+  }
+  s.remove_prefix(static_cast<size_t>(end - s.data()));
+  return v;
+}
+
+}  // namespace
+
+std::optional<ContentRange> ParseContentRange(std::string_view value) {
+  std::string_view s = Trim(value);
+  if (!s.starts_with("bytes ")) return std::nullopt;
+  s.remove_prefix(6);
+  ContentRange range;
+  const auto first = TakeNumber(s);
+  if (!first || !s.starts_with('-')) return std::nullopt;
+  s.remove_prefix(1);
+  const auto last = TakeNumber(s);
+  if (!last || !s.starts_with('/')) return std::nullopt;
+  s.remove_prefix(1);
+  range.first = *first;
+  range.last = *last;
+  if (s == "*") {
+    range.total = -1;
+  } else {
+    const auto total = TakeNumber(s);
+    if (!total || !s.empty() || *last >= *total) return std::nullopt;
+    range.total = *total;
+  }
+  if (range.first > range.last) return std::nullopt;
+  return range;
 }
 
 std::optional<std::chrono::milliseconds> RetryAfterOf(const HttpResponse& response) {

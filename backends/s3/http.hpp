@@ -43,7 +43,8 @@ struct HttpOptions {
 // Defaults, with ca_bundle taken from $AWS_CA_BUNDLE when set and non-empty.
 HttpOptions DefaultHttpOptions();
 
-// Response headers: in the order received, names as sent; lookup is case-insensitive.
+// Response headers: in the order received, names as sent; lookup is case-insensitive. Also the
+// status code of the response they belong to (0 until its status line is read).
 class HttpHeaders {
  public:
   void Add(std::string name, std::string value);
@@ -51,10 +52,17 @@ class HttpHeaders {
   std::optional<std::string> Get(std::string_view name) const;
   bool Has(std::string_view name) const { return Get(name).has_value(); }
   const std::vector<std::pair<std::string, std::string>>& items() const { return items_; }
-  void Clear() { items_.clear(); }
+  long status() const { return status_; }
+  // Starts over for a new response (after an interim one such as 100 Continue).
+  void Reset(long status) {
+    items_.clear();
+    status_ = status;
+  }
+  void Clear() { Reset(0); }
 
  private:
   std::vector<std::pair<std::string, std::string>> items_;
+  long status_ = 0;
 };
 
 // Receives downloaded bytes in order. A failed Status aborts the transfer and becomes Perform's
@@ -136,9 +144,23 @@ bool IsRetryableStatus(long status);
 // ThrottlingException, RequestLimitExceeded, TooManyRequests.
 bool IsRetryableS3Code(std::string_view code);
 
+// The longest delay ParseRetryAfter gives: 999,999,999 s (about 31 years).
+inline constexpr std::chrono::milliseconds kMaxRetryAfter{int64_t{999'999'999} * 1000};
+
 // Parses a Retry-After value: delta seconds ("120") or an HTTP-date; nullopt if malformed. A date
-// in the past gives 0.
+// in the past gives 0; a delay longer than kMaxRetryAfter (or a date that far ahead, up to
+// year 9999) gives kMaxRetryAfter.
 std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view value);
+// A Content-Range of a partial answer: "bytes FIRST-LAST/TOTAL", TOTAL being a number or "*".
+struct ContentRange {
+  int64_t first = 0;
+  int64_t last = 0;    // inclusive
+  int64_t total = -1;  // -1 for "*"
+};
+// Parses that form (surrounding spaces allowed); nullopt if value is anything else, including
+// the unsatisfied form "bytes */TOTAL", a number beyond int64_t, first > last, or last >= total.
+std::optional<ContentRange> ParseContentRange(std::string_view value);
+
 // ParseRetryAfter of the response's Retry-After header, if any.
 std::optional<std::chrono::milliseconds> RetryAfterOf(const HttpResponse& response);
 

@@ -495,5 +495,41 @@ TEST_CASE("http helpers: Retry-After parsing, retryable statuses and codes, URL 
   CHECK(RedactUrl("https://h/k?list-type=2") == "https://h/k?list-type=2");
 }
 
+// A date beyond what a system_clock time point holds saturates instead of overflowing.
+TEST_CASE("http helpers: a Retry-After far in the future saturates") {
+  for (const char* text : {"Sat, 01 Jan 2300 00:00:00 GMT", "Sat, 01 Jan 2400 00:00:00 GMT",
+                           "Fri, 31 Dec 9999 23:59:59 GMT", "99999999999999999999", "1000000000"}) {
+    INFO(text);
+    auto delay = ParseRetryAfter(text);
+    REQUIRE(delay.has_value());
+    CHECK(*delay == kMaxRetryAfter);
+  }
+  CHECK(ParseRetryAfter("999999999") == std::optional<std::chrono::milliseconds>(kMaxRetryAfter));
+  CHECK(ParseRetryAfter("120") == std::optional<std::chrono::milliseconds>(120s));
+  // The policy's cap still bounds the wait.
+  RetryHint hint;
+  hint.retry_after = ParseRetryAfter("Sat, 01 Jan 2400 00:00:00 GMT");
+  RetryPolicy policy;
+  CHECK(BackoffDelay(policy, 1, hint) == policy.max_retry_after);
+}
+
+TEST_CASE("http helpers: Content-Range parsing") {
+  auto r = ParseContentRange("bytes 10-14/3145728");
+  REQUIRE(r.has_value());
+  CHECK(r->first == 10);
+  CHECK(r->last == 14);
+  CHECK(r->total == 3145728);
+  auto star = ParseContentRange("bytes 0-0/*");
+  REQUIRE(star.has_value());
+  CHECK(star->total == -1);
+  CHECK(ParseContentRange(" bytes 1-2/3 ").has_value());
+  for (const char* bad : {"", "bytes", "bytes */100", "bytes 5-4/10", "bytes 0-10/10",
+                          "bytes -1-2/3", "items 0-1/2", "bytes 0-99999999999999999999/1",
+                          "bytes 1-2/3 junk", "bytes 1-/3", "bytes 1 -2/3", "bytes=1-2/3"}) {
+    INFO(bad);
+    CHECK_FALSE(ParseContentRange(bad).has_value());
+  }
+}
+
 }  // namespace
 }  // namespace cvclone::s3

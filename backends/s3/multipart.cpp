@@ -62,14 +62,18 @@ std::string ToHex(std::string_view raw) {
 
 std::string Base64Decode(std::string_view text) {
   if (text.empty() || text.size() % 4 != 0) return "";
+  // Padding: at most two '=', only at the very end. EVP_DecodeBlock counts them as zero bits, so
+  // they are taken off its count here; checked first, so that "====" cannot make it negative.
+  const size_t last = text.find_last_not_of('=');
+  if (last == std::string_view::npos) return "";
+  const size_t pad = text.size() - 1 - last;
+  if (pad > 2 || text.find('=') <= last) return "";
   std::string out(text.size() / 4 * 3, '\0');
   const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
                                 reinterpret_cast<const unsigned char*>(text.data()),
                                 static_cast<int>(text.size()));
-  if (n < 0) return "";
-  size_t len = static_cast<size_t>(n);
-  for (size_t i = text.size(); i > 0 && text[i - 1] == '='; --i) --len;
-  out.resize(len);
+  if (n < 0 || static_cast<size_t>(n) != out.size()) return "";
+  out.resize(out.size() - pad);
   return out;
 }
 

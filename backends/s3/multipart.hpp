@@ -73,7 +73,8 @@ Result<MultipartOutcome> UploadMultipart(const Context& ctx, MultipartTarget& ta
 std::string Md5Raw(std::string_view data);
 // Standard base64 (with padding) of raw bytes.
 std::string Base64Encode(std::string_view raw);
-// Raw bytes of standard base64 (with padding); "" if malformed.
+// Raw bytes of standard base64 (with padding: at most two "=", at the end only); "" if
+// malformed.
 std::string Base64Decode(std::string_view text);
 // Reads src into buf until `want` bytes or EOF (buf is resized to what was read); checks ctx
 // before each read (kCancelled / kTimeout). Returns the byte count, or src's error.

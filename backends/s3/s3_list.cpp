@@ -16,6 +16,12 @@ constexpr int kListHeadConcurrency = 8;
 // pages (list_chunk keys each: 10,000 by default): a walk of a tree of that size then costs
 // those requests instead of one or more per directory. Larger trees are listed level by level.
 constexpr int kPrefetchPages = 10;
+
+// A key or token from the server, for a message: a hostile one may be megabytes long.
+std::string Shown(const std::string& s) {
+  constexpr size_t kMax = 200;
+  return s.size() <= kMax ? s : s.substr(0, kMax) + "...";
+}
 }  // namespace
 
 Result<std::vector<ObjectInfo>> S3Remote::ListBuckets(const Context& ctx) {
@@ -34,7 +40,13 @@ Status S3Remote::ListPages(const Context& ctx, const Location& loc, bool recursi
   const int max_keys = first_key_only ? 1 : cfg_.list_chunk;
   const std::string prefix = loc.key.empty() ? "" : loc.key + "/";
   const bool v2 = cfg_.list_version != 1;
+  const std::string what = "s3: " + std::string(v2 ? "ListObjectsV2" : "ListObjects") + " " +
+                           loc.bucket + (prefix.empty() ? "" : "/" + prefix);
   std::string token;  // continuation token (V2) or marker (V1)
+  // A listing that goes on without progress (a token seen before, or a truncated page with no
+  // key and no prefix the page before did not have) is a server fault, not a big bucket.
+  std::set<std::string> tokens;
+  std::set<std::string> last_prefixes;  // of the page before
   for (;;) {
     Call call{.op = v2 ? "ListObjectsV2" : "ListObjects", .bucket = loc.bucket};
     if (!recursive) call.query.emplace_back("delimiter", "/");
@@ -43,9 +55,32 @@ Status S3Remote::ListPages(const Context& ctx, const Location& loc, bool recursi
     if (v2) call.query.emplace_back("list-type", "2");
     if (!token.empty()) call.query.emplace_back(v2 ? "continuation-token" : "marker", token);
     CVC_ASSIGN_OR_RETURN(HttpResponse resp, Send(ctx, std::move(call)));
-    CVC_ASSIGN_OR_RETURN(ListResult result, ParseListObjects(resp.body));
+    auto parsed = ParseListObjects(resp.body);
+    if (!parsed) return Propagate(parsed.error(), what);
+    const ListResult& result = *parsed;
+    for (const ListEntry& e : result.contents) {
+      if (!e.key.starts_with(prefix)) {
+        return MakeError(ErrorCode::kCorrupt, what + ": the server listed key \"" + Shown(e.key) +
+                                                  "\", not under the prefix");
+      }
+    }
+    bool new_prefix = false;
+    std::set<std::string> page_prefixes;
+    for (const std::string& p : result.common_prefixes) {
+      if (!p.starts_with(prefix)) {
+        return MakeError(ErrorCode::kCorrupt, what + ": the server listed prefix \"" + Shown(p) +
+                                                  "\", not under the prefix");
+      }
+      if (!last_prefixes.contains(p)) new_prefix = true;
+      page_prefixes.insert(p);
+    }
+    last_prefixes = std::move(page_prefixes);
     CVC_RETURN_IF_ERROR(page(result));
     if (!result.is_truncated || first_key_only) return Ok();
+    if (result.contents.empty() && !new_prefix) {
+      return MakeError(ErrorCode::kCorrupt,
+                       what + ": truncated listing page without any new key or prefix");
+    }
     if (v2) {
       token = result.next_continuation_token;
     } else {
@@ -56,10 +91,11 @@ Status S3Remote::ListPages(const Context& ctx, const Location& loc, bool recursi
       }
     }
     if (token.empty()) {
-      return MakeError(ErrorCode::kIo, "s3: " + std::string(v2 ? "ListObjectsV2" : "ListObjects") +
-                                           " " + loc.bucket +
-                                           ": truncated listing without a "
-                                           "continuation");
+      return MakeError(ErrorCode::kIo, what + ": truncated listing without a continuation");
+    }
+    if (!tokens.insert(token).second) {
+      return MakeError(ErrorCode::kCorrupt, what + ": the server repeated the continuation \"" +
+                                                Shown(token) + "\" (the listing would never end)");
     }
   }
 }
@@ -111,6 +147,7 @@ Result<std::vector<ObjectInfo>> S3Remote::ListOneLevel(const Context& ctx, const
   const std::string prefix = loc.key.empty() ? "" : loc.key + "/";
   std::vector<ObjectInfo> out;
   auto add = [&](const std::string& full, bool is_dir, const ListEntry* e) {
+    // ListPages checked that every key and prefix starts with prefix.
     std::string name = full.substr(prefix.size());
     if (is_dir && !name.empty() && name.back() == '/') name.pop_back();
     if (name.empty()) return;  // a "dir/" marker object
@@ -151,6 +188,7 @@ Result<std::optional<std::vector<ObjectInfo>>> S3Remote::ListTree(const Context&
       return MakeError(ErrorCode::kCancelled, "too large to list at once");
     }
     for (const ListEntry& e : r.contents) {
+      // ListPages checked that every key starts with prefix.
       std::string rel = e.key.substr(prefix.size());
       const bool marker = !rel.empty() && rel.back() == '/';  // a "dir/" marker object
       if (marker) rel.pop_back();

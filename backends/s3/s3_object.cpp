@@ -12,6 +12,25 @@ namespace {
 constexpr size_t kDownloadQueueBytes = size_t{4} << 20;
 // Objects listed at up to this size are read with one buffered GET (OpenListed).
 constexpr int64_t kBufferedGetMax = int64_t{1} << 20;
+
+// Metadata that InfoFromHeaders ignores because it cannot be read (a time a TimePoint cannot
+// hold, an MD5 that is not base64 of 16 bytes) is said once per HEAD: the object stays usable
+// (Last-Modified stands in for the mtime; it has no MD5 then), and the user learns why.
+void NoticeIgnoredMetadata(const std::string& object, const HttpHeaders& h) {
+  constexpr size_t kShown = 64;
+  if (auto mtime = h.Get("x-amz-meta-mtime")) {
+    if (auto t = ParseMtime(*mtime); !t) {
+      log::Notice("s3: {}: ignoring x-amz-meta-mtime: {}", object,
+                  t.error().message().substr(0, 2 * kShown));
+    }
+  }
+  const std::string etag = StripQuotes(h.Get("ETag").value_or(""));
+  if (auto sum = h.Get("x-amz-meta-md5chksum");
+      sum && !IsMd5Hex(etag) && Base64Decode(*sum).size() != 16) {
+    log::Notice("s3: {}: ignoring x-amz-meta-md5chksum \"{}\": not the base64 of an MD5", object,
+                sum->substr(0, kShown));
+  }
+}
 }  // namespace
 
 Result<ObjectInfo> S3Remote::HeadObject(const Context& ctx, const Location& loc,
@@ -24,6 +43,7 @@ Result<ObjectInfo> S3Remote::HeadObject(const Context& ctx, const Location& loc,
   if (resp.status == 404) {
     CVC_RETURN_IF_ERROR(NotFoundOrIsDir(ctx, loc, path));
   }
+  NoticeIgnoredMetadata(loc.bucket + "/" + loc.key, resp.headers);
   ObjectInfo info = InfoFromHeaders(path, resp.headers);
   if (headers_out != nullptr) *headers_out = resp.headers;
   return info;
@@ -229,20 +249,81 @@ Status DownloadReader::Push(std::span<const std::byte> data) {
   return Ok();
 }
 
+namespace {
+
+// What one attempt of a ranged GET asked for, and what its answer may pass on. Lives on the
+// producer thread; the curl callbacks run there.
+struct RangeCheck {
+  bool ranged = false;
+  int64_t first = 0;   // the first byte asked for
+  int64_t end = -1;    // one past the last byte asked for; -1: to the end of the object
+  int64_t limit = -1;  // one past the last byte the answer may carry; -1: no limit
+  int64_t passed = 0;  // bytes of this attempt passed on
+  std::optional<Error> error;
+};
+
+// Checks the headers of a 2xx answer to the GET that check describes: a ranged request must get
+// 206 with a Content-Range that starts where it asked and ends no later (a 200 is the whole
+// object, not the range). Sets check.limit. Errors are kCorrupt, retryable (another attempt may
+// meet a better-behaved server or proxy); the caller's context names the object.
+Status CheckRangeAnswer(RangeCheck& check, const HttpHeaders& headers) {
+  if (!check.ranged) return Ok();
+  const std::string asked = "bytes=" + std::to_string(check.first) + "-" +
+                            (check.end >= 0 ? std::to_string(check.end - 1) : "");
+  auto bad = [&](const std::string& got) {
+    return MakeError(ErrorCode::kCorrupt, "asked for the range " + asked + ", got " + got,
+                     RetryClass::kRetryable);
+  };
+  if (headers.status() != 206) {
+    return bad("status " + std::to_string(headers.status()) + ", not a partial answer");
+  }
+  const std::string header = headers.Get("Content-Range").value_or("");
+  const std::string shown = "Content-Range \"" + header.substr(0, 100) + "\"";
+  const std::optional<ContentRange> parsed = ParseContentRange(header);
+  if (!parsed) return bad(shown);
+  const ContentRange range = *parsed;
+  const bool to_end = check.end < 0;
+  if (range.first != check.first || (!to_end && range.last >= check.end) ||
+      (to_end && range.total >= 0 && range.last != range.total - 1)) {
+    return bad(shown);
+  }
+  check.limit = range.last + 1;
+  return Ok();
+}
+
+}  // namespace
+
 void DownloadReader::Produce() {
   Call call{.op = "GET", .bucket = bucket_, .key = key_, .accept = {416}};
-  call.sink = [this](std::span<const std::byte> data) { return Push(data); };
+  RangeCheck check;
   const bool whole = next_ == 0 && end_ < 0;  // the headers then describe the whole object
-  if (whole) {
-    call.on_headers = [this](const HttpHeaders& h) {
+  // Called for a 2xx answer before its first byte reaches the sink (HttpRequest::on_headers).
+  call.on_headers = [this, whole, &check](const HttpHeaders& h) {
+    if (Status st = CheckRangeAnswer(check, h); !st) check.error = st.error();
+    if (whole) {
       std::lock_guard lock(mu_);
       if (!opened_) opened_ = InfoFromHeaders("", h);
-    };
-  }
-  call.prepare = [this](Call& c) {
+    }
+  };
+  call.sink = [this, &check](std::span<const std::byte> data) -> Status {
+    if (check.error) return Unexpected<Error>(*check.error);
+    // Never more than the answer's range, whatever its length said.
+    if (check.limit >= 0 &&
+        check.first + check.passed + static_cast<int64_t>(data.size()) > check.limit) {
+      return MakeError(ErrorCode::kCorrupt, "the answer is longer than its Content-Range",
+                       RetryClass::kRetryable);
+    }
+    check.passed += static_cast<int64_t>(data.size());
+    return Push(data);
+  };
+  call.prepare = [this, &check](Call& c) {
     std::lock_guard lock(mu_);
     c.headers.clear();
+    check = RangeCheck{};
     if (next_ > 0 || end_ >= 0) {
+      check.ranged = true;
+      check.first = next_;
+      check.end = end_;
       c.headers.emplace_back("Range", "bytes=" + std::to_string(next_) + "-" +
                                           (end_ >= 0 ? std::to_string(end_ - 1) : ""));
     }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cmath>
 
 namespace cvclone::s3 {
 namespace {
@@ -175,13 +176,15 @@ Result<std::chrono::milliseconds> ParseDuration(const std::string& text) {
                      "\"" + text + "\" is not a duration (examples: 30s, 1m30s, 500ms)");
   };
   if (text.empty()) return bad();
+  constexpr double kMaxMs = static_cast<double>(kMaxDuration.count());
   double total_ms = 0;
   const char* p = text.data();
   const char* end = text.data() + text.size();
   while (p < end) {
     double number = 0;
     auto [next, ec] = std::from_chars(p, end, number);
-    if (ec != std::errc() || number < 0) return bad();
+    // from_chars also reads "inf" and "nan"; !(number >= 0) refuses NaN as well.
+    if (ec != std::errc() || !(number >= 0) || std::isinf(number)) return bad();
     p = next;
     std::string unit;
     while (p < end && std::isalpha(static_cast<unsigned char>(*p))) unit += *p++;
@@ -199,6 +202,11 @@ Result<std::chrono::milliseconds> ParseDuration(const std::string& text) {
     else
       return bad();
     total_ms += number * scale;
+    // Checked before the conversion below: a double beyond int64_t converts undefined.
+    if (!(total_ms <= kMaxMs)) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "\"" + text + "\" is out of range (at most 100 years)");
+    }
   }
   return std::chrono::milliseconds(static_cast<int64_t>(total_ms));
 }
@@ -211,13 +219,34 @@ int64_t PartSizeFor(int64_t configured, int64_t size) {
   return (needed + kMiB - 1) / kMiB * kMiB;
 }
 
+std::optional<TimePoint> TimeFromUnix(int64_t seconds, int64_t nanos) {
+  // Seconds and nanoseconds of the same sign, so that a time at either end of the range does
+  // not overflow on the way (1677-09-21T00:12:43.145224192Z is -9223372037 s + 145224192 ns).
+  constexpr int64_t kSecond = 1'000'000'000;
+  if (seconds < 0 && nanos > 0 && nanos < kSecond) {
+    ++seconds;
+    nanos -= kSecond;
+  } else if (seconds > 0 && nanos < 0 && nanos > -kSecond) {
+    --seconds;
+    nanos += kSecond;
+  }
+  int64_t total = 0;
+  if (__builtin_mul_overflow(seconds, kSecond, &total) ||
+      __builtin_add_overflow(total, nanos, &total)) {
+    return std::nullopt;
+  }
+  return TimePoint(std::chrono::nanoseconds(total));
+}
+
 std::string FormatMtime(TimePoint t) {
   const int64_t ns = t.time_since_epoch().count();
-  if (ns < 0) return "-" + FormatMtime(TimePoint(std::chrono::nanoseconds(-ns)));
-  std::string out = std::to_string(ns / 1'000'000'000);
+  // Whole seconds and fraction separately, so that the earliest TimePoint (whose negation
+  // does not fit in int64_t) is written too.
+  const int64_t secs = ns / 1'000'000'000;
   const int64_t frac = ns % 1'000'000'000;
+  std::string out = (ns < 0 ? "-" : "") + std::to_string(secs < 0 ? -secs : secs);
   if (frac == 0) return out;
-  std::string digits = std::to_string(frac);
+  std::string digits = std::to_string(frac < 0 ? -frac : frac);
   digits.insert(0, 9 - digits.size(), '0');
   while (!digits.empty() && digits.back() == '0') digits.pop_back();
   return out + "." + digits;
@@ -240,11 +269,16 @@ Result<TimePoint> ParseMtime(const std::string& text) {
   if (!all_digits(whole) || !all_digits(frac)) return bad();
   if (frac.size() > 9) frac.resize(9);  // finer than nanoseconds: truncated
   frac.append(9 - frac.size(), '0');
+  // At most 12 and 9 digits: these fit; the sum may not fit in a TimePoint.
   const int64_t secs = std::stoll(whole);
   const int64_t nanos = std::stoll(frac);
-  int64_t total = secs * 1'000'000'000 + nanos;
-  if (negative) total = -total;
-  return TimePoint(std::chrono::nanoseconds(total));
+  auto t = negative ? TimeFromUnix(-secs, -nanos) : TimeFromUnix(secs, nanos);
+  if (!t) {
+    return MakeError(
+        ErrorCode::kInvalidArgument,
+        "mtime metadata \"" + text + "\" is out of range (times from 1677-09-21 to 2262-04-11)");
+  }
+  return *t;
 }
 
 }  // namespace cvclone::s3

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -60,18 +61,31 @@ std::vector<OptionSpec> S3OptionSpecs();
 // not resolved here (see credentials.hpp).
 Result<S3Config> ParseS3Config(const Options& options);
 
-// Parses a duration as rclone writes them: "30s", "1m30s", "500ms", "2h", or plain seconds.
+// The longest duration ParseDuration accepts: 100 years, so that any duration can be added to
+// a clock's time without overflow.
+inline constexpr std::chrono::milliseconds kMaxDuration{int64_t{100} * 365 * 24 * 3600 * 1000};
+
+// Parses a duration as rclone writes them: "30s", "1m30s", "500ms", "2h", or plain seconds;
+// kInvalidArgument for anything else, a negative, infinite or NaN number, or a total beyond
+// kMaxDuration.
 Result<std::chrono::milliseconds> ParseDuration(const std::string& text);
 
 // The part size for an upload of `size` bytes (-1: unknown): `configured`, raised (to a multiple
 // of 1 MiB) so that the upload needs at most kMaxParts parts.
 int64_t PartSizeFor(int64_t configured, int64_t size);
 
+// The time `seconds` and `nanos` (added; usually 0..999,999,999) after the Unix epoch, or
+// nullopt when a TimePoint (int64_t nanoseconds: about 1677-09-21 to 2262-04-11) cannot hold
+// it. Every time a server sends goes through this, so that none is converted with a signed
+// overflow.
+std::optional<TimePoint> TimeFromUnix(int64_t seconds, int64_t nanos = 0);
+
 // X-Amz-Meta-Mtime as rclone writes it: decimal Unix seconds with up to 9 fractional digits,
 // trailing zeros (and a bare '.') trimmed: "1614834367.123456789", "1614834367.5", "1614834367".
 std::string FormatMtime(TimePoint t);
 // Parses such a value (also accepts an exponent-free float with fewer digits, or a negative
-// value); kInvalidArgument otherwise.
+// value); kInvalidArgument otherwise, also for a value beyond what a TimePoint holds ("out of
+// range": a year after 2262 or before 1677).
 Result<TimePoint> ParseMtime(const std::string& text);
 
 }  // namespace cvclone::s3

@@ -15,6 +15,7 @@
 
 #include "backends/s3/multipart.hpp"
 #include "backends/s3/s3_options.hpp"
+#include "backends/s3/s3_remote_impl.hpp"
 #include "core/io.hpp"
 
 namespace cvclone::s3 {
@@ -62,7 +63,7 @@ TEST_CASE("s3 options: defaults and rclone's names") {
 }
 
 TEST_CASE("s3 options: bad values are config errors naming the option") {
-  for (const auto& [name, value] :
+  for (const auto& option :
        std::vector<std::pair<std::string, std::string>>{{"chunk_size", "1Mi"},
                                                         {"upload_concurrency", "0"},
                                                         {"list_chunk", "5000"},
@@ -71,6 +72,8 @@ TEST_CASE("s3 options: bad values are config errors naming the option") {
                                                         {"endpoint", "http://h/path"},
                                                         {"env_auth", "maybe"},
                                                         {"connect_timeout", "soon"}}) {
+    const std::string& name = option.first;
+    const std::string& value = option.second;
     CAPTURE(name);
     auto c = ParseS3Config(Options(std::map<std::string, std::string>{{name, value}}));
     REQUIRE_FALSE(c.has_value());
@@ -127,6 +130,36 @@ TEST_CASE("s3: mtime metadata in rclone's format") {
   CHECK_FALSE(ParseMtime("1.2.3").has_value());
 }
 
+// A value a TimePoint cannot hold is an error, not a signed overflow.
+TEST_CASE("s3: mtime metadata beyond a TimePoint's range is refused") {
+  for (const char* text :
+       {"999999999999", "-999999999999", "9223372037", "9223372036.9", "-9223372037"}) {
+    auto t = ParseMtime(text);
+    INFO(text);
+    REQUIRE_FALSE(t.has_value());
+    CHECK(t.error().code() == ErrorCode::kInvalidArgument);
+    CHECK(t.error().message().find("out of range") != std::string::npos);
+  }
+  CHECK_EQ(ParseMtime("9223372036.854775807").value(), TimePoint::max());
+  CHECK_EQ(ParseMtime("-9223372036.854775808").value(), TimePoint::min());
+  CHECK_EQ(FormatMtime(TimePoint::min()), "-9223372036.854775808");
+  CHECK_EQ(FormatMtime(TimePoint::max()), "9223372036.854775807");
+}
+
+TEST_CASE("s3 options: durations beyond range, infinite or not a number are refused") {
+  for (const char* text :
+       {"1e300s", "1e300", "1e18ms", "inf", "infs", "nans", "-0.5s", "9999999999999h", "1e16s"}) {
+    INFO(text);
+    CHECK_FALSE(ParseDuration(text).has_value());
+  }
+  CHECK_EQ(ParseDuration("1e3ms").value(), std::chrono::seconds(1));
+  auto cfg = ParseS3Config(Options(std::map<std::string, std::string>{{"timeout", "1e300s"}}));
+  REQUIRE_FALSE(cfg.has_value());
+  CHECK(cfg.error().code() == ErrorCode::kConfig);
+  CHECK(cfg.error().message().find("timeout") != std::string::npos);
+  CHECK(cfg.error().message().find("1e300s") != std::string::npos);
+}
+
 TEST_CASE("s3: part size is raised so that no upload needs more than 10000 parts") {
   constexpr int64_t kMiB = 1 << 20;
   CHECK_EQ(PartSizeFor(5 * kMiB, -1), 5 * kMiB);
@@ -149,6 +182,43 @@ TEST_CASE("s3: hex and base64 helpers") {
   CHECK_EQ(HexDecode("00ff10"), std::string("\x00\xff\x10", 3));
   CHECK_EQ(HexDecode("0"), "");
   CHECK_EQ(HexDecode("zz"), "");
+}
+
+// Malformed padding decodes to nothing, never to a negative length.
+TEST_CASE("s3: base64 with malformed padding decodes to nothing") {
+  for (const char* text :
+       {"====", "A===", "=AAA", "A=AA", "AA=A", "YQ==YQ==", "YQ=\n", "Y Q=", "YQ", "YWJj===="}) {
+    INFO(text);
+    CHECK_EQ(Base64Decode(text), "");
+  }
+  CHECK_EQ(Base64Decode("YWJj"), "abc");
+  CHECK_EQ(Base64Decode("YWJjYQ=="), "abca");
+}
+
+// Last-Modified beyond a TimePoint's range is treated as malformed (the
+// epoch), not converted with a signed overflow.
+TEST_CASE("s3: HTTP dates beyond a TimePoint's range read as malformed") {
+  using impl::ParseHttpDate;
+  CHECK_EQ(ParseHttpDate("Wed, 21 Oct 2015 07:28:00 GMT"),
+           TimePoint(std::chrono::seconds(1445412480)));
+  CHECK_EQ(ParseHttpDate("Sat, 01 Jan 2300 00:00:00 GMT"), TimePoint{});
+  CHECK_EQ(ParseHttpDate("Fri, 01 Jan 1600 00:00:00 GMT"), TimePoint{});
+  CHECK_EQ(ParseHttpDate("Sun, 01 Jan 9999 00:00:00 GMT"), TimePoint{});
+  CHECK_EQ(ParseHttpDate("garbage"), TimePoint{});
+}
+
+// Hostile metadata is ignored, the rest of the headers still count.
+TEST_CASE("s3: object info ignores out-of-range mtime and malformed md5 metadata") {
+  HttpHeaders h;
+  h.Add("Content-Length", "42");
+  h.Add("Last-Modified", "Wed, 21 Oct 2015 07:28:00 GMT");
+  h.Add("ETag", "\"abc-2\"");
+  h.Add("x-amz-meta-mtime", "999999999999");
+  h.Add("x-amz-meta-md5chksum", "====");
+  ObjectInfo info = impl::InfoFromHeaders("obj", h);
+  CHECK_EQ(info.size, 42);
+  CHECK_EQ(info.mtime, TimePoint(std::chrono::seconds(1445412480)));
+  CHECK(info.hashes.empty());
 }
 
 // An in-memory MultipartTarget: records parts, can fail one part, counts concurrency.

@@ -5,6 +5,8 @@
 #include <charconv>
 #include <sstream>
 
+#include "backends/s3/s3_options.hpp"
+
 namespace cvclone::s3 {
 namespace {
 
@@ -130,8 +132,11 @@ std::optional<TimePoint> ParseIso8601(std::string_view s) {
   std::chrono::year_month_day ymd{std::chrono::year{y}, std::chrono::month(mo),
                                   std::chrono::day(d)};
   if (!ymd.ok() || h > 23 || mi > 59 || sec > 60) return std::nullopt;
-  return TimePoint(std::chrono::sys_days(ymd)) + std::chrono::hours(h) +
-         std::chrono::minutes(mi) + std::chrono::seconds(sec) + std::chrono::nanoseconds(nanos);
+  // In seconds first (years 0..9999 fit easily): nanoseconds hold only 1677..2262.
+  const std::chrono::sys_seconds day = std::chrono::sys_days(ymd);
+  const int64_t seconds =
+      day.time_since_epoch().count() + int64_t{h} * 3600 + int64_t{mi} * 60 + sec;
+  return TimeFromUnix(seconds, nanos);
 }
 
 std::string UrlDecode(std::string_view text) {
@@ -156,6 +161,18 @@ std::string UrlDecode(std::string_view text) {
 }
 
 Result<ListResult> ParseListObjects(std::string_view xml) {
+  // Elements counted by their start tags ('<' not followed by '/', '?' or '!'), before the
+  // parser builds a node for each.
+  size_t elements = 0;
+  for (size_t at = xml.find('<'); at != std::string_view::npos; at = xml.find('<', at + 1)) {
+    const char next = at + 1 < xml.size() ? xml[at + 1] : '\0';
+    if (next != '/' && next != '?' && next != '!' && ++elements > kMaxListPageElements) {
+      return MakeError(ErrorCode::kCorrupt, "ListObjects: a listing page of more than " +
+                                                std::to_string(kMaxListPageElements) +
+                                                " elements (" + std::to_string(xml.size()) +
+                                                " bytes): no S3 listing page is that large");
+    }
+  }
   pugi::xml_document doc;
   CVC_ASSIGN_OR_RETURN(pugi::xml_node root, Root(doc, xml, "ListObjects", {"ListBucketResult"}));
   ListResult out;

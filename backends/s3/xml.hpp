@@ -28,7 +28,7 @@ namespace cvclone::s3 {
 struct ListEntry {
   std::string key;            // url-decoded when the listing had EncodingType=url
   std::string last_modified;  // as sent: "2009-10-12T17:50:30.000Z"
-  TimePoint mtime{};          // last_modified parsed (zero if absent or unparsable)
+  TimePoint mtime{};          // last_modified parsed (zero if absent, unparsable or out of range)
   std::string etag;           // surrounding quotes stripped: "fba9dede5f27731c9771645a39863328"
   int64_t size = 0;
   std::string storage_class;
@@ -44,6 +44,10 @@ struct ListResult {
   int64_t key_count = -1;               // V2 KeyCount; -1 if absent
   std::string encoding_type;            // "url" or ""
 };
+// A listing page with more elements than this fails before it is parsed (kCorrupt, "... elements"):
+// S3 sends at most 1000 entries of under 20 elements each, and a page of millions of empty
+// elements would otherwise cost gigabytes of parsed nodes.
+inline constexpr size_t kMaxListPageElements = 200'000;
 Result<ListResult> ParseListObjects(std::string_view xml);
 
 // ListAllMyBucketsResult.
@@ -104,7 +108,7 @@ std::string BuildCompleteMultipartUpload(const std::vector<CompletedPart>& parts
 std::string BuildDeleteObjects(const std::vector<std::string>& keys, bool quiet);
 
 // Parses S3's ISO 8601 timestamps ("2009-10-12T17:50:30.000Z", fraction optional, "Z" or
-// "+00:00"). nullopt if malformed.
+// "+00:00"). nullopt if malformed, or beyond what a TimePoint holds (see TimeFromUnix).
 std::optional<TimePoint> ParseIso8601(std::string_view text);
 
 // Decodes %XX sequences ('+' is kept: S3 encodes spaces as %20). Malformed escapes are kept as

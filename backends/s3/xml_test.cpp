@@ -288,6 +288,54 @@ TEST_CASE("xml: ISO 8601 timestamps and url decoding") {
   CHECK(UrlDecode("%e6%97%a5") == "日");
 }
 
+// Dates a TimePoint cannot hold are malformed, not a signed overflow.
+TEST_CASE("xml: ISO 8601 timestamps beyond a TimePoint's range are refused") {
+  for (const char* text :
+       {"1009-06-01T12:00:00.000Z", "2300-01-01T00:00:00.000Z", "0000-01-01T00:00:00Z",
+        "9999-12-31T23:59:59Z", "2262-04-11T23:47:17Z", "1677-09-21T00:12:43Z"}) {
+    INFO(text);
+    CHECK_FALSE(ParseIso8601(text).has_value());
+  }
+  CHECK(ParseIso8601("2262-04-11T23:47:16.854775807Z") == std::optional(TimePoint::max()));
+  CHECK(ParseIso8601("1677-09-21T00:12:43.145224192Z") == std::optional(TimePoint::min()));
+  CHECK(ParseIso8601("1677-09-21T00:12:44Z").has_value());
+  const std::string page =
+      "<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>old</Key>"
+      "<LastModified>1009-06-01T12:00:00.000Z</LastModified><Size>1</Size></Contents>"
+      "</ListBucketResult>";
+  auto r = ParseListObjects(page);
+  REQUIRE(r.has_value());
+  REQUIRE(r->contents.size() == 1);
+  CHECK(r->contents[0].mtime == TimePoint{});
+}
+
+// The parser's memory is bounded by the page's element count, checked first.
+TEST_CASE("xml: a listing page of more elements than any S3 page holds is refused unparsed") {
+  std::string page = "<ListBucketResult><IsTruncated>false</IsTruncated>";
+  for (size_t i = 0; i < kMaxListPageElements; ++i) page += "<Contents/>";
+  page += "</ListBucketResult>";
+  auto r = ParseListObjects(page);
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().code() == ErrorCode::kCorrupt);
+  CHECK(r.error().message().find("elements") != std::string::npos);
+
+  // A full page of 1000 keys, 16 elements each, is far below the bound.
+  std::string full = "<ListBucketResult><IsTruncated>true</IsTruncated>";
+  for (int i = 0; i < 1000; ++i) {
+    full += "<Contents><Key>k" + std::to_string(i) +
+            "</Key><LastModified>2011-02-26T01:56:20.000Z</LastModified><ETag>\"e\"</ETag>"
+            "<Size>1</Size><StorageClass>STANDARD</StorageClass><Owner><ID>i</ID>"
+            "<DisplayName>d</DisplayName></Owner><ChecksumAlgorithm>CRC32</ChecksumAlgorithm>"
+            "<ChecksumType>FULL_OBJECT</ChecksumType><RestoreStatus><IsRestoreInProgress>false"
+            "</IsRestoreInProgress><RestoreExpiryDate>2012-12-21T00:00:00.000Z"
+            "</RestoreExpiryDate></RestoreStatus></Contents>";
+  }
+  full += "</ListBucketResult>";
+  auto ok = ParseListObjects(full);
+  REQUIRE_MESSAGE(ok.has_value(), (ok ? "" : ok.error().message()));
+  CHECK(ok->contents.size() == 1000);
+}
+
 HttpResponse Response(long status, std::string body) {
   HttpResponse r;
   r.status = status;
