@@ -45,7 +45,7 @@ Result<Target> OpenTarget(const Invocation& inv, const std::string& remote_strin
       auto info = (*parent)->Stat(inv.ctx, split->second);
       if (info && !info->is_dir) return Target{std::move(parent).value(), split->second};
       if (!info && missing_is_file && info.error().code() == ErrorCode::kNotFound) {
-        return Propagate(info.error(), remote_string);
+        return Propagate(info.error(), AbbreviateRemoteString(remote_string));
       }
     }
   }

@@ -3,6 +3,7 @@
 
 #include "commands/commands.hpp"
 #include "commands/common.hpp"
+#include "core/remote_spec.hpp"
 
 namespace cvclone {
 namespace {
@@ -12,18 +13,17 @@ Status RunCopyTo(const Invocation& inv, bool move) {
   auto src_split = SplitLeaf(inv.args[0]);
   auto dst_split = SplitLeaf(inv.args[1]);
   if (!src_split) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     fmt::format("\"{}\" does not name a file", inv.args[0]));
+    return MakeError(ErrorCode::kInvalidArgument, fmt::format("\"{}\" does not name a file",
+                                                              AbbreviateRemoteString(inv.args[0])));
   }
   if (!dst_split) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     fmt::format("\"{}\" does not name a file path", inv.args[1]));
+    return MakeError(ErrorCode::kInvalidArgument, fmt::format("\"{}\" does not name a file path",
+                                                              AbbreviateRemoteString(inv.args[1])));
   }
   CVC_ASSIGN_OR_RETURN(std::unique_ptr<Remote> src, inv.Open(src_split->first));
   CVC_ASSIGN_OR_RETURN(std::unique_ptr<Remote> dst, inv.Open(dst_split->first));
   return RunWithAccounting(inv, [&](Accounting& acct) {
-    return CopyOneFile(inv.ctx, *src, src_split->second, *dst, dst_split->second, move, opts,
-                       acct);
+    return CopyOneFile(inv.ctx, *src, src_split->second, *dst, dst_split->second, move, opts, acct);
   });
 }
 

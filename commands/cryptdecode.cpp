@@ -3,6 +3,7 @@
 
 #include "commands/commands.hpp"
 #include "commands/common.hpp"
+#include "core/remote_spec.hpp"
 #include "crypt/crypt_remote.hpp"
 
 namespace cvclone {
@@ -29,7 +30,7 @@ Command MakeCryptdecodeCommand() {
     CVC_ASSIGN_OR_RETURN(std::unique_ptr<Remote> remote, inv.Open(inv.args[0]));
     const crypt::CryptView* view = crypt::AsCrypt(*remote);
     if (view == nullptr) {
-      return MakeError(ErrorCode::kUsage, "cryptdecode: " + inv.args[0] +
+      return MakeError(ErrorCode::kUsage, "cryptdecode: " + AbbreviateRemoteString(inv.args[0]) +
                                               " is not a crypt remote; see 'cvclone "
                                               "cryptdecode --help'");
     }
@@ -41,8 +42,7 @@ Command MakeCryptdecodeCommand() {
       auto result = reverse ? view->Names().EncryptPath(name) : view->Names().DecryptPath(name);
       if (!result) ++failed;
       out += fmt::format("{} \t {}\n", name,
-                         result ? *result
-                                : (reverse ? "Failed to encrypt" : "Failed to decrypt"));
+                         result ? *result : (reverse ? "Failed to encrypt" : "Failed to decrypt"));
     }
     WriteStdout(out);
     if (failed > 0) {

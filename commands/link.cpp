@@ -6,6 +6,7 @@
 
 #include "commands/commands.hpp"
 #include "commands/common.hpp"
+#include "core/remote_spec.hpp"
 
 namespace cvclone {
 namespace {
@@ -82,7 +83,7 @@ Command MakeLinkCommand() {
     if (!remote.GetFeatures().public_link) {
       return MakeError(ErrorCode::kUnsupported,
                        fmt::format("link: {} remote \"{}\" cannot make public links", remote.Type(),
-                                   inv.args[0]));
+                                   AbbreviateRemoteString(inv.args[0])));
     }
     CVC_ASSIGN_OR_RETURN(std::string url, remote.PublicLink(inv.ctx, target.file, expire));
     WriteStdout(url + "\n");

@@ -25,12 +25,6 @@ std::string Trim(const std::string& s) {
   return s.substr(begin, end - begin);
 }
 
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
 std::string GetEnv(const char* name) {
   const char* v = std::getenv(name);
   return v ? std::string(v) : std::string();
@@ -365,11 +359,7 @@ bool IsSecretOption(const Registry& registry, const std::string& type, const std
   if (const BackendInfo* backend = registry.Find(type)) {
     if (const OptionSpec* spec = backend->FindOption(key)) return spec->secret;
   }
-  std::string lower = Lower(key);
-  for (const char* word : {"pass", "secret", "token", "key"}) {
-    if (lower.find(word) != std::string::npos) return true;
-  }
-  return false;
+  return LooksSecretOption(key);
 }
 
 }  // namespace cvclone

@@ -17,6 +17,7 @@
 
 #include "core/error.hpp"
 #include "core/registry.hpp"
+#include "core/remote_spec.hpp"  // kRedacted, LooksSecretOption
 
 namespace cvclone {
 
@@ -98,7 +99,5 @@ class ConfigFile {
 // "pass", "secret", "token" or "key" (any case).
 bool IsSecretOption(const Registry& registry, const std::string& type, const std::string& key);
 
-// The placeholder secrets are printed as.
-inline constexpr const char* kRedacted = "*** REDACTED ***";
 
 }  // namespace cvclone

@@ -190,7 +190,8 @@ Result<Resolution> Resolve(const std::string& text, const OpenEnv& env) {
     case RemoteSpec::Kind::kLocal:
       r.backend = reg.Find("local");
       if (r.backend == nullptr) {
-        return MakeError(ErrorCode::kConfig, "unknown backend \"local\" for path \"" + text + "\"");
+        return MakeError(ErrorCode::kConfig, "unknown backend \"local\" for path \"" +
+                                                 AbbreviateRemoteString(text) + "\"");
       }
       break;
     case RemoteSpec::Kind::kSection:
@@ -200,12 +201,14 @@ Result<Resolution> Resolve(const std::string& text, const OpenEnv& env) {
     case RemoteSpec::Kind::kWrapper:
       r.backend = reg.Find(spec.name);
       if (r.backend == nullptr) {
-        return MakeError(ErrorCode::kConfig,
-                         "unknown backend \"" + spec.name + "\" in remote string \"" + text + "\"");
+        return MakeError(ErrorCode::kConfig, "unknown backend \"" + spec.name +
+                                                 "\" in remote string \"" +
+                                                 AbbreviateRemoteString(text) + "\"");
       }
       if (spec.kind == RemoteSpec::Kind::kWrapper && !r.backend->wrapper) {
-        return MakeError(ErrorCode::kConfig,
-                         "backend \"" + spec.name + "\" does not wrap a remote: \"" + text + "\"");
+        return MakeError(ErrorCode::kConfig, "backend \"" + spec.name +
+                                                 "\" does not wrap a remote: \"" +
+                                                 AbbreviateRemoteString(text) + "\"");
       }
       break;
   }

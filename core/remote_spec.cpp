@@ -231,10 +231,65 @@ bool NeedsQuotes(const std::string& value) {
 
 }  // namespace
 
+bool LooksSecretOption(std::string_view key) {
+  std::string lower(key);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (const char* word : {"pass", "secret", "token", "key"}) {
+    if (lower.find(word) != std::string::npos) return true;
+  }
+  return false;
+}
+
+namespace {
+
+// Replaces the value of every ",key=value" whose key looks secret, without parsing the whole
+// string: it may be one that does not parse. A value ends at an unquoted ',', ':', '(' or ')'.
+std::string RedactSecretValues(const std::string& text) {
+  std::string out;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    const size_t comma = text.find(',', pos);
+    if (comma == std::string::npos) break;
+    size_t eq = comma + 1;
+    while (eq < text.size() && IsTypeChar(text[eq])) ++eq;
+    out.append(text, pos, eq - pos);
+    pos = eq;
+    if (eq == comma + 1 || eq >= text.size() || text[eq] != '=' ||
+        !LooksSecretOption(std::string_view(text).substr(comma + 1, eq - comma - 1))) {
+      continue;
+    }
+    size_t end = eq + 1;
+    if (end < text.size() && (text[end] == '\'' || text[end] == '"')) {
+      const char quote = text[end];
+      for (++end; end < text.size(); ++end) {
+        if (text[end] != quote) continue;
+        if (end + 1 < text.size() && text[end + 1] == quote) {
+          ++end;  // a doubled quote is a literal one
+          continue;
+        }
+        ++end;
+        break;
+      }
+    } else {
+      while (end < text.size() && std::string_view(",:()").find(text[end]) == std::string::npos) {
+        ++end;
+      }
+    }
+    out += "=";
+    out += kRedacted;
+    pos = end;
+  }
+  out.append(text, std::min(pos, text.size()), std::string::npos);
+  return out;
+}
+
+}  // namespace
+
 std::string AbbreviateRemoteString(const std::string& text) {
   constexpr size_t kShown = 100;
-  if (text.size() <= kShown + 20) return text;
-  return text.substr(0, kShown) + "... (" + std::to_string(text.size()) + " bytes)";
+  const std::string shown = RedactSecretValues(text);
+  if (shown.size() <= kShown + 20) return shown;
+  return shown.substr(0, kShown) + "... (" + std::to_string(text.size()) + " bytes)";
 }
 
 Result<RemoteSpec> ParseRemoteString(const std::string& text) {

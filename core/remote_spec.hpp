@@ -15,6 +15,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -47,9 +48,18 @@ inline constexpr int kMaxRemoteNesting = 32;
 // starts with "./" or "/" is always a local path.
 Result<RemoteSpec> ParseRemoteString(const std::string& text);
 
-// text for an error message: itself, or its first 100 bytes and its length when it is much
-// longer (a remote string may be megabytes long).
+// text for an error message: the value of every inline option whose name looks secret
+// (LooksSecretOption) replaced by kRedacted, at any nesting depth and whether the string
+// parses or not; then itself, or its first 100 bytes and its length when it is much longer (a
+// remote string may be megabytes long). Use it wherever a message shows a remote string as typed.
 std::string AbbreviateRemoteString(const std::string& text);
+
+// Whether an option's name alone says it holds a secret ("pass", "secret", "token" or "key" in
+// it), for strings whose backend is not known.
+bool LooksSecretOption(std::string_view key);
+
+// The placeholder secrets are printed as.
+inline constexpr const char* kRedacted = "*** REDACTED ***";
 
 // The inverse for messages: a remote string that parses to spec (parameter values quoted where
 // needed). Secret values are not redacted here: do not log the result if params hold secrets.

@@ -132,3 +132,34 @@ TEST_CASE("cli: wrappers nested 18000 deep are refused at once, with a short mes
 
 }  // namespace
 }  // namespace cvclone
+
+namespace cvclone {
+namespace {
+
+// An inline secret never reaches the screen, wherever the string is shown: a failed parse, an
+// unknown backend, a missing object named through the string, a wrapper around it.
+TEST_CASE("cli: inline secrets are redacted in every message that shows the remote string") {
+  test::TempDir dir;
+  constexpr const char* kSecret = "TOPSECRETvalue42";
+  const std::string s3 = std::string(":s3,provider=Other,access_key_id=AK,secret_access_key=") +
+                         kSecret + ",endpoint='http://127.0.0.1:9'";
+  const std::vector<std::vector<std::string>> runs = {
+      {"lsf", std::string(":s3,secret_access_key=") + kSecret + ",broken:bucket"},
+      {"lsf", std::string(":nosuchbackend,secret_access_key=") + kSecret + ":x"},
+      {"lsf", std::string("crypt,password=") + kSecret + "(" + s3 + ":b)"},
+      {"cat", s3 + ":bucket/missing.txt", "--contimeout", "1s"},
+      {"copyto", s3 + ":", "dst"},
+      {"link", std::string(":local,secret_thing='") + kSecret + "':" + dir.Path("nofile")},
+  };
+  for (const auto& args : runs) {
+    CAPTURE(args[1]);
+    test::ProcessResult r = Run(dir, args);
+    CHECK(r.exit_code != 0);
+    CHECK(r.exit_code < 128);
+    CHECK_FALSE(Contains(r.out + r.err, kSecret));
+    CHECK(Contains(r.err, "ERROR"));
+  }
+}
+
+}  // namespace
+}  // namespace cvclone
