@@ -76,6 +76,10 @@ class Reader {
   // response headers: the exact mtime, size and hash), or nullptr if it cannot tell. Set by the
   // time Remote::Open returns; readers that wrap others return nullptr unless they say otherwise.
   virtual const ObjectInfo* OpenedInfo() const { return nullptr; }
+  // Which version of the stored object this stream reads (S3: the ETag of its first answer),
+  // known once a byte was read; "" when unknown. Two streams of one object whose versions are
+  // both known and differ read different contents. Wrappers pass on their inner stream's.
+  virtual std::string Version() const { return ""; }
 };
 
 // Optional capabilities. A wrapper remote ANDs these with its inner remote's, so it never

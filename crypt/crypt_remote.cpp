@@ -22,6 +22,7 @@ class NamingReader : public Reader {
     return r;
   }
   const ObjectInfo* OpenedInfo() const override { return opened_ ? &*opened_ : nullptr; }
+  std::string Version() const override { return inner_->Version(); }
 
  private:
   std::unique_ptr<Reader> inner_;

@@ -87,6 +87,7 @@ class EncryptingReader : public Reader {
                                                           bool pipelined = false);
 
   Result<size_t> Read(std::span<std::byte> buf) override;
+  std::string Version() const override { return src_->Version(); }
   const Nonce& nonce() const { return initial_nonce_; }
 
  private:

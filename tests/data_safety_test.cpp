@@ -129,6 +129,31 @@ TEST_CASE("data safety [any server]: S3 move and sync onto the same or an overla
   CHECK(listing() == before);
 }
 
+TEST_CASE("data safety: a multi-stream download whose ranges come from two versions is retried") {
+  std::string why;
+  const test::S3TestServer* s = test::SharedS3Server(&why);
+  REQUIRE_MESSAGE(s != nullptr, why);
+  Cli cli;
+  cli.WriteConfig("[s3]\ntype = s3\nprovider = Other\naccess_key_id = " + s->access_key +
+                  "\nsecret_access_key = " + s->secret_key + "\nendpoint = " + s->Endpoint() +
+                  "\nregion = us-east-1\n");
+  const std::string data = test::Pattern(4 << 20, 5);
+  REQUIRE(cli.dir().WriteFile("src/big.bin", data));
+  const std::string bucket = test::UniqueName("versions");
+  REQUIRE(RunLogged(cli, {"copy", "src", "s3:" + bucket}).exit_code == 0);
+  // One of the ranged answers says it comes from another version of the object.
+  REQUIRE(s->InjectFault(R"({"kind":"other-etag","count":1,"method":"GET","match":"/)" + bucket +
+                         R"(/big.bin","query":""})"));
+  const int faults = s->Stat("faults_injected");
+  ProcessResult r = RunLogged(cli, {"copy", "s3:" + bucket, "down", "-v", "--multi-thread-cutoff",
+                                    "1Mi", "--multi-thread-streams", "4"});
+  s->ClearFaults();
+  CHECK(r.exit_code == 0);
+  CHECK(s->Stat("faults_injected") == faults + 1);
+  CHECK(Contains(r.err, "changed during the download"));
+  CHECK(cli.dir().ReadFile("down/big.bin") == data);
+}
+
 // ---- move deletes a source only once its copy is known to be identical ----------------------
 
 const TimePoint kT0 = TimePoint(seconds(1'700'000'000));

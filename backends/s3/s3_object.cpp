@@ -294,16 +294,15 @@ Status CheckRangeAnswer(RangeCheck& check, const HttpHeaders& headers) {
 }  // namespace
 
 void DownloadReader::Produce() {
-  Call call{.op = "GET", .bucket = bucket_, .key = key_, .accept = {416}};
+  Call call{.op = "GET", .bucket = bucket_, .key = key_, .accept = {416, 412}};
   RangeCheck check;
   const bool whole = next_ == 0 && end_ < 0;  // the headers then describe the whole object
   // Called for a 2xx answer before its first byte reaches the sink (HttpRequest::on_headers).
   call.on_headers = [this, whole, &check](const HttpHeaders& h) {
     if (Status st = CheckRangeAnswer(check, h); !st) check.error = st.error();
-    if (whole) {
-      std::lock_guard lock(mu_);
-      if (!opened_) opened_ = InfoFromHeaders("", h);
-    }
+    std::lock_guard lock(mu_);
+    if (etag_.empty()) etag_ = h.Get("ETag").value_or("");
+    if (whole && !opened_) opened_ = InfoFromHeaders("", h);
   };
   call.sink = [this, &check](std::span<const std::byte> data) -> Status {
     if (check.error) return Unexpected<Error>(*check.error);
@@ -320,6 +319,7 @@ void DownloadReader::Produce() {
     std::lock_guard lock(mu_);
     c.headers.clear();
     check = RangeCheck{};
+    if (!etag_.empty()) c.headers.emplace_back("If-Match", etag_);
     if (next_ > 0 || end_ >= 0) {
       check.ranged = true;
       check.first = next_;
@@ -335,6 +335,10 @@ void DownloadReader::Produce() {
   }
   if (!r) {
     error_ = r.error();
+  } else if (r->status == 412) {
+    error_ = Error(ErrorCode::kCorrupt,
+                   "s3: GET " + bucket_ + "/" + key_ + ": the object changed during the download",
+                   RetryClass::kRetryable);
   } else if (r->status == 416 && started_) {
     error_ = Error(ErrorCode::kIo, "s3: GET " + bucket_ + "/" + key_ + ": object shrank");
   }

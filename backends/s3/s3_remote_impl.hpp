@@ -84,6 +84,12 @@ class DownloadReader : public Reader {
   Result<size_t> Read(std::span<std::byte> buf) override;
   // From the GET's headers when the whole object is read (no range), else nullptr.
   const ObjectInfo* OpenedInfo() const override { return opened_ ? &*opened_ : nullptr; }
+  // The ETag of the first answer; every later attempt (a resumed range) asks for that version
+  // only (If-Match), and fails as "changed during the download" when the object was replaced.
+  std::string Version() const override {
+    std::lock_guard lock(mu_);
+    return etag_;
+  }
 
  private:
   void Produce();
@@ -95,7 +101,7 @@ class DownloadReader : public Reader {
   Context ctx_;
   std::stop_source stop_;
   std::optional<std::stop_callback<std::function<void()>>> link_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::string> chunks_;
   size_t queued_ = 0;
@@ -108,6 +114,7 @@ class DownloadReader : public Reader {
   std::span<std::byte>* want_ = nullptr;
   size_t got_ = 0;
   std::optional<ObjectInfo> opened_;  // set before the first byte is queued (under mu_)
+  std::string etag_;                   // of the first answer (under mu_)
   std::jthread thread_;
 };
 

@@ -47,6 +47,8 @@ struct ParallelReader::Shared {
   }
 
   Status Fetch(int64_t b, Slot& slot);
+  // Ok while every block read so far comes from one version of the object.
+  Status SameVersion(const std::string& seen);
   void Work();
   Result<size_t> Read(std::span<std::byte> buf);
 
@@ -69,6 +71,7 @@ struct ParallelReader::Shared {
   int64_t cur = 0;   // the block Read is consuming
   size_t pos = 0;    // bytes of block cur already consumed (touched by Read only)
   std::optional<Error> error;
+  std::string version;  // of the first block whose stream knew it
   std::vector<std::thread> workers;
 };
 
@@ -82,6 +85,7 @@ Status ParallelReader::Shared::Fetch(int64_t b, Slot& slot) {
     slot.capacity = want;
   }
   CVC_ASSIGN_OR_RETURN(size_t got, ReadFull(worker_ctx, *in, std::span(slot.data.get(), want)));
+  CVC_RETURN_IF_ERROR(SameVersion(in->Version()));
   if (got < want) {
     return MakeError(ErrorCode::kIo,
                      path + ": object ended at byte " + std::to_string(offset + got) +
@@ -90,6 +94,17 @@ Status ParallelReader::Shared::Fetch(int64_t b, Slot& slot) {
   }
   slot.len = want;
   return Ok();
+}
+
+Status ParallelReader::Shared::SameVersion(const std::string& seen) {
+  if (seen.empty()) return Ok();
+  std::lock_guard lock(mu);
+  if (version.empty()) version = seen;
+  if (seen == version) return Ok();
+  return MakeError(ErrorCode::kCorrupt,
+                   path + ": the object changed during the download (version " + version +
+                       ", then " + seen + ")",
+                   RetryClass::kRetryable);
 }
 
 void ParallelReader::Shared::Work() {

@@ -4,8 +4,8 @@
 // The object [0, size) is split into blocks; `streams` worker threads each fetch one block at a
 // time with Remote::Open(ctx, path, offset, count), at most `streams` blocks ahead of the block
 // being read, so memory is bounded by streams × block_size. Errors are sticky: the first error of
-// any stream (including a block shorter than asked for: the object changed) fails this Read and
-// every later one. A stop on ctx stops the workers and Read returns kCancelled. Destroying the
+// any stream (including a block shorter than asked for, or one read from another version of the
+// object than an earlier block: Reader::Version) fails this Read and every later one. A stop on ctx stops the workers and Read returns kCancelled. Destroying the
 // reader early stops and joins its workers.
 #pragma once
 

@@ -134,3 +134,49 @@ TEST_CASE("parallel reader: cancel stops the read; early destruction stops the w
 
 }  // namespace
 }  // namespace cvclone
+
+namespace cvclone {
+namespace {
+
+// Streams that say which version of the object they read: ranges from offset 3000 on come from
+// a replaced object (as S3 ETags show when an object is overwritten mid-download).
+class VersionedRemote : public MemoryRemote {
+ public:
+  Result<std::unique_ptr<Reader>> Open(const Context& ctx, const std::string& path,
+                                       int64_t offset, int64_t count) override {
+    CVC_ASSIGN_OR_RETURN(std::unique_ptr<Reader> in, MemoryRemote::Open(ctx, path, offset, count));
+    return std::unique_ptr<Reader>(
+        std::make_unique<Versioned>(std::move(in), offset >= 3000 ? "\"v2\"" : "\"v1\""));
+  }
+
+ private:
+  class Versioned : public Reader {
+   public:
+    Versioned(std::unique_ptr<Reader> in, std::string version)
+        : in_(std::move(in)), version_(std::move(version)) {}
+    Result<size_t> Read(std::span<std::byte> buf) override { return in_->Read(buf); }
+    std::string Version() const override { return version_; }
+
+   private:
+    std::unique_ptr<Reader> in_;
+    std::string version_;
+  };
+};
+
+TEST_CASE("parallel reader: blocks from two versions of the object are an error, not data") {
+  VersionedRemote remote;
+  const std::string data = Pattern(6000);
+  Store(remote, "obj", data);
+  ParallelReadOptions opts;
+  opts.streams = 2;
+  opts.block_size = 1000;
+  ParallelReader reader(Context{}, remote, "obj", 6000, opts);
+  auto got = ReadInChunks(reader, 500);
+  REQUIRE_FALSE(got.has_value());
+  CHECK(got.error().code() == ErrorCode::kCorrupt);
+  CHECK(got.error().retryable());
+  CHECK(got.error().message().find("changed during the download") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace cvclone

@@ -21,7 +21,7 @@ canonicalisation (path not normalised; the decoded path and query re-encoded str
     STREAMING-UNSIGNED-PAYLOAD-TRAILER); the decoded body is forwarded with a Content-Length.
 
 Admin endpoints (never forwarded, never signature-checked):
-  POST /__fault   JSON {"kind": "500"|"503-slowdown"|"drop"|"truncate"|"slow"|"empty-etag",
+  POST /__fault   JSON {"kind": "500"|"503-slowdown"|"drop"|"truncate"|"slow"|"empty-etag"|"other-etag",
                   "count": N, "match": "substring of the path (optional)",
                   "method": "GET (optional)", "query": "substring of the query (optional)",
                   "retry_after": 1, "delay": 0.05}
@@ -30,7 +30,8 @@ Admin endpoints (never forwarded, never signature-checked):
                   the request); truncate forwards, then sends the full headers but only half the
                   body and closes; slow forwards and sends the body in 16 KiB pieces, sleeping
                   `delay` seconds before each; empty-etag forwards and empties every <ETag> of
-                  the answer's XML body (Ceph RGW 16's CompleteMultipartUpload answer).
+                  the answer's XML body (Ceph RGW 16's CompleteMultipartUpload answer);
+                  other-etag forwards with another ETag header (an object replaced meanwhile).
   DELETE /__fault clears all faults.   GET /__fault lists the pending faults.
   GET /__stats    JSON counters: requests forwarded, auth failures, faults injected.
 """
@@ -62,7 +63,7 @@ STREAMING_UNSIGNED_TRAILER = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
 MAX_SKEW = datetime.timedelta(minutes=15)
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade",
               "proxy-connection", "expect"}
-FAULT_KINDS = {"500", "503-slowdown", "drop", "truncate", "slow", "empty-etag"}
+FAULT_KINDS = {"500", "503-slowdown", "drop", "truncate", "slow", "empty-etag", "other-etag"}
 PIECE = 16 * 1024
 
 
@@ -411,6 +412,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 continue
             if kind == "empty-etag" and name.lower() == "content-length":
                 continue  # relay_empty_etag sends the new body's length
+            if kind == "other-etag" and name.lower() == "etag":
+                value = '"0123456789abcdef0123456789abcdef"'  # as if the object was replaced
             self.send_header(name, value)
         if kind == "empty-etag":
             self.relay_empty_etag(response)
