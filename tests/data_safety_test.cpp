@@ -315,6 +315,30 @@ TEST_CASE("data safety: sync does not delete a file the source listing left out"
   CHECK(dst.Contents("other.txt") == "other");
 }
 
+TEST_CASE("data safety: retries exhausted exit 5; an error never worth a retry exits 6") {
+  QuietLog quiet;
+  MemoryRemote src("src"), inner("dst");
+  FaultRemote dst(inner);
+  dst.features().server_side_copy = false;
+  src.SetFile("a.txt", "a", kT0);
+  SUBCASE("retried three times") {
+    dst.FailOn(FaultOp::kPut, AnyPath(), Error(ErrorCode::kCorrupt, "hashes differ"));
+    Accounting acct;
+    auto st = RunSync(Context{}, src, dst, SyncMode::kCopy, SyncOptions{}, acct);
+    REQUIRE_FALSE(st.has_value());
+    CHECK(dst.Calls(FaultOp::kPut) == 3);
+    CHECK(ExitCodeFor(st.error()) == exit_code::kRetryError);
+  }
+  SUBCASE("not retried") {
+    dst.FailOn(FaultOp::kPut, AnyPath(), Error(ErrorCode::kInvalidArgument, "bad name"));
+    Accounting acct;
+    auto st = RunSync(Context{}, src, dst, SyncMode::kCopy, SyncOptions{}, acct);
+    REQUIRE_FALSE(st.has_value());
+    CHECK(dst.Calls(FaultOp::kPut) == 1);
+    CHECK(ExitCodeFor(st.error()) == exit_code::kNoRetryError);
+  }
+}
+
 TEST_CASE("data safety: a destination file deleted meanwhile by someone else is not an error") {
   MemoryRemote src("src"), inner("dst");
   FaultRemote dst(inner);

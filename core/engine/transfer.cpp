@@ -338,6 +338,10 @@ Status TransferFile(RunState& state, Remote& src, Remote& dst, const TransferJob
     if (attempt < attempts) {
       log::Notice("{}: attempt {}/{} failed, retrying: {}", job.dst_path, attempt, attempts,
                   st.error().message());
+    } else if (!st.error().retryable()) {
+      // Retried and still failing: a later run may succeed (exit 5), unlike an error that was
+      // never worth a retry (exit 6).
+      st = Propagate(st.error().WithRetry(RetryClass::kRetryable));
     }
   }
   if (!st) {
