@@ -429,5 +429,19 @@ TEST_CASE("s3 errors: retryable classes and the rest") {
   CHECK(other.message().size() < 300);
 }
 
+// Ceph RGW answers many errors with an empty <Message>: the status and the code still say it.
+TEST_CASE("errors: an empty Message still names the HTTP status and the S3 code") {
+  for (const auto& [status, code] : std::vector<std::pair<long, std::string>>{
+           {403, "AccessDenied"}, {400, "InvalidLocationConstraint"}, {409, "BucketNotEmpty"},
+           {400, "InvalidArgument"}, {500, "InternalError"}}) {
+    CAPTURE(code);
+    const std::string body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>" + code +
+                             "</Code><Message></Message><RequestId>tx1</RequestId></Error>";
+    Error e = S3ErrorFromResponse("PUT", "bucket", "key", Response(status, body));
+    CHECK(e.message().find(std::to_string(status) + " " + code) != std::string::npos);
+    CHECK(e.message().find("bucket/key") != std::string::npos);
+  }
+}
+
 }  // namespace
 }  // namespace cvclone::s3
