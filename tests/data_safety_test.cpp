@@ -321,21 +321,22 @@ TEST_CASE("data safety: retries exhausted exit 5; an error never worth a retry e
   FaultRemote dst(inner);
   dst.features().server_side_copy = false;
   src.SetFile("a.txt", "a", kT0);
-  SUBCASE("retried three times") {
-    dst.FailOn(FaultOp::kPut, AnyPath(), Error(ErrorCode::kCorrupt, "hashes differ"));
+  // Every put fails with `put_error`: the exit code of the copy, after `attempts` puts.
+  auto exit_code_after = [&](const Error& put_error, int attempts) {
+    dst.FailOn(FaultOp::kPut, AnyPath(), put_error);
     Accounting acct;
     auto st = RunSync(Context{}, src, dst, SyncMode::kCopy, SyncOptions{}, acct);
     REQUIRE_FALSE(st.has_value());
-    CHECK(dst.Calls(FaultOp::kPut) == 3);
-    CHECK(ExitCodeFor(st.error()) == exit_code::kRetryError);
+    CHECK(dst.Calls(FaultOp::kPut) == attempts);
+    return ExitCodeFor(st.error());
+  };
+  SUBCASE("retried three times") {
+    CHECK(exit_code_after(Error(ErrorCode::kCorrupt, "hashes differ"), 3) ==
+          exit_code::kRetryError);
   }
   SUBCASE("not retried") {
-    dst.FailOn(FaultOp::kPut, AnyPath(), Error(ErrorCode::kInvalidArgument, "bad name"));
-    Accounting acct;
-    auto st = RunSync(Context{}, src, dst, SyncMode::kCopy, SyncOptions{}, acct);
-    REQUIRE_FALSE(st.has_value());
-    CHECK(dst.Calls(FaultOp::kPut) == 1);
-    CHECK(ExitCodeFor(st.error()) == exit_code::kNoRetryError);
+    CHECK(exit_code_after(Error(ErrorCode::kInvalidArgument, "bad name"), 1) ==
+          exit_code::kNoRetryError);
   }
 }
 

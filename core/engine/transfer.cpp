@@ -381,24 +381,18 @@ void DeleteSource(RunState& state, Remote& src, const ObjectInfo& expected,
     log::Notice("{}: Skipped delete as --dry-run is set", path);
     return;
   }
-  if (auto st = SourceUnchanged(state, src, expected); !st) {
+  Status st = SourceUnchanged(state, src, expected);
+  if (st) {
+    st = src.Delete(state.ctx(), path);
+    if (!st) st = Propagate(st.error(), "Failed to delete source");
+  }
+  if (!st) {
     if (st.error().code() == ErrorCode::kCancelled) return;
     if (st.error().code() == ErrorCode::kNotFound) {
       log::Info("{}: source already deleted", path);  // e.g. by another move at the same time
       return;
     }
     log::Error("{}: {}", path, st.error().message());
-    acct.AddError();
-    state.Record(st.error());
-    return;
-  }
-  if (auto st = src.Delete(state.ctx(), path); !st) {
-    if (st.error().code() == ErrorCode::kCancelled) return;
-    if (st.error().code() == ErrorCode::kNotFound) {
-      log::Info("{}: source already deleted", path);  // e.g. by another move at the same time
-      return;
-    }
-    log::Error("{}: Failed to delete source: {}", path, st.error().message());
     acct.AddError();
     state.Record(st.error());
     return;

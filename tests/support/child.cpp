@@ -15,30 +15,8 @@
 #include <set>
 #include <thread>
 
-extern char** environ;
-
 namespace cvclone::test {
 namespace {
-
-// The child's environment: ours with options applied, as "KEY=VALUE" strings.
-std::vector<std::string> Environment(const ProcessOptions& options) {
-  std::set<std::string> drop(options.unset_env.begin(), options.unset_env.end());
-  for (const auto& [key, value] : options.set_env) drop.insert(key);
-  std::vector<std::string> env;
-  for (char** e = environ; *e != nullptr; ++e) {
-    std::string entry(*e);
-    if (drop.count(entry.substr(0, entry.find('='))) == 0) env.push_back(std::move(entry));
-  }
-  for (const auto& [key, value] : options.set_env) env.push_back(key + "=" + value);
-  return env;
-}
-
-std::vector<char*> CStrings(std::vector<std::string>& strings) {
-  std::vector<char*> out;
-  for (auto& s : strings) out.push_back(s.data());
-  out.push_back(nullptr);
-  return out;
-}
 
 // A descriptor that becomes readable when pid exits; -1 where the kernel has no pidfd_open.
 int OpenPidfd(pid_t pid) {
@@ -69,31 +47,9 @@ std::unique_ptr<Child> Child::Start(const std::string& program,
                                    O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err.c_str(),
                                    O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (!options.cwd.empty()) {
-    posix_spawn_file_actions_addchdir_np(&actions, options.cwd.c_str());
-  }
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t empty, all;
-  sigemptyset(&empty);
-  sigfillset(&all);
-  posix_spawnattr_setsigmask(&attr, &empty);
-  posix_spawnattr_setsigdefault(&attr, &all);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-
-  std::vector<std::string> argv_strings{program};
-  argv_strings.insert(argv_strings.end(), args.begin(), args.end());
-  std::vector<std::string> env_strings = Environment(options);
-  std::vector<char*> argv = CStrings(argv_strings);
-  std::vector<char*> envp = CStrings(env_strings);
-  pid_t pid = -1;
-  const int rc = posix_spawn(&pid, program.c_str(), &actions, &attr, argv.data(), envp.data());
+  const pid_t pid = SpawnProcess(program, args, options, actions, why);
   posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
-  if (rc != 0) {
-    if (why != nullptr) *why = "posix_spawn " + program + ": " + std::strerror(rc);
-    return nullptr;
-  }
+  if (pid < 0) return nullptr;
   // The child cannot have been reaped yet (only we wait for it), so its PID is still its own.
   return std::unique_ptr<Child>(new Child(pid, OpenPidfd(pid)));
 }

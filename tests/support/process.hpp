@@ -2,6 +2,8 @@
 // exit status. For CLI tests.
 #pragma once
 
+#include <spawn.h>
+
 #include <chrono>
 #include <map>
 #include <string>
@@ -38,6 +40,13 @@ ProcessOptions IsolatedOptions(const std::string& home);
 // Runs program (a path; not searched in PATH) with args (argv[1..]). Blocks until it exits.
 ProcessResult RunProcess(const std::string& program, const std::vector<std::string>& args,
                          const ProcessOptions& options = {});
+
+// Starts program with args (no shell) with options' environment and working directory (not its
+// timeout or stdin_data), its standard streams as `actions` set them, default signal
+// dispositions and an empty signal mask. The child's PID, or -1 with *why saying why.
+pid_t SpawnProcess(const std::string& program, const std::vector<std::string>& args,
+                   const ProcessOptions& options, posix_spawn_file_actions_t& actions,
+                   std::string* why);
 
 }  // namespace cvclone::test
 
