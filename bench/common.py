@@ -243,7 +243,22 @@ def exit_on_signals():
         signal.signal(signum, handler)
 
 
-class S3rver:
+class _Server:
+    """What the S3 servers share: stopped on leaving the context; their endpoint; their CPU."""
+
+    def __exit__(self, *exc):
+        self.stop()
+        return False
+
+    @property
+    def endpoint(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def cpu_seconds(self):
+        return sum(process_cpu_seconds(pid) for pid in self.pids)
+
+
+class S3rver(_Server):
     """A private s3rver (tests/servers/start-s3rver) storing its buckets in data_dir, which is
     wiped first. Use as a context manager; stop() is idempotent.
 
@@ -281,20 +296,9 @@ class S3rver:
             raise
         return self
 
-    def __exit__(self, *exc):
-        self.stop()
-        return False
-
-    @property
-    def endpoint(self):
-        return f"http://127.0.0.1:{self.port}"
-
     @property
     def pids(self):
         return [self.pid]
-
-    def cpu_seconds(self):
-        return process_cpu_seconds(self.pid)
 
     def bucket_folders(self, bucket):
         """The local folders holding a bucket's objects and their metadata, for settle()."""
@@ -309,7 +313,7 @@ class S3rver:
         self.pid = None
 
 
-class RGW:
+class RGW(_Server):
     """A private Ceph RADOS Gateway (tests/servers/start-rgw): a single-node cluster (monitor,
     OSD, radosgw) in a fresh folder under /tmp (a short path: Ceph's admin socket paths must stay
     under ~100 bytes), removed by stop(). Same interface as S3rver; cpu_seconds() is the three
@@ -354,10 +358,6 @@ class RGW:
             raise
         return self
 
-    def __exit__(self, *exc):
-        self.stop()
-        return False
-
     @staticmethod
     def _env():
         """The environment without the caller's Ceph settings."""
@@ -366,12 +366,6 @@ class RGW:
         env.pop("CEPH_CONF", None)
         return env
 
-    @property
-    def endpoint(self):
-        return f"http://127.0.0.1:{self.port}"
-
-    def cpu_seconds(self):
-        return sum(process_cpu_seconds(pid) for pid in self.pids)
 
     def bucket_folders(self, bucket):
         """No folders: the objects are in the OSD's memory, not in files."""

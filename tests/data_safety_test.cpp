@@ -98,16 +98,19 @@ TEST_CASE("data safety: a sync into its own source is allowed when a filter excl
   CHECK(test::ReadTree(cli.P("d")).size() == 8);
 }
 
+// A config section [name] for the test S3 server.
+std::string S3Section(const std::string& name, const test::S3TestServer& s) {
+  return "[" + name + "]\ntype = s3\nprovider = Other\naccess_key_id = " + s.access_key +
+         "\nsecret_access_key = " + s.secret_key + "\nendpoint = " + s.Endpoint() +
+         "\nregion = us-east-1\n\n";
+}
+
 TEST_CASE("data safety [any server]: S3 move and sync onto the same or an overlapping prefix") {
   std::string why;
   const test::S3TestServer* s = test::SharedS3Server(&why);
   REQUIRE_MESSAGE(s != nullptr, why);
   Cli cli;
-  cli.WriteConfig("[s3]\ntype = s3\nprovider = Other\naccess_key_id = " + s->access_key +
-                  "\nsecret_access_key = " + s->secret_key + "\nendpoint = " + s->Endpoint() +
-                  "\nregion = us-east-1\n\n[same]\ntype = s3\nprovider = Other\n"
-                  "access_key_id = " + s->access_key + "\nsecret_access_key = " + s->secret_key +
-                  "\nendpoint = " + s->Endpoint() + "\nregion = us-east-1\n");
+  cli.WriteConfig(S3Section("s3", *s) + S3Section("same", *s));
   cli.MakeTree("src");
   const std::string bucket = test::UniqueName("safety");
   REQUIRE(RunLogged(cli, {"copy", "src", "s3:" + bucket + "/x"}).exit_code == 0);
@@ -134,9 +137,7 @@ TEST_CASE("data safety: a multi-stream download whose ranges come from two versi
   const test::S3TestServer* s = test::SharedS3Server(&why);
   REQUIRE_MESSAGE(s != nullptr, why);
   Cli cli;
-  cli.WriteConfig("[s3]\ntype = s3\nprovider = Other\naccess_key_id = " + s->access_key +
-                  "\nsecret_access_key = " + s->secret_key + "\nendpoint = " + s->Endpoint() +
-                  "\nregion = us-east-1\n");
+  cli.WriteConfig(S3Section("s3", *s));
   const std::string data = test::Pattern(4 << 20, 5);
   REQUIRE(cli.dir().WriteFile("src/big.bin", data));
   const std::string bucket = test::UniqueName("versions");
