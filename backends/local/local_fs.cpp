@@ -288,7 +288,11 @@ static std::string TemporaryName(const std::string& dir, std::string base) {
 }
 
 Result<TempFile> TempFile::Create(const std::string& final_path) {
-  const auto [dir, base] = SplitFolder(final_path);
+  // Named, not a structured binding: a lambda below captures dir (clang before 16 refuses
+  // capturing a structured binding).
+  const auto split = SplitFolder(final_path);
+  const std::string& dir = split.first;
+  const std::string& base = split.second;
   // The first open that finds the folder missing creates it: true means "try again".
   bool made_dirs = false;
   auto make_folder = [&](int err) -> Result<bool> {
