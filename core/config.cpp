@@ -326,7 +326,9 @@ std::string ConfigFile::Render(const Registry& registry, bool redact,
     std::string type = Get(s.name, "type").value_or("");
     for (const auto& [key, value] : s.items) {
       bool hide = redact && !value.empty() && IsSecretOption(registry, type, key);
-      out += key + " = " + (hide ? std::string(kRedacted) : value) + "\n";
+      // A value may itself be a remote string with inline secrets (crypt's `remote`).
+      out += key + " = " +
+             (hide ? std::string(kRedacted) : redact ? RedactRemoteString(value) : value) + "\n";
     }
   }
   return out;
@@ -347,7 +349,7 @@ std::string ConfigFile::DumpJson(const Registry& registry) const {
       out += j == 0 ? "\n    " : ",\n    ";
       AppendJsonString(out, key);
       out += ": ";
-      AppendJsonString(out, hide ? std::string(kRedacted) : value);
+      AppendJsonString(out, hide ? std::string(kRedacted) : RedactRemoteString(value));
     }
     out += s.items.empty() ? "}" : "\n  }";
     out += i + 1 < sections_.size() ? ",\n" : "\n";

@@ -240,11 +240,9 @@ bool LooksSecretOption(std::string_view key) {
   return false;
 }
 
-namespace {
-
-// Replaces the value of every ",key=value" whose key looks secret, without parsing the whole
-// string: it may be one that does not parse. A value ends at an unquoted ',', ':', '(' or ')'.
-std::string RedactSecretValues(const std::string& text) {
+// Without parsing the whole string (it may be one that does not parse): a value ends at an
+// unquoted ',', ':', '(' or ')'.
+std::string RedactRemoteString(const std::string& text) {
   std::string out;
   size_t pos = 0;
   while (pos < text.size()) {
@@ -283,11 +281,9 @@ std::string RedactSecretValues(const std::string& text) {
   return out;
 }
 
-}  // namespace
-
 std::string AbbreviateRemoteString(const std::string& text) {
   constexpr size_t kShown = 100;
-  const std::string shown = RedactSecretValues(text);
+  const std::string shown = RedactRemoteString(text);
   if (shown.size() <= kShown + 20) return shown;
   return shown.substr(0, kShown) + "... (" + std::to_string(text.size()) + " bytes)";
 }

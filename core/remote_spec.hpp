@@ -54,6 +54,11 @@ Result<RemoteSpec> ParseRemoteString(const std::string& text);
 // remote string may be megabytes long). Use it wherever a message shows a remote string as typed.
 std::string AbbreviateRemoteString(const std::string& text);
 
+// text with the value of every inline ",key=value" whose key looks secret (LooksSecretOption)
+// replaced by kRedacted, at any nesting depth, whether text parses or not; text itself when it
+// has none. For config values that hold a remote string (a wrapper's `remote`).
+std::string RedactRemoteString(const std::string& text);
+
 // Whether an option's name alone says it holds a secret ("pass", "secret", "token" or "key" in
 // it), for strings whose backend is not known.
 bool LooksSecretOption(std::string_view key);

@@ -163,3 +163,25 @@ TEST_CASE("cli: inline secrets are redacted in every message that shows the remo
 
 }  // namespace
 }  // namespace cvclone
+
+namespace cvclone {
+namespace {
+
+TEST_CASE("cli: config show and dump redact inline secrets inside a remote value") {
+  test::TempDir dir;
+  const std::string conf =
+      "[vault]\ntype = crypt\npassword = x\nremote = :s3,provider=Other,access_key_id=AK,"
+      "secret_access_key='TOPSECRET/value+42',endpoint='http://127.0.0.1:9':bucket/dir\n";
+  for (const char* sub : {"show", "dump"}) {
+    CAPTURE(sub);
+    test::ProcessResult r = Run(dir, {"config", sub}, conf);
+    CHECK(r.exit_code == 0);
+    CHECK_FALSE(Contains(r.out + r.err, "TOPSECRET"));
+    CHECK(Contains(r.out, ":s3,provider=Other,"));
+    CHECK(Contains(r.out, "secret_access_key=*** REDACTED ***"));
+    CHECK(Contains(r.out, ":bucket/dir"));
+  }
+}
+
+}  // namespace
+}  // namespace cvclone
