@@ -244,13 +244,22 @@ bool FilterExcludes(const Filter& filter, const std::string& dst_rel) {
   return false;
 }
 
-// rclone's refusal of a sync or move into itself; Ok where the trees are apart.
-Status CheckOverlap(const Remote& src, const Remote& dst, SyncMode mode, const Filter& filter) {
-  const Overlap overlap = CompareRoots(src, dst);
+Overlap Compare(const StorageLocation& s, const StorageLocation& d) {
+  if (s.storage.empty() || s.storage != d.storage) return Overlap::kNone;
+  if (s.path == d.path) return s.view == d.view ? Overlap::kSame : Overlap::kDstInSrc;
+  if (PathWithin(d.path, s.path)) return Overlap::kDstInSrc;
+  if (PathWithin(s.path, d.path)) return Overlap::kSrcInDst;
+  return Overlap::kNone;
+}
+
+// rclone's refusal of a sync or move into itself; Ok where the trees are apart. s and d are
+// src's and dst's StorageRoot(), overlap what Compare made of them.
+Status CheckOverlap(const Remote& src, const Remote& dst, const StorageLocation& s,
+                    const StorageLocation& d, Overlap overlap, SyncMode mode,
+                    const Filter& filter) {
   if (overlap == Overlap::kNone || mode == SyncMode::kCopy) return Ok();
   if (overlap == Overlap::kDstInSrc) {
-    const std::string& outer = src.StorageRoot().path;
-    std::string rel = dst.StorageRoot().path.substr(outer.size());
+    std::string rel = d.path.substr(s.path.size());
     while (!rel.empty() && rel.front() == '/') rel.erase(0, 1);
     if (!rel.empty() && FilterExcludes(filter, rel)) return Ok();
   }
@@ -263,13 +272,7 @@ Status CheckOverlap(const Remote& src, const Remote& dst, SyncMode mode, const F
 }  // namespace
 
 Overlap CompareRoots(const Remote& src, const Remote& dst) {
-  const StorageLocation s = src.StorageRoot();
-  const StorageLocation d = dst.StorageRoot();
-  if (s.storage.empty() || s.storage != d.storage) return Overlap::kNone;
-  if (s.path == d.path) return s.view == d.view ? Overlap::kSame : Overlap::kDstInSrc;
-  if (PathWithin(d.path, s.path)) return Overlap::kDstInSrc;
-  if (PathWithin(s.path, d.path)) return Overlap::kSrcInDst;
-  return Overlap::kNone;
+  return Compare(src.StorageRoot(), dst.StorageRoot());
 }
 
 bool IsNoTransferError(const Error& error) {
@@ -279,11 +282,14 @@ bool IsNoTransferError(const Error& error) {
 Status RunSync(const Context& ctx, Remote& src, Remote& dst, SyncMode mode,
                const SyncOptions& opts, Accounting& acct) {
   CVC_ASSIGN_OR_RETURN(Filter filter, Filter::Make(opts.filter));
-  if (CompareRoots(src, dst) == Overlap::kSame) {
+  const StorageLocation s = src.StorageRoot();
+  const StorageLocation d = dst.StorageRoot();
+  const Overlap overlap = Compare(s, d);
+  if (overlap == Overlap::kSame) {
     log::Error("{}: {}", dst.Name(), kSameMessage);
     return Ok();
   }
-  CVC_RETURN_IF_ERROR(CheckOverlap(src, dst, mode, filter));
+  CVC_RETURN_IF_ERROR(CheckOverlap(src, dst, s, d, overlap, mode, filter));
   SyncRun run(ctx, src, dst, mode, opts, acct, filter);
   CVC_RETURN_IF_ERROR(run.Run());
   if (opts.error_on_no_transfer && acct.transfers() == 0) {
