@@ -1,4 +1,5 @@
 #include "core/config.hpp"
+#include "core/state_dir.hpp"
 
 #include <doctest/doctest.h>
 #include <sys/stat.h>
@@ -155,6 +156,17 @@ TEST_CASE("config: DefaultPath follows --config, CVCLONE_CONFIG, XDG_CONFIG_HOME
     CHECK(ConfigFile::DefaultPath() == "/home/u/.config/cvclone/cvclone.conf");
   }
   CHECK(ConfigFile::DefaultPath() == "/from/env.conf");
+}
+
+TEST_CASE("config: StateDir follows CVCLONE_STATE_DIR, XDG_STATE_HOME, HOME") {
+  ScopedEnv state_env("CVCLONE_STATE_DIR", "/state");
+  ScopedEnv xdg("XDG_STATE_HOME", "/xdg-state");
+  ScopedEnv home("HOME", "/home/u");
+  CHECK(StateDir() == "/state");
+  ScopedEnv unset("CVCLONE_STATE_DIR", "");
+  CHECK(StateDir() == "/xdg-state/cvclone");
+  ScopedEnv empty_xdg("XDG_STATE_HOME", nullptr);
+  CHECK(StateDir() == "/home/u/.local/state/cvclone");
 }
 
 TEST_CASE("config: Set, DeleteSection") {
