@@ -115,6 +115,13 @@ Status ParseParams(const std::string& text, size_t& pos,
       size_t value_start = pos;
       while (pos < text.size() && text[pos] != ',' && text[pos] != ':' && text[pos] != '(') ++pos;
       value = text.substr(value_start, pos - value_start);
+      // "endpoint=http://host:9000,...:bucket" would otherwise read as endpoint "http" and a
+      // path "//host:9000,...": the rest, secrets included, sent as a bucket name and printed.
+      if (text.compare(pos, 3, "://") == 0) {
+        return Bad(text, "the value of parameter \"" + key +
+                             "\" contains ':' unquoted (a URL?); quote it: " + key + "='" +
+                             value + "://...'");
+      }
     }
     params.emplace_back(std::move(key), std::move(value));
   }

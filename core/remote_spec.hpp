@@ -40,8 +40,8 @@ inline constexpr int kMaxRemoteNesting = 32;
 // Parses a remote string. Errors are kConfig with a message quoting the string (abbreviated as
 // AbbreviateRemoteString does) and saying what is wrong: parentheses nested more than
 // kMaxRemoteNesting deep (checked first), unbalanced parentheses, empty name, invalid name, bad
-// parameter syntax (missing '=', empty parameter name, unterminated quote), trailing garbage
-// after a wrapper's ')', an empty string.
+// parameter syntax (missing '=', empty parameter name, unterminated quote, a bare value followed
+// by "://": a URL that must be quoted), trailing garbage after a wrapper's ')', an empty string.
 //
 // Parsing looks at the text alone: a wrapper-shaped string such as "crypt(x)" parses as a
 // wrapper even where a file of that name exists (NewRemote decides that), while a string that

@@ -131,6 +131,12 @@ TEST_CASE("remote string: malformed input is a config error saying what is wrong
   CHECK(ErrorOf("bad@name:x").find("invalid character '@'") != std::string::npos);
   CHECK(ErrorOf("my crypt(s3:x)").find("invalid backend name") != std::string::npos);
   CHECK(ErrorOf(":s3,a=b").find("missing ':'") != std::string::npos);
+  // A bare value holding ':' would end the parameters there.
+  CHECK(ErrorOf(":s3,endpoint=http://127.0.0.1:9000,region=x:bucket")
+            .find("the value of parameter \"endpoint\" contains ':' unquoted (a URL?); quote it: "
+                  "endpoint='http://...'") != std::string::npos);
+  CHECK(ErrorOf("name,endpoint=https://h:path").find("unquoted") != std::string::npos);
+  CHECK(ErrorOf("crypt,x=http://h(s3:b)").find("unquoted") != std::string::npos);
   // The message quotes the string.
   CHECK(ErrorOf("crypt(s3:bucket").find("\"crypt(s3:bucket\"") != std::string::npos);
 }

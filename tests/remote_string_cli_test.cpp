@@ -150,6 +150,8 @@ TEST_CASE("cli: inline secrets are redacted in every message that shows the remo
       {"cat", s3 + ":bucket/missing.txt", "--contimeout", "1s"},
       {"copyto", s3 + ":", "dst"},
       {"link", std::string(":local,secret_thing='") + kSecret + "':" + dir.Path("nofile")},
+      {"lsf", std::string(":s3,endpoint=http://127.0.0.1:9,secret_access_key=") + kSecret +
+                  ":bucket"},
   };
   for (const auto& args : runs) {
     CAPTURE(args[1]);
@@ -159,6 +161,9 @@ TEST_CASE("cli: inline secrets are redacted in every message that shows the remo
     CHECK_FALSE(Contains(r.out + r.err, kSecret));
     CHECK(Contains(r.err, "ERROR"));
   }
+  // The unquoted URL is refused with how to quote it, before anything is sent.
+  test::ProcessResult r = Run(dir, runs.back());
+  CHECK(Contains(r.err, "quote it: endpoint='http://...'"));
 }
 
 }  // namespace
