@@ -4,6 +4,7 @@
 #include "commands/commands.hpp"
 #include "commands/common.hpp"
 #include "core/log.hpp"
+#include "crypt/obscure.hpp"
 
 namespace cvclone {
 namespace {
@@ -24,9 +25,42 @@ Status Show(const Invocation& inv, ConfigFile& cfg) {
   return Ok();
 }
 
+bool IsObscuredOption(const Registry& registry, const std::string& type, const std::string& key) {
+  const BackendInfo* backend = registry.Find(type);
+  if (backend == nullptr) return false;
+  for (const OptionSpec& o : backend->options) {
+    if (o.name == key) return o.obscured;
+  }
+  return false;
+}
+
+// Obscures the value of every key=value whose option is stored obscured, as rclone's config
+// create: with --obscure always, with --no-obscure never, otherwise unless the value already
+// reveals (is obscured). A value that is not key=value is left for CreateRemoteSection's error.
+Status ObscurePasswords(const Invocation& inv, const std::string& type,
+                        std::vector<std::string>& kvs) {
+  if (inv.flags.Bool("obscure") && inv.flags.Bool("no-obscure")) {
+    return MakeError(ErrorCode::kUsage, "--obscure and --no-obscure cannot be used together");
+  }
+  for (std::string& kv : kvs) {
+    size_t eq = kv.find('=');
+    if (eq == std::string::npos || !IsObscuredOption(*inv.registry, type, kv.substr(0, eq))) {
+      continue;
+    }
+    std::string value = kv.substr(eq + 1);
+    bool obscure = inv.flags.Bool("obscure") ||
+                   (!inv.flags.Bool("no-obscure") && !crypt::Reveal(value).has_value());
+    if (!obscure || value.empty()) continue;
+    CVC_ASSIGN_OR_RETURN(std::string obscured, crypt::Obscure(value));
+    kv = kv.substr(0, eq + 1) + obscured;
+  }
+  return Ok();
+}
+
 Status Create(const Invocation& inv, ConfigFile& cfg) {
   if (inv.args.size() < 3) return SubUsage("create NAME TYPE [KEY=VALUE...]");
   std::vector<std::string> kvs(inv.args.begin() + 3, inv.args.end());
+  CVC_RETURN_IF_ERROR(ObscurePasswords(inv, inv.args[2], kvs));
   ConfigFile updated = cfg;
   CVC_RETURN_IF_ERROR(CreateRemoteSection(updated, *inv.registry, inv.args[1], inv.args[2], kvs));
   if (inv.DryRun()) {
@@ -89,7 +123,9 @@ Command MakeConfigCommand() {
       "Subcommands:\n"
       "  show [NAME]   print the config file (or one remote), secrets redacted\n"
       "  file          print the config file's path\n"
-      "  create NAME TYPE [KEY=VALUE...]   add a remote and save the file\n"
+      "  create NAME TYPE [KEY=VALUE...]   add a remote and save the file; passwords are\n"
+      "                stored obscured, as rclone: --obscure always obscures them, --no-obscure\n"
+      "                stores them as given, by default a value that is already obscured is kept\n"
       "  delete NAME   remove a remote and save the file\n"
       "  dump          print the config as JSON, secrets redacted\n\n"
       "Examples:\n"
@@ -97,6 +133,9 @@ Command MakeConfigCommand() {
       "  cvclone config show backup\n";
   c.min_args = 1;
   c.max_args = -1;
+  c.flags = {{"obscure", 0, FlagType::kBool, "", "create: obscure password values (default: "
+                                                  "unless already obscured)"},
+             {"no-obscure", 0, FlagType::kBool, "", "create: store password values as given"}};
   c.run = RunConfig;
   return c;
 }

@@ -24,6 +24,7 @@ struct OptionSpec {
   std::string default_value;  // "" if none
   bool required = false;      // NewRemote fails naming the option if it is unset
   bool secret = false;        // redacted in `config show`, `config dump`, logs and errors
+  bool obscured = false;  // stored obscured (rclone's IsPassword): `config create` obscures it
 };
 
 // The resolved option values of one remote (inline parameters, flags, environment, config file

@@ -96,8 +96,8 @@ void RegisterCryptBackend(Registry& registry) {
   info.wrapper = true;
   info.options = {
       {"remote", "Remote to encrypt/decrypt, e.g. s3:bucket/path", "", true, false},
-      {"password", "Password (obscured, as `cvclone obscure` writes it)", "", false, true},
-      {"password2", "Salt password (obscured); optional", "", false, true},
+      {"password", "Password (obscured, as `cvclone obscure` writes it)", "", false, true, true},
+      {"password2", "Salt password (obscured); optional", "", false, true, true},
       {"filename_encryption", "How to encrypt file names: standard, obfuscate or off",
        "standard", false, false},
       {"directory_name_encryption", "Encrypt directory names too (only if filename_encryption "

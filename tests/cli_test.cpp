@@ -366,6 +366,37 @@ TEST_CASE("cli: config create, show, dump, file, delete; secrets redacted") {
   CHECK(cli.Run({"config", "frob"}).exit_code == 2);
 }
 
+TEST_CASE("cli: config create stores a crypt password obscured, and the remote then works") {
+  Cli cli;
+  cli.WriteConfig("");
+  REQUIRE(cli.dir().WriteFile("plain/f.txt", "clear text"));
+  auto create = cli.Run({"config", "create", "vault", "crypt", "remote=" + cli.P("store"),
+                         "password=hunter2"});
+  CHECK(create.exit_code == 0);
+  CHECK_FALSE(Contains(create.out + create.err, "hunter2"));
+  const std::string conf = test::ReadFile(cli.conf()).value_or("");
+  CHECK(Contains(conf, "password = "));
+  CHECK_FALSE(Contains(conf, "hunter2"));
+  CHECK(cli.Run({"copy", cli.P("plain"), "vault:"}).exit_code == 0);
+  auto cat = cli.Run({"cat", "vault:f.txt"});
+  CHECK(cat.exit_code == 0);
+  CHECK(cat.out == "clear text");
+  // The same password given obscured is kept as it is.
+  auto obscured = cli.Run({"obscure", "hunter2"});
+  REQUIRE(obscured.exit_code == 0);
+  const std::string value = obscured.out.substr(0, obscured.out.find('\n'));
+  CHECK(cli.Run({"config", "create", "again", "crypt", "remote=" + cli.P("store"),
+                 "password=" + value})
+            .exit_code == 0);
+  CHECK(Contains(test::ReadFile(cli.conf()).value_or(""), "password = " + value + "\n"));
+  CHECK(cli.Run({"cat", "again:f.txt"}).out == "clear text");
+  // --no-obscure stores it as given (then it does not reveal, and the remote says so).
+  CHECK(cli.Run({"config", "create", "raw", "crypt", "remote=" + cli.P("store"),
+                 "password=hunter2", "--no-obscure"})
+            .exit_code == 0);
+  CHECK(Contains(test::ReadFile(cli.conf()).value_or(""), "password = hunter2\n"));
+}
+
 TEST_CASE("cli: a malformed config line is an error naming file and line") {
   Cli cli;
   cli.WriteConfig("[ok]\ntype = local\nthis line is wrong\n");
