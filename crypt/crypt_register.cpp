@@ -6,6 +6,7 @@
 #include "crypt/crypt_remote.hpp"
 #include "crypt/obscure.hpp"
 #include "crypt/password.hpp"
+#include "crypt/secret.hpp"
 
 namespace cvclone {
 namespace crypt {
@@ -15,51 +16,55 @@ constexpr const char* kNoPassword =
     "crypt: no password: set password_command, CVCLONE_CRYPT_PASSWORD or password in the config";
 constexpr const char* kEmptyPassword = "crypt: password is empty";
 
-std::optional<std::string> GetEnv(const char* name) {
-  const char* v = std::getenv(name);
-  if (v == nullptr) return std::nullopt;
-  return std::string(v);
+// Copies a secret out of a result, wiping what the result held (a Result<std::string> of a
+// password is never left to be freed with the password in it).
+Status TakeSecret(Result<std::string> from, std::string& to) {
+  if (!from) return Unexpected<Error>(from.error());
+  to = *from;
+  WipeString(*from);
+  return Ok();
 }
 
-// The revealed value of an obscured option; nullopt when unset.
-Result<std::optional<std::string>> RevealOption(const Options& options, const std::string& name) {
+// The revealed value of an obscured option into out; false when unset.
+Result<bool> RevealOption(const Options& options, const std::string& name, std::string& out) {
   auto value = options.Get(name);
-  if (!value) return std::optional<std::string>();
+  if (!value) return false;
   auto plain = Reveal(*value);
   if (!plain) return Propagate(plain.error(), "crypt: option " + name);
-  return std::optional<std::string>(*std::move(plain));
+  CVC_RETURN_IF_ERROR(TakeSecret(std::move(plain), out));
+  return true;
 }
 
-Result<std::string> ResolvePassword(const Options& options, bool allow_prompt) {
-  CVC_ASSIGN_OR_RETURN(std::optional<std::string> stored, RevealOption(options, "password"));
-  std::string password;
+Status ResolvePassword(const Options& options, bool allow_prompt, std::string& password) {
+  CVC_ASSIGN_OR_RETURN(bool stored, RevealOption(options, "password", password));
   if (stored) {
-    password = *std::move(stored);
+    // revealed from the config
   } else if (auto cmd = options.Get("password_command")) {
-    CVC_ASSIGN_OR_RETURN(password, RunPasswordCommand(*cmd, "password_command"));
-  } else if (auto env = GetEnv("CVCLONE_CRYPT_PASSWORD")) {
-    password = *std::move(env);
+    CVC_RETURN_IF_ERROR(TakeSecret(RunPasswordCommand(*cmd, "password_command"), password));
+  } else if (const char* env = std::getenv("CVCLONE_CRYPT_PASSWORD")) {
+    password = env;
   } else if (allow_prompt && StdinIsTerminal()) {
-    CVC_ASSIGN_OR_RETURN(password, PromptPassword("crypt password: "));
+    CVC_RETURN_IF_ERROR(TakeSecret(PromptPassword("crypt password: "), password));
   } else {
     return MakeError(ErrorCode::kConfig, kNoPassword);
   }
   if (password.empty()) return MakeError(ErrorCode::kConfig, kEmptyPassword);
-  return password;
+  return Ok();
 }
 
-Result<std::string> ResolveSalt(const Options& options) {
-  CVC_ASSIGN_OR_RETURN(std::optional<std::string> stored, RevealOption(options, "password2"));
-  if (stored) return *std::move(stored);
-  return GetEnv("CVCLONE_CRYPT_PASSWORD2").value_or("");
+Status ResolveSalt(const Options& options, std::string& salt) {
+  CVC_ASSIGN_OR_RETURN(bool stored, RevealOption(options, "password2", salt));
+  if (stored) return Ok();
+  if (const char* env = std::getenv("CVCLONE_CRYPT_PASSWORD2")) salt = env;
+  return Ok();
 }
 
 }  // namespace
 
 Result<CryptConfig> CryptConfigFromOptions(const Options& options, bool allow_prompt) {
   CryptConfig c;
-  CVC_ASSIGN_OR_RETURN(c.password, ResolvePassword(options, allow_prompt));
-  CVC_ASSIGN_OR_RETURN(c.password2, ResolveSalt(options));
+  CVC_RETURN_IF_ERROR(ResolvePassword(options, allow_prompt, c.password));
+  CVC_RETURN_IF_ERROR(ResolveSalt(options, c.password2));
   CVC_ASSIGN_OR_RETURN(c.names.mode, ParseNameMode(options.GetOr("filename_encryption", "")));
   CVC_ASSIGN_OR_RETURN(c.names.encoding, ParseNameEncoding(options.GetOr("filename_encoding", "")));
   CVC_ASSIGN_OR_RETURN(c.names.encrypt_dirs, options.GetBool("directory_name_encryption", true));
@@ -116,7 +121,11 @@ void RegisterCryptBackend(Registry& registry) {
                    const RemoteOpener& open_inner) -> Result<std::unique_ptr<Remote>> {
     CVC_ASSIGN_OR_RETURN(crypt::CryptConfig config,
                          crypt::CryptConfigFromOptions(options, IsInlineForm(display_name)));
-    CVC_ASSIGN_OR_RETURN(crypt::CryptKeys keys, crypt::DeriveKeys(config.password, config.password2));
+    auto derived = crypt::DeriveKeys(config.password, config.password2);
+    crypt::WipeString(config.password);  // not needed again: the keys are
+    crypt::WipeString(config.password2);
+    if (!derived) return Unexpected<Error>(derived.error());
+    const crypt::CryptKeys& keys = *derived;
     crypt::NameCipher cipher(keys, config.names);
     CVC_ASSIGN_OR_RETURN(std::string enc_root, cipher.EncryptDirPath(root));
     CVC_ASSIGN_OR_RETURN(std::unique_ptr<Remote> inner,

@@ -6,6 +6,7 @@
 #include "core/log.hpp"
 #include "crypt/data.hpp"
 #include "crypt/keys.hpp"
+#include "crypt/secret.hpp"
 
 namespace cvclone::crypt {
 namespace {
@@ -39,10 +40,10 @@ bool Pipelined(int64_t size) {
 
 class CryptRemote : public Remote, public CryptView {
  public:
-  CryptRemote(std::unique_ptr<Remote> inner, std::string name, const CryptKeys& keys,
+  CryptRemote(std::unique_ptr<Remote> inner, std::string name, LockedKeys keys,
               const CryptConfig& config)
-      : inner_(std::move(inner)), name_(std::move(name)), keys_(keys),
-        names_(keys, config.names), strict_names_(config.strict_names) {
+      : inner_(std::move(inner)), name_(std::move(name)), keys_(std::move(keys)),
+        names_(keys_.get(), config.names), strict_names_(config.strict_names) {
     features_ = inner_->GetFeatures();
     features_.hashes = HashSet();
     features_.slow_hash = false;
@@ -50,7 +51,7 @@ class CryptRemote : public Remote, public CryptView {
 
   Remote& Inner() const override { return *inner_; }
   const NameCipher& Names() const override { return names_; }
-  const DataKey& Key() const override { return keys_.data_key; }
+  const DataKey& Key() const override { return keys_->data_key; }
 
   std::string Type() const override { return "crypt"; }
   std::string Name() const override { return name_; }
@@ -142,7 +143,7 @@ class CryptRemote : public Remote, public CryptView {
 
   std::unique_ptr<Remote> inner_;
   std::string name_;
-  CryptKeys keys_;
+  LockedKeys keys_;
   NameCipher names_;
   bool strict_names_;
   Features features_;
@@ -241,7 +242,7 @@ Result<std::unique_ptr<Reader>> CryptRemote::Open(const Context& ctx, const std:
     }
   }
   if (!nonce) return Propagate(nonce.error(), context);
-  auto reader = std::make_unique<DecryptingReader>(keys_.data_key, std::move(src), *nonce,
+  auto reader = std::make_unique<DecryptingReader>(keys_->data_key, std::move(src), *nonce,
                                                    range.first_chunk, range.discard, count);
   return std::unique_ptr<Reader>(std::make_unique<NamingReader>(std::move(reader), context));
 }
@@ -268,7 +269,7 @@ Result<std::unique_ptr<Reader>> CryptRemote::DecryptWhole(const std::string& pat
   if (const ObjectInfo* inner_info = opened->OpenedInfo(); inner_info != nullptr) {
     info = PlainInfo(*inner_info, "");
   }
-  auto reader = DecryptingReader::Open(keys_.data_key, std::move(opened));
+  auto reader = DecryptingReader::Open(keys_->data_key, std::move(opened));
   if (!reader) return Propagate(reader.error(), context);
   return std::unique_ptr<Reader>(
       std::make_unique<NamingReader>(std::move(reader).value(), context, std::move(info)));
@@ -299,7 +300,7 @@ Result<ObjectInfo> CryptRemote::Put(const Context& ctx, const std::string& path,
                                     const PutOptions& opts) {
   CVC_ASSIGN_OR_RETURN(std::string enc, EncFile(path));
   CVC_ASSIGN_OR_RETURN(std::unique_ptr<EncryptingReader> encrypting,
-                       EncryptingReader::Create(keys_.data_key, src, Pipelined(opts.size)));
+                       EncryptingReader::Create(keys_->data_key, src, Pipelined(opts.size)));
   PutOptions inner_opts;
   inner_opts.mtime = opts.mtime;
   if (opts.size >= 0) {
@@ -321,8 +322,8 @@ Result<ObjectInfo> CryptRemote::Put(const Context& ctx, const std::string& path,
 bool CryptRemote::SameCipher(const CryptRemote& other) const {
   const NameOptions& a = names_.options();
   const NameOptions& b = other.names_.options();
-  return keys_.data_key == other.keys_.data_key && keys_.name_key == other.keys_.name_key &&
-         keys_.name_tweak == other.keys_.name_tweak && a.mode == b.mode &&
+  return keys_->data_key == other.keys_->data_key && keys_->name_key == other.keys_->name_key &&
+         keys_->name_tweak == other.keys_->name_tweak && a.mode == b.mode &&
          a.encrypt_dirs == b.encrypt_dirs && a.encoding == b.encoding && a.suffix == b.suffix;
 }
 
@@ -361,8 +362,9 @@ Result<std::unique_ptr<Remote>> NewCryptRemote(std::unique_ptr<Remote> inner,
                                                const std::string& display_name,
                                                const CryptConfig& config, const CryptKeys& keys) {
   if (!inner) return MakeError(ErrorCode::kInternal, "crypt: no inner remote");
+  CVC_ASSIGN_OR_RETURN(LockedKeys locked, LockedKeys::Create(keys));
   return std::unique_ptr<Remote>(
-      std::make_unique<CryptRemote>(std::move(inner), display_name, keys, config));
+      std::make_unique<CryptRemote>(std::move(inner), display_name, std::move(locked), config));
 }
 
 }  // namespace cvclone::crypt

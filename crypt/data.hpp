@@ -101,7 +101,7 @@ class EncryptingReader : public Reader {
   // Read() once the pipeline runs; `written` bytes of buf are already filled.
   Result<size_t> ReadBatches(std::span<std::byte> buf, size_t written);
 
-  DataKey key_;
+  WipedDataKey key_;  // first: destroyed after the pipeline has stopped
   Reader* src_;
   Nonce initial_nonce_;
   Nonce nonce_;
@@ -149,7 +149,7 @@ class DecryptingReader : public Reader {
   void OpenBatch(Batch& b, uint64_t index) const;
   Result<size_t> ReadBatches(std::span<std::byte> buf, size_t want);
 
-  DataKey key_;
+  WipedDataKey key_;  // first: destroyed after the pipeline has stopped
   std::unique_ptr<Reader> src_;
   Nonce nonce_;
   size_t discard_;

@@ -88,6 +88,11 @@ Eme::Eme(std::span<const uint8_t, 32> key) : pool_(std::make_shared<Pool>()) {
   pool_->Give(std::move(enc), true);
 }
 
+Eme::~Eme() {
+  OPENSSL_cleanse(key_.data(), key_.size());
+  OPENSSL_cleanse(l_.data(), l_.size());
+}
+
 Result<std::vector<uint8_t>> Eme::Encrypt(std::span<const uint8_t, 16> tweak,
                                           std::span<const uint8_t> in) const {
   return Transform(tweak, in, true);

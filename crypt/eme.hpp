@@ -21,6 +21,10 @@ class Eme {
   static constexpr size_t kMaxBlocks = 128;  // inputs of 16..2048 bytes
 
   explicit Eme(std::span<const uint8_t, 32> key);
+  Eme(const Eme&) = default;
+  Eme& operator=(const Eme&) = default;
+  // Zeroes this copy of the key and of what was derived from it.
+  ~Eme();
 
   // Encrypts/decrypts `in` (a multiple of 16 bytes, 16..2048) with the 16-byte tweak. Output has
   // the same length. kInvalidArgument on a bad length; kInternal if OpenSSL fails.

@@ -7,10 +7,20 @@
 #include <map>
 #include <mutex>
 
+#include "crypt/secret.hpp"
+
 namespace cvclone::crypt {
 
 const std::array<uint8_t, 16> kDefaultSalt = {0xA8, 0x0D, 0xF4, 0x3A, 0x8F, 0xBD, 0x03, 0x08,
                                               0xA7, 0xCA, 0xB8, 0x3E, 0x58, 0x1F, 0x86, 0xB1};
+
+CryptKeys::~CryptKeys() {
+  OPENSSL_cleanse(data_key.data(), data_key.size());
+  OPENSSL_cleanse(name_key.data(), name_key.size());
+  OPENSSL_cleanse(name_tweak.data(), name_tweak.size());
+}
+
+WipedDataKey::~WipedDataKey() { OPENSSL_cleanse(key.data(), key.size()); }
 
 namespace {
 constexpr uint64_t kScryptN = 16384;
@@ -64,17 +74,18 @@ Result<CryptKeys> Scrypt(const std::string& password, const std::string& salt) {
 Result<CryptKeys> DeriveKeys(const std::string& password, const std::string& salt) {
   if (password.empty()) return MakeError(ErrorCode::kConfig, "crypt: password is empty");
   static std::mutex mu;
-  static std::map<MemoKey, CryptKeys> memo;
+  static std::map<MemoKey, LockedKeys> memo;
   const MemoKey key = MemoKeyOf(password, salt);
   const bool memoizable = key != MemoKey{};
   if (memoizable) {
     std::lock_guard lock(mu);
-    if (auto it = memo.find(key); it != memo.end()) return it->second;
+    if (auto it = memo.find(key); it != memo.end()) return it->second.get();
   }
   CVC_ASSIGN_OR_RETURN(CryptKeys keys, Scrypt(password, salt));
   if (memoizable) {
+    CVC_ASSIGN_OR_RETURN(LockedKeys locked, LockedKeys::Create(keys));
     std::lock_guard lock(mu);
-    memo.emplace(key, keys);
+    memo.emplace(key, std::move(locked));
   }
   return keys;
 }

@@ -8,6 +8,8 @@
 
 #include "crypt/encoding.hpp"
 
+#include "crypt/secret.hpp"
+
 namespace cvclone::crypt {
 namespace {
 
@@ -67,7 +69,9 @@ Result<std::string> Reveal(const std::string& obscured) {
                      "obscured?");
   }
   CVC_ASSIGN_OR_RETURN(std::vector<uint8_t> pt, Ctr(raw->data(), raw->data() + 16, raw->size() - 16));
-  return std::string(pt.begin(), pt.end());
+  std::string plain(pt.begin(), pt.end());
+  WipeBytes(pt.data(), pt.size());
+  return plain;
 }
 
 }  // namespace cvclone::crypt

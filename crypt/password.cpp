@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstdio>
 
+#include "crypt/secret.hpp"
+
 namespace cvclone::crypt {
 namespace {
 
@@ -49,9 +51,12 @@ Result<std::string> RunPasswordCommand(const std::string& command, const std::st
     return MakeError(ErrorCode::kConfig, "crypt: " + option + ": cannot run the command");
   }
   std::string out;
+  WipeOnExit wipe_out(out);
   char buf[4096];
+  out.reserve(sizeof buf);  // a password fits: no reallocation leaves a copy behind
   size_t n;
   while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
+  WipeBytes(buf, sizeof buf);
   const int status = ::pclose(pipe);
   if (status == -1) {
     return MakeError(ErrorCode::kConfig, "crypt: " + option + ": cannot run the command");
@@ -77,6 +82,8 @@ Result<std::string> PromptPassword(const std::string& prompt) {
   const int fd = ::open("/dev/tty", O_RDWR | O_CLOEXEC);
   if (fd < 0) return MakeError(ErrorCode::kConfig, "crypt: cannot prompt for a password: no terminal");
   std::string line;
+  WipeOnExit wipe_line(line);
+  line.reserve(1024);  // a password fits: no reallocation leaves a copy behind
   bool ok = true;
   {
     EchoOff echo_off(fd);
@@ -88,6 +95,7 @@ Result<std::string> PromptPassword(const std::string& prompt) {
       if (n <= 0 || c == '\n') break;
       line.push_back(c);
     }
+    WipeBytes(&c, sizeof c);
   }
   ::close(fd);
   if (!ok) return MakeError(ErrorCode::kConfig, "crypt: cannot prompt for a password on the terminal");
