@@ -61,9 +61,13 @@ struct ObjectInfo {
   std::map<HashType, std::string> hashes;
   // The listing did not carry the modtime (S3 keeps it in metadata that only HEAD returns), so
   // mtime is the time the object was stored (S3's LastModified). Stat() gives the exact mtime.
-  // The engine compares without it where that is sound (an object stored after the source file
-  // was last modified) and asks Stat() otherwise; commands that show mtimes ask Stat().
+  // The engine takes the exact mtime from what it remembers of the version it stored
+  // (StoredVersions) and asks Stat() otherwise; commands that show mtimes ask Stat().
   bool mtime_is_upload_time = false;
+  // Which stored version of the object this describes (S3: its ETag), "" when the backend has
+  // no such identifier. Another version at the same path holds other bytes or other metadata.
+  // Wrappers pass on their inner object's.
+  std::string version;
 };
 
 // A pull stream. Read fills up to buf.size() bytes and returns how many; 0 means end of stream.
@@ -104,6 +108,9 @@ struct Features {
   // not hash the stream a second time to verify the transfer.
   bool verifies_puts = false;
   bool batch_commit = false;  // StartBatch()/FinishBatch() defer and group commits (local)
+  // Listings give upload times (ObjectInfo::mtime_is_upload_time) and objects carry versions:
+  // the engine remembers which version it stored from which source (StoredVersions).
+  bool listed_mtime_is_upload_time = false;
 };
 
 struct PutOptions {

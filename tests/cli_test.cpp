@@ -39,7 +39,7 @@ class Cli {
     opts.set_env = env;
     opts.cwd = dir_.path();
     opts.set_env["TZ"] = "UTC";
-    opts.unset_env = {"CVCLONE_CONFIG", "XDG_CONFIG_HOME"};
+    opts.unset_env = {"CVCLONE_CONFIG", "XDG_CONFIG_HOME", "CVCLONE_STATE_DIR", "XDG_STATE_HOME"};
     opts.set_env["HOME"] = dir_.path();
     ProcessResult r = test::RunProcess(CVCLONE_BINARY_DIR "/cvclone", args, opts);
     REQUIRE_MESSAGE(r.error.empty(), r.error);

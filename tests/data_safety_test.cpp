@@ -98,11 +98,8 @@ TEST_CASE("data safety: a sync into its own source is allowed when a filter excl
   CHECK(test::ReadTree(cli.P("d")).size() == 8);
 }
 
-// A config section [name] for the test S3 server.
 std::string S3Section(const std::string& name, const test::S3TestServer& s) {
-  return "[" + name + "]\ntype = s3\nprovider = Other\naccess_key_id = " + s.access_key +
-         "\nsecret_access_key = " + s.secret_key + "\nendpoint = " + s.Endpoint() +
-         "\nregion = us-east-1\n\n";
+  return test::S3ConfigSection(name, s);
 }
 
 TEST_CASE("data safety [any server]: S3 move and sync onto the same or an overlapping prefix") {

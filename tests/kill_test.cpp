@@ -138,7 +138,7 @@ test::ProcessOptions ChildOptions(const Cli& cli) {
   opts.cwd = cli.dir().path();
   opts.set_env["TZ"] = "UTC";
   opts.set_env["HOME"] = cli.dir().path();
-  opts.unset_env = {"CVCLONE_CONFIG", "XDG_CONFIG_HOME"};
+  opts.unset_env = {"CVCLONE_CONFIG", "XDG_CONFIG_HOME", "CVCLONE_STATE_DIR", "XDG_STATE_HOME"};
   return opts;
 }
 

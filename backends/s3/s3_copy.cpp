@@ -21,16 +21,16 @@ std::vector<Header> CarriedHeaders(const HttpHeaders& headers, const std::string
   return out;
 }
 
-Status S3Remote::CopyObject(const Context& ctx, const Location& src, const Location& dst,
-                            const std::vector<Header>& extra) {
+Result<std::string> S3Remote::CopyObject(const Context& ctx, const Location& src,
+                                         const Location& dst, const std::vector<Header>& extra) {
   Call call{
       .op = "CopyObject", .method = "PUT", .bucket = dst.bucket, .key = dst.key, .headers = extra};
   call.headers.emplace_back("x-amz-copy-source",
                             UriEncode("/" + src.bucket + "/" + src.key, false));
   AddObjectHeaders(call.headers);
   CVC_ASSIGN_OR_RETURN(HttpResponse r, Send(ctx, std::move(call)));
-  CVC_RETURN_IF_ERROR(ParseCopyResult(r.body));
-  return Ok();
+  CVC_ASSIGN_OR_RETURN(CopyResult copied, ParseCopyResult(r.body));
+  return copied.etag;
 }
 
 Status S3Remote::CopyMultipart(const Context& ctx, const Location& src, const Location& dst,
@@ -99,8 +99,9 @@ Result<ObjectInfo> S3Remote::Copy(const Context& ctx, Remote& src, const std::st
                           Base64Encode(HexDecode(info.hashes[HashType::kMd5])));
     }
     CVC_RETURN_IF_ERROR(CopyMultipart(ctx, from, to, info.size, std::move(create)));
+    info.version.clear();  // the copy's ETag is not known here
   } else {
-    CVC_RETURN_IF_ERROR(CopyObject(ctx, from, to, {}));
+    CVC_ASSIGN_OR_RETURN(info.version, CopyObject(ctx, from, to, {}));
   }
   info.path = dst_path;
   return info;
@@ -121,7 +122,8 @@ Status S3Remote::SetModTime(const Context& ctx, const std::string& path, TimePoi
     return CopyMultipart(ctx, loc, loc, info.size, std::move(meta));
   }
   meta.emplace_back("x-amz-metadata-directive", "REPLACE");
-  return CopyObject(ctx, loc, loc, meta);
+  CVC_RETURN_IF_ERROR(CopyObject(ctx, loc, loc, meta));
+  return Ok();
 }
 
 }  // namespace cvclone::s3::impl

@@ -34,6 +34,27 @@ Result<std::vector<ObjectInfo>> S3Remote::ListBuckets(const Context& ctx) {
   return out;
 }
 
+// Attempts at a listing page that answers but does not parse (each one's request is retried
+// as usual): a damaged answer is rare and passes on a second try; a server that always sends one
+// (or one over the limits) should fail quickly.
+constexpr int kListPageAttempts = 3;
+
+Result<ListResult> S3Remote::FetchListPage(const Context& ctx, const Call& call,
+                                           const std::string& what) {
+  // A page that does not parse (cut short, garbled on the way) is asked for again, like any
+  // failed request (whose own retries Send makes).
+  for (int attempt = 1;; ++attempt) {
+    CVC_ASSIGN_OR_RETURN(HttpResponse resp, Send(ctx, call));
+    auto parsed = ParseListObjects(resp.body);
+    if (parsed) return parsed;
+    if (attempt >= std::min(retry_.max_attempts, kListPageAttempts)) {
+      return Propagate(parsed.error(), what);
+    }
+    log::Debug("{}: the page did not parse, asking again: {}", what, parsed.error().message());
+    CVC_RETURN_IF_ERROR(InterruptibleSleep(ctx, BackoffDelay(retry_, attempt, RetryHint{})));
+  }
+}
+
 Status S3Remote::ListPages(const Context& ctx, const Location& loc, bool recursive,
                            bool first_key_only,
                            const std::function<Status(const ListResult&)>& page) {
@@ -54,10 +75,7 @@ Status S3Remote::ListPages(const Context& ctx, const Location& loc, bool recursi
     call.query.emplace_back("prefix", prefix);
     if (v2) call.query.emplace_back("list-type", "2");
     if (!token.empty()) call.query.emplace_back(v2 ? "continuation-token" : "marker", token);
-    CVC_ASSIGN_OR_RETURN(HttpResponse resp, Send(ctx, std::move(call)));
-    auto parsed = ParseListObjects(resp.body);
-    if (!parsed) return Propagate(parsed.error(), what);
-    const ListResult& result = *parsed;
+    CVC_ASSIGN_OR_RETURN(const ListResult result, FetchListPage(ctx, call, what));
     for (const ListEntry& e : result.contents) {
       if (!e.key.starts_with(prefix)) {
         return MakeError(ErrorCode::kCorrupt, what + ": the server listed key \"" + Shown(e.key) +
@@ -137,6 +155,7 @@ namespace {
 ObjectInfo ObjectEntry(const std::string& path, const ListEntry& e) {
   ObjectInfo info{.path = path, .size = e.size, .is_dir = false, .mtime = e.mtime};
   if (IsMd5Hex(e.etag)) info.hashes[HashType::kMd5] = e.etag;
+  info.version = e.etag;
   return info;
 }
 

@@ -60,6 +60,7 @@ ObjectInfo InfoFromHeaders(const std::string& path, const HttpHeaders& h) {
     if (auto t = ParseMtime(*m)) info.mtime = *t;
   }
   const std::string etag = StripQuotes(h.Get("ETag").value_or(""));
+  info.version = etag;
   if (IsMd5Hex(etag)) {
     info.hashes[HashType::kMd5] = etag;
   } else if (auto sum = h.Get("x-amz-meta-md5chksum")) {

@@ -160,6 +160,7 @@ Result<ObjectInfo> S3Remote::PutSingle(const Context& ctx, const Location& loc,
   CVC_RETURN_IF_ERROR(CheckSingleEtag(loc, r, md5_hex));
   ObjectInfo info{.path = path, .size = static_cast<int64_t>(data.size()), .mtime = opts.mtime};
   info.hashes[HashType::kMd5] = md5_hex;
+  info.version = StripQuotes(r.headers.Get("ETag").value_or(""));
   return info;
 }
 
@@ -215,6 +216,7 @@ Result<ObjectInfo> S3Remote::PutStreamed(const Context& ctx, const Location& loc
   CVC_RETURN_IF_ERROR(CheckSingleEtag(loc, r, md5_hex));
   ObjectInfo info{.path = path, .size = opts.size, .mtime = opts.mtime};
   info.hashes[HashType::kMd5] = md5_hex;
+  info.version = StripQuotes(r.headers.Get("ETag").value_or(""));
   return info;
 }
 
@@ -243,18 +245,22 @@ Result<ObjectInfo> S3Remote::PutMultipart(const Context& ctx, const Location& lo
   if (known_raw.size() == 16 && known_md5 != out.md5_hex) {
     return fail("md5 " + out.md5_hex + " differs from the source's " + known_md5);
   }
+  std::string version = out.etag;
   if (!cfg_.disable_checksum && known_raw.size() != 16 && out.size <= kMaxSinglePut) {
     // The MD5 is known only now: store it by replacing the metadata (a server-side copy).
     std::vector<Header> extra = MetaHeaders(opts);
     extra.emplace_back("x-amz-meta-md5chksum", Base64Encode(HexDecode(out.md5_hex)));
     extra.emplace_back("x-amz-metadata-directive", "REPLACE");
-    if (Status st = CopyObject(ctx, loc, loc, extra); !st) {
+    auto copied = CopyObject(ctx, loc, loc, extra);
+    if (!copied) {
       log::Notice("s3: {}/{}: could not store the MD5 metadata: {}", loc.bucket, loc.key,
-                  st.error().message());
+                  copied.error().message());
     }
+    version = copied ? *copied : "";  // unknown if the copy may or may not have happened
   }
   ObjectInfo info{.path = path, .size = out.size, .mtime = opts.mtime};
   info.hashes[HashType::kMd5] = out.md5_hex;
+  info.version = std::move(version);
   return info;
 }
 

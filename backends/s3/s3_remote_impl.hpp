@@ -137,6 +137,7 @@ class S3Remote : public Remote {
     features_.public_link = true;
     features_.network = true;
     features_.verifies_puts = true;  // Content-MD5 on every PUT/part, ETags checked
+    features_.listed_mtime_is_upload_time = !cfg_.use_server_modtime && !cfg_.exact_modtime;
     features_.mtime_precision = cfg_.use_server_modtime
                                     ? std::chrono::nanoseconds(std::chrono::seconds(1))
                                     : std::chrono::nanoseconds(1);
@@ -205,6 +206,8 @@ class S3Remote : public Remote {
   Result<std::vector<ObjectInfo>> ListBuckets(const Context& ctx);
   // Lists under loc.key + "/" page by page (recursive: no delimiter). first_key_only: one
   // request for at most one key (an existence check).
+  // One listing page, parsed; a page that does not parse is fetched again (a few times).
+  Result<ListResult> FetchListPage(const Context& ctx, const Call& call, const std::string& what);
   Status ListPages(const Context& ctx, const Location& loc, bool recursive, bool first_key_only,
                    const std::function<Status(const ListResult&)>& page);
   Status FillMtimes(const Context& ctx, const Location& dir, std::vector<ObjectInfo>& entries);
@@ -241,8 +244,9 @@ class S3Remote : public Remote {
   Status CheckSingleEtag(const Location& loc, const HttpResponse& r, const std::string& md5_hex);
   Result<ObjectInfo> PutMultipart(const Context& ctx, const Location& loc, const std::string& path,
                                   Reader& src, const PutOptions& opts);
-  Status CopyObject(const Context& ctx, const Location& src, const Location& dst,
-                    const std::vector<Header>& extra);
+  // A server-side copy of up to 5 GiB; the new object's ETag.
+  Result<std::string> CopyObject(const Context& ctx, const Location& src, const Location& dst,
+                                 const std::vector<Header>& extra);
   // UploadPartCopy in parts of copy_cutoff; `create` holds the new object's metadata.
   Status CopyMultipart(const Context& ctx, const Location& src, const Location& dst, int64_t size,
                        std::vector<Header> create);

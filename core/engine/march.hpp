@@ -18,6 +18,8 @@
 
 namespace cvclone {
 
+class StoredVersions;
+
 class RunState {
  public:
   explicit RunState(const Context& parent);
@@ -35,6 +37,10 @@ class RunState {
   bool HasErrors() const;
   // Ok, or kCancelled when stopped by the parent, else the first fatal error, else the first.
   Status Final() const;
+  // What is remembered of the destination's stored versions, or nullptr (see StoredVersions).
+  // Set before any worker starts; not owned.
+  StoredVersions* stored_versions() const { return stored_versions_; }
+  void set_stored_versions(StoredVersions* versions) { stored_versions_ = versions; }
 
  private:
   Context parent_;
@@ -44,6 +50,7 @@ class RunState {
   Context source_ctx_;
   mutable std::mutex mu_;
   std::optional<Error> first_, fatal_;
+  StoredVersions* stored_versions_ = nullptr;
 };
 
 struct MarchCallbacks {

@@ -7,6 +7,7 @@
 
 #include "core/engine/march.hpp"
 #include "core/engine/queue.hpp"
+#include "core/engine/stored_versions.hpp"
 #include "core/engine/transfer.hpp"
 #include "core/log.hpp"
 
@@ -199,6 +200,8 @@ void SyncRun::FinishBatch() {
 
 Status SyncRun::Run() {
   Status marched = Ok();
+  std::unique_ptr<StoredVersions> versions = StoredVersions::ForDestination(dst_, opts_.dry_run);
+  state_.set_stored_versions(versions.get());
   StartBatch();
   {
     std::vector<std::jthread> workers;
@@ -218,6 +221,7 @@ Status SyncRun::Run() {
     queue_.Close();
   }
   FinishBatch();  // before deleting anything: every copied file is in place and durable
+  if (versions) versions->Compact();
   if (!marched && marched.error().code() == ErrorCode::kDirNotFound) {
     log::Error("{}", marched.error().message());
     return marched;
@@ -302,6 +306,8 @@ Status CopyOneFile(const Context& ctx, Remote& src, const std::string& src_path,
                    const std::string& dst_path, bool move, const SyncOptions& opts,
                    Accounting& acct) {
   RunState state(ctx);
+  std::unique_ptr<StoredVersions> versions = StoredVersions::ForDestination(dst, opts.dry_run);
+  state.set_stored_versions(versions.get());
   if (CompareRoots(src, dst) == Overlap::kSame && src_path == dst_path) {
     log::Error("{}: {}", JoinPath(dst.Name(), dst_path), kSameMessage);
     return Ok();

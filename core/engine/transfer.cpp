@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "core/engine/parallel_reader.hpp"
+#include "core/engine/stored_versions.hpp"
 #include "core/io.hpp"
 #include "core/log.hpp"
 
@@ -128,13 +129,23 @@ Decision DecideWith(RunState& state, Remote& src, Remote& dst, const ObjectInfo&
   }
   s = ExactInfo(state, src, *s, s_exact);
   if (s == nullptr) return Decision::kTransfer;
-  if (d.mtime_is_upload_time && !move) {
-    // Stored at or after the source's last change: unchanged since (aws s3 sync's rule), so a
-    // no-op sync costs a listing and no HEAD per object.
-    if (s->mtime <= d.mtime || MtimeEqual(s->mtime, d.mtime, precision)) return Decision::kEqual;
+  StoredVersions* versions = state.stored_versions();
+  if (d.mtime_is_upload_time && !move && versions != nullptr) {
+    // The version we stored, from a source of this mtime: exact, without a HEAD. (Not for a
+    // move, whose source is deleted only on what a Stat of the destination shows.)
+    if (auto mtime = versions->SourceMtime(d)) {
+      d_exact = d;
+      d_exact->mtime = *mtime;
+      d_exact->mtime_is_upload_time = false;
+      return DecideByModTime(state, src, dst, *s, *d_exact, opts);
+    }
   }
   const ObjectInfo* exact_d = ExactInfo(state, dst, d, d_exact);
   if (exact_d == nullptr) return Decision::kTransfer;
+  if (d_exact && versions != nullptr) {
+    // Learnt from the Stat: the next run need not ask again.
+    versions->Remember(d_exact->path, d_exact->version, d_exact->size, d_exact->mtime);
+  }
   return DecideByModTime(state, src, dst, *s, *exact_d, opts);
 }
 
@@ -356,6 +367,13 @@ Status TransferFile(RunState& state, Remote& src, Remote& dst, const TransferJob
   }
   acct.FileTransferred();
   log::Info("{}: Copied ({})", job.dst_path, job.replacing ? "replaced existing" : "new");
+  if (StoredVersions* versions = state.stored_versions();
+      versions != nullptr && !done->source.mtime_is_upload_time) {
+    // What was read (its size, and its mtime when opened: a file edited later differs) is what
+    // the version the put reported holds.
+    versions->Remember(job.dst_path, done->stored.version, done->source.size,
+                       done->source.mtime);
+  }
   if (move) DeleteSource(state, src, done->source, opts, acct);
   return Ok();
 }

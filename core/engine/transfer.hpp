@@ -25,14 +25,15 @@ std::chrono::nanoseconds CoarserPrecision(const Remote& a, const Remote& b);
 // compare mode. May read hashes (Hash()) and, in the default mode when only the mtimes differ
 // and hashes are equal, set dst's mtime (when dst supports it; not in dry-run).
 // Listed mtimes that are upload times (ObjectInfo::mtime_is_upload_time), default mode: a dst
-// of the same size stored at or after s's mtime (within the coarser precision) is equal without
-// a Stat() (aws s3 sync's rule); otherwise the flagged side is Stat()ed for its exact mtime and
-// the normal rules apply. --update compares against a flagged dst's upload time, as rclone's
-// --use-server-modtime. A Stat() that fails means kTransfer. exact_src (optional) receives the
-// source's exact info when Decide had to Stat() it, so the transfer need not do it again.
-// move: kEqual leads to the source's deletion, so the upload-time rule is not used (a file
-// restored with an older mtime would pass it): equal means the same size and the same exact
-// mtime, or the same hash.
+// whose listed version is one the run's StoredVersions recorded takes the recorded source mtime
+// as its exact mtime (no Stat()); otherwise the flagged side is Stat()ed for its exact mtime
+// (and the dst's recorded for the next run) and the normal rules apply. An upload time never
+// makes files equal: a server clock ahead, or a file edited during its upload or restored with
+// an older mtime, would pass such a rule. --update compares against a flagged dst's upload time,
+// as rclone's --use-server-modtime. A Stat() that fails means kTransfer. exact_src (optional)
+// receives the source's exact info when Decide had to Stat() it, so the transfer need not do it
+// again. move: kEqual leads to the source's deletion, so equal means the same size and the same
+// exact mtime from a Stat() of dst, or the same hash; records are not used.
 Decision Decide(RunState& state, Remote& src, Remote& dst, const ObjectInfo& s,
                 const ObjectInfo& d, const SyncOptions& opts, bool move,
                 ObjectInfo* exact_src = nullptr);
@@ -44,6 +45,7 @@ struct TransferJob {
 };
 
 // Transfers one file with up to opts.retries attempts (retryable errors, kCorrupt and kIo),
+// recording the stored version in the run's StoredVersions, if any,
 // verifying size and, when cheap, a common hash. move: confirms the stored object with a Stat()
 // of dst (size, and the put's hash or the exact mtime; else the attempt failed), then deletes
 // the source (DeleteSource). Logs INFO

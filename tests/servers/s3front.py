@@ -32,8 +32,23 @@ Admin endpoints (never forwarded, never signature-checked):
                   `delay` seconds before each; empty-etag forwards and empties every <ETag> of
                   the answer's XML body (Ceph RGW 16's CompleteMultipartUpload answer);
                   other-etag forwards with another ETag header (an object replaced meanwhile).
+                  More kinds, for the data-safety faults suite (tests/faults/):
+                  store-nothing answers a PUT 200 with the body's MD5 as ETag and forwards
+                  nothing (an endpoint that loses what it acknowledged); short-length forwards a
+                  GET and sends half the body with a Content-Length that matches the half (a
+                  truncated object that looks complete); omit-keys forwards a listing and drops
+                  every <Contents> whose <Key> contains "omit"; malformed answers a listing 200
+                  with a body that is not XML; hold reads the request, then waits before
+                  forwarding it until POST /__release (or 60 s).
   DELETE /__fault clears all faults.   GET /__fault lists the pending faults.
-  GET /__stats    JSON counters: requests forwarded, auth failures, faults injected.
+  GET /__stats    JSON counters: requests (and by method: "GET", "HEAD", ...), forwarded, auth
+                  failures, faults injected.
+  POST /__clock   JSON {"offset": SECONDS}: from now on the front's clock runs that far ahead
+                  (behind if negative): the Date and Last-Modified headers and every
+                  <LastModified> of XML answers are shifted, and request times are checked
+                  against the shifted clock, as a server whose clock is off would.
+  GET /__held     waits (up to 30 s) until a request is held by a hold fault; {"held": bool}.
+  POST /__release lets every held request (and any held later by the same fault) go on.
 """
 
 import argparse
@@ -63,7 +78,8 @@ STREAMING_UNSIGNED_TRAILER = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
 MAX_SKEW = datetime.timedelta(minutes=15)
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade",
               "proxy-connection", "expect"}
-FAULT_KINDS = {"500", "503-slowdown", "drop", "truncate", "slow", "empty-etag", "other-etag"}
+FAULT_KINDS = {"500", "503-slowdown", "drop", "truncate", "slow", "empty-etag", "other-etag",
+               "store-nothing", "short-length", "omit-keys", "malformed", "hold"}
 PIECE = 16 * 1024
 
 
@@ -100,7 +116,8 @@ class Faults:
         fault = {"kind": kind, "count": int(spec.get("count", 1)),
                  "match": str(spec.get("match", "")), "method": str(spec.get("method", "")),
                  "query": str(spec.get("query", "")),
-                 "retry_after": spec.get("retry_after", 1), "delay": float(spec.get("delay", 0.05))}
+                 "retry_after": spec.get("retry_after", 1), "delay": float(spec.get("delay", 0.05)),
+                 "omit": str(spec.get("omit", "omit"))}
         with self.lock:
             self.pending.append(fault)
 
@@ -126,7 +143,15 @@ class Front:
         self.region = args.region
         self.faults = Faults()
         self.lock = threading.Lock()
-        self.stats = {"requests": 0, "forwarded": 0, "auth_failures": 0}
+        # requests, then the same by method (GET, HEAD, PUT, POST, DELETE)
+        self.stats = {"requests": 0, "forwarded": 0, "auth_failures": 0,
+                      "GET": 0, "HEAD": 0, "PUT": 0, "POST": 0, "DELETE": 0}
+        self.clock_offset = datetime.timedelta(0)
+        self.held = threading.Event()      # set once a request is held
+        self.released = threading.Event()  # set by POST /__release
+
+    def now(self):
+        return datetime.datetime.now(datetime.timezone.utc) + self.clock_offset
 
     def count(self, key):
         with self.lock:
@@ -183,6 +208,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
     server_version = "s3front"
     front = None  # set in main()
 
+    def date_time_string(self, timestamp=None):  # the Date of the front's own answers
+        return self.shift_http_date(super().date_time_string(timestamp))
+
     def log_message(self, fmt, *args):  # quiet: tests read stdout for the port only
         if os.environ.get("S3FRONT_VERBOSE") == "1":
             sys.stderr.write("s3front: " + (fmt % args) + "\n")
@@ -200,6 +228,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.handle_admin(path_only)
                 return
             self.front.count("requests")
+            if self.command in self.front.stats:
+                self.front.count(self.command)
             body = self.read_body()
             self.verify(body)
             body = self.decode_aws_chunked(body)
@@ -208,6 +238,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if fault and fault["kind"] in ("500", "503-slowdown", "drop"):
                 self.answer_fault(fault)
                 return
+            if fault and fault["kind"] == "store-nothing" and self.command == "PUT":
+                self.answer_stored(body)
+                return
+            if fault and fault["kind"] == "malformed":
+                self.answer_malformed()
+                return
+            if fault and fault["kind"] == "hold":
+                self.front.held.set()
+                self.front.released.wait(60)
             self.forward(body, fault)
         except S3Error as e:
             if e.status == 403:
@@ -339,7 +378,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         when = parse_amz_date(amz_date)
         if parts[0] != amz_date[:8]:
             raise S3Error(403, "SignatureDoesNotMatch", "credential date does not match x-amz-date")
-        now = datetime.datetime.now(datetime.timezone.utc)
+        now = self.front.now()
         if query_auth:
             expires = int(dict(params).get("X-Amz-Expires", "0") or 0)
             if not 1 <= expires <= 604800:
@@ -403,20 +442,61 @@ class Handler(http.server.BaseHTTPRequestHandler):
         finally:
             conn.close()
 
+    def shift_http_date(self, value):
+        try:
+            when = datetime.datetime.strptime(value, "%a, %d %b %Y %H:%M:%S GMT")
+        except ValueError:
+            return value
+        return (when + self.front.clock_offset).strftime("%a, %d %b %Y %H:%M:%S GMT")
+
+    def shift_xml_times(self, body):
+        def shift(m):
+            text = m.group(1).decode()
+            try:
+                when = datetime.datetime.strptime(text[:19], "%Y-%m-%dT%H:%M:%S")
+            except ValueError:
+                return m.group(0)
+            shifted = (when + self.front.clock_offset).strftime("%Y-%m-%dT%H:%M:%S")
+            return b"<LastModified>" + (shifted + text[19:]).encode() + b"</LastModified>"
+        return re.sub(rb"<LastModified>([^<]*)</LastModified>", shift, body)
+
+    def rewrites_body(self, response, kind):
+        """Whether the answer's body is read whole and rewritten (small XML documents only)."""
+        xml = "xml" in (response.getheader("Content-Type") or "")
+        return self.command != "HEAD" and (
+            kind in ("empty-etag", "omit-keys") or (xml and bool(self.front.clock_offset)))
+
+    def rewrite_body(self, body, fault):
+        kind = fault["kind"] if fault else ""
+        if kind == "empty-etag":
+            body = re.sub(rb"<ETag>[^<]*</ETag>", b"<ETag></ETag>", body)
+        if kind == "omit-keys":
+            omit = re.escape(fault["omit"].encode())
+            body = re.sub(rb"<Contents>(?:(?!</Contents>).)*<Key>[^<]*" + omit +
+                          rb"[^<]*</Key>(?:(?!</Contents>).)*</Contents>", b"", body, flags=re.S)
+        if self.front.clock_offset:
+            body = self.shift_xml_times(body)
+        return body
+
     def relay(self, response, fault):
         """Streams the upstream answer back (memory stays bounded), applying a body fault."""
         kind = fault["kind"] if fault else ""
+        rewrite = self.rewrites_body(response, kind)
         self.send_response_only(response.status, response.reason)
         for name, value in response.getheaders():
             if name.lower() in HOP_BY_HOP:
                 continue
-            if kind == "empty-etag" and name.lower() == "content-length":
-                continue  # relay_empty_etag sends the new body's length
+            if rewrite and name.lower() == "content-length":
+                continue  # relay_rewritten sends the new body's length
             if kind == "other-etag" and name.lower() == "etag":
                 value = '"0123456789abcdef0123456789abcdef"'  # as if the object was replaced
+            if name.lower() in ("date", "last-modified") and self.front.clock_offset:
+                value = self.shift_http_date(value)
+            if kind == "short-length" and name.lower() == "content-length":
+                value = str(int(value) // 2)
             self.send_header(name, value)
-        if kind == "empty-etag":
-            self.relay_empty_etag(response)
+        if rewrite:
+            self.relay_rewritten(response, fault)
             return
         length = response.getheader("Content-Length")
         if length is None and self.command != "HEAD":
@@ -426,7 +506,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         if self.command == "HEAD":
             return
-        remaining = int(length) // 2 if kind == "truncate" and length else None
+        remaining = int(length) // 2 if kind in ("truncate", "short-length") and length else None
         delay = fault["delay"] if kind == "slow" else 0
         while True:
             piece = response.read(PIECE if remaining is None else min(PIECE, remaining))
@@ -444,18 +524,30 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
 
-    def relay_empty_etag(self, response):
-        """Ends the headers already started and sends the body with every <ETag> emptied, as Ceph
-        RGW 16 answers CompleteMultipartUpload. Bodies here are small XML documents."""
-        if self.command == "HEAD":
-            self.send_header("Content-Length", response.getheader("Content-Length", "0"))
-            self.end_headers()
-            return
-        body = re.sub(rb"<ETag>[^<]*</ETag>", b"<ETag></ETag>", response.read())
+    def relay_rewritten(self, response, fault):
+        """Ends the headers already started and sends the body rewritten by rewrite_body: every
+        <ETag> emptied (empty-etag, as Ceph RGW 16 answers CompleteMultipartUpload), keys
+        left out (omit-keys), times shifted (POST /__clock)."""
+        body = self.rewrite_body(response.read(), fault)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
         self.wfile.flush()
+
+    def answer_stored(self, body):
+        """A PUT acknowledged as stored, and not stored."""
+        self.send_response(200)
+        self.send_header("ETag", '"' + hashlib.md5(body).hexdigest() + '"')
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def answer_malformed(self):
+        payload = b"<?xml version=\"1.0\"?><ListBucketResult><Contents><Key>a</Ke"
+        self.send_response(200)
+        self.send_header("Content-Type", "application/xml")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
 
     def answer_fault(self, fault):
         kind = fault["kind"]
@@ -498,6 +590,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
         elif path == "/__fault" and self.command == "GET":
             with self.front.faults.lock:
                 answer = {"pending": list(self.front.faults.pending)}
+        elif path == "/__clock" and self.command == "POST":
+            try:
+                offset = float(json.loads(raw or b"{}").get("offset", 0))
+                self.front.clock_offset = datetime.timedelta(seconds=offset)
+                answer = {"ok": True}
+            except (ValueError, TypeError, AttributeError) as e:
+                status, answer = 400, {"error": str(e)}
+        elif path == "/__held" and self.command == "GET":
+            answer = {"held": self.front.held.wait(30)}
+        elif path == "/__release" and self.command == "POST":
+            self.front.released.set()
+            answer = {"ok": True}
         elif path == "/__stats" and self.command == "GET":
             with self.front.lock:
                 answer = dict(self.front.stats)

@@ -181,6 +181,23 @@ bool S3TestServer::ClearFaults() const {
   return Trim(r.out) == "200";
 }
 
+std::string S3TestServer::Admin(const std::string& method, const std::string& path,
+                                const std::string& json) const {
+  if (rgw) return "";
+  std::vector<std::string> args = {"-s", "-w", "\n%{http_code}", "-X", method, Endpoint() + path};
+  if (!json.empty()) args.insert(args.end(), {"-d", json});
+  auto r = RunProcess(kCurl, args);
+  const size_t last = r.out.rfind('\n');
+  if (last == std::string::npos || Trim(r.out.substr(last + 1)) != "200") return "";
+  return r.out.substr(0, last);
+}
+
+std::string S3ConfigSection(const std::string& name, const S3TestServer& server) {
+  return "[" + name + "]\ntype = s3\nprovider = Other\naccess_key_id = " + server.access_key +
+         "\nsecret_access_key = " + server.secret_key + "\nendpoint = " + server.Endpoint() +
+         "\nregion = us-east-1\n\n";
+}
+
 int S3TestServer::Stat(const std::string& name) const {
   if (rgw) return -1;
   auto r = RunProcess(kCurl, {"-s", Endpoint() + "/__stats"});

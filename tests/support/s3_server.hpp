@@ -26,12 +26,19 @@ struct S3TestServer {
   // clears every fault. True on HTTP 200 (never for RGW).
   bool InjectFault(const std::string& json) const;
   bool ClearFaults() const;
+  // Any other admin call to the front (POST /__clock, GET /__held, POST /__release): its JSON
+  // answer, or "" when it did not answer 200 (always for RGW).
+  std::string Admin(const std::string& method, const std::string& path,
+                    const std::string& json = "") const;
   // A counter of GET /__stats ("requests", "forwarded", "auth_failures", "faults_injected");
   // -1 if it cannot be read (always for RGW).
   int Stat(const std::string& name) const;
   // The response headers of a signed HEAD of bucket/key, lower-cased (curl, SigV4).
   std::string SignedHead(const std::string& bucket, const std::string& key) const;
 };
+
+// A config section [name] of type s3 for server (its endpoint, keys, region us-east-1).
+std::string S3ConfigSection(const std::string& name, const S3TestServer& server);
 
 // Whether $CVCLONE_TEST_S3_SERVER selects RGW.
 bool TestingRgw();
