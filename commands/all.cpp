@@ -15,6 +15,7 @@ const std::vector<Command>& AllCommands() {
       MakeLsdCommand(),    MakeLsfCommand(),    MakeLsjsonCommand(),  MakeCatCommand(),  MakeRcatCommand(),
       MakeLinkCommand(),
       MakeMkdirCommand(),  MakeRmdirCommand(),  MakeDeleteCommand(),  MakePurgeCommand(),
+      MakeCleanupCommand(),
       MakeSizeCommand(),   MakeMd5sumCommand(), MakeSha1sumCommand(), MakeConfigCommand(),
       MakeObscureCommand(), MakeRevealCommand(), MakeCryptcheckCommand(), MakeCryptdecodeCommand(),
       MakeVersionCommand(), MakeHelpCommand(),

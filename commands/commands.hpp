@@ -32,9 +32,15 @@ Command MakeConfigCommand();    // config.cpp
 Command MakeVersionCommand();   // version.cpp
 Command MakeHelpCommand();      // help.cpp
 Command MakeLinkCommand();      // link.cpp
+Command MakeCleanupCommand();   // cleanup.cpp
 
 // link --expire: rclone's duration syntax ("off", "1d", "2h30m", "3600" seconds); kUsage on
 // anything else. "off" is rclone's default, 100 years.
 Result<std::chrono::seconds> ParseExpire(const std::string& text);  // link.cpp
+// A duration flag in rclone's syntax (numbers with units ms, s, m, h, d, w, M, y, none meaning
+// seconds, in sequence: "1d", "1.5h", "2h45m", "3600"), from `min` to 100 years; kUsage naming
+// --flag on anything else.
+Result<std::chrono::seconds> ParseDurationFlag(const std::string& text, const std::string& flag,
+                                               std::chrono::seconds min);  // link.cpp
 
 }  // namespace cvclone

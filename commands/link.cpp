@@ -32,14 +32,13 @@ double UnitSeconds(std::string_view unit) {
 
 }  // namespace
 
-// Parses rclone's duration syntax: "off", or numbers with units (ms, s, m, h, d, w, M, y; none
-// means seconds) in sequence: "1d", "1.5h", "2h45m", "3600". kUsage on anything else.
-Result<seconds> ParseExpire(const std::string& text) {
-  if (text == "off") return kExpireOff;
+// rclone's duration syntax: numbers with units (ms, s, m, h, d, w, M, y; none means seconds) in
+// sequence: "1d", "1.5h", "2h45m", "3600".
+Result<seconds> ParseDurationFlag(const std::string& text, const std::string& flag,
+                                  seconds min) {
   auto bad = [&] {
-    return MakeError(ErrorCode::kUsage, "invalid value \"" + text +
-                                            "\" for --expire: want a duration such as 1h, 7d, "
-                                            "2h30m or off; see 'cvclone link --help'");
+    return MakeError(ErrorCode::kUsage, "invalid value \"" + text + "\" for --" + flag +
+                                            ": want a duration such as 1h, 7d or 2h30m");
   };
   double total = 0;
   size_t i = 0;
@@ -54,11 +53,23 @@ Result<seconds> ParseExpire(const std::string& text) {
     if (unit < 0 || (unit_start == i && i < text.size())) return bad();
     total += number * unit;
   }
-  if (text.empty() || !std::isfinite(total) || total < 1 ||
+  if (text.empty() || !std::isfinite(total) || total < static_cast<double>(min.count()) ||
       total > static_cast<double>(kExpireOff.count())) {
     return bad();
   }
   return seconds(static_cast<int64_t>(std::llround(total)));
+}
+
+// "off", or a duration of at least a second; kUsage on anything else.
+Result<seconds> ParseExpire(const std::string& text) {
+  if (text == "off") return kExpireOff;
+  auto parsed = ParseDurationFlag(text, "expire", seconds(1));
+  if (!parsed) {
+    return MakeError(ErrorCode::kUsage, "invalid value \"" + text +
+                                            "\" for --expire: want a duration such as 1h, 7d, "
+                                            "2h30m or off; see 'cvclone link --help'");
+  }
+  return parsed;
 }
 
 Command MakeLinkCommand() {

@@ -43,6 +43,9 @@ Result<ObjectInfo> Remote::Move(const Context&, Remote&, const std::string&, con
 Result<std::string> Remote::PublicLink(const Context&, const std::string&, std::chrono::seconds) {
   return NotOffered(*this, "public links");
 }
+Status Remote::Cleanup(const Context&, const std::string&, std::chrono::seconds, bool) {
+  return NotOffered(*this, "cleanup");
+}
 void Remote::StartBatch(BatchFailure) {}
 Status Remote::FinishBatch(const Context&) { return Ok(); }
 Status Remote::SetModTime(const Context&, const std::string&, TimePoint) {

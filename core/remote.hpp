@@ -108,6 +108,7 @@ struct Features {
   // not hash the stream a second time to verify the transfer.
   bool verifies_puts = false;
   bool batch_commit = false;  // StartBatch()/FinishBatch() defer and group commits (local)
+  bool cleanup = false;       // Cleanup() removes what interrupted uploads left (S3)
   // Listings give upload times (ObjectInfo::mtime_is_upload_time) and objects carry versions:
   // the engine remembers which version it stored from which source (StoredVersions).
   bool listed_mtime_is_upload_time = false;
@@ -246,6 +247,14 @@ class Remote {
   using BatchFailure = std::function<void(const std::string& path, const Error& error)>;
   virtual void StartBatch(BatchFailure on_failure);
   virtual Status FinishBatch(const Context& ctx);
+
+  // Optional (Features::cleanup): removes what interrupted uploads left behind under dir and
+  // that was started at least max_age ago (S3: aborts unfinished multipart uploads, whoever
+  // started them, except those a running cvclone on this machine is still sending). Each
+  // removal is logged at INFO; with dry_run nothing is removed and each one that would be is
+  // logged as a NOTICE. The first failure is returned after trying the rest.
+  virtual Status Cleanup(const Context& ctx, const std::string& dir, std::chrono::seconds max_age,
+                         bool dry_run);
 
   // Space used under dir is left to the engine (it lists); backends need not implement it.
 };

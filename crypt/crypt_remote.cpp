@@ -94,6 +94,12 @@ class CryptRemote : public Remote, public CryptView {
     CVC_ASSIGN_OR_RETURN(std::string enc, EncFile(path));
     return inner_->SetModTime(ctx, enc, mtime);
   }
+  // What interrupted uploads left is the inner remote's (encrypted names, as its listing).
+  Status Cleanup(const Context& ctx, const std::string& dir, std::chrono::seconds max_age,
+                 bool dry_run) override {
+    CVC_ASSIGN_OR_RETURN(std::string enc, EncDir(dir));
+    return inner_->Cleanup(ctx, enc, max_age, dry_run);
+  }
   Result<ObjectInfo> Copy(const Context& ctx, Remote& src, const std::string& src_path,
                           const std::string& dst_path) override {
     return ServerSide(ctx, src, src_path, dst_path, false);

@@ -15,7 +15,8 @@
 //   ciphertext is hashed on the way and checked against the stored object (mismatch: the object
 //   is deleted, kCorrupt).
 // - Features are the inner remote's, without hashes. Copy/Move are server-side only between
-//   crypt remotes with the same keys and name options whose inner remotes can copy.
+//   crypt remotes with the same keys and name options whose inner remotes can copy. Cleanup is
+//   the inner remote's, in the encrypted directory (its messages name encrypted keys).
 #pragma once
 
 #include <memory>

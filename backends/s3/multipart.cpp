@@ -2,9 +2,11 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <chrono>
 #include <deque>
 #include <future>
+#include <map>
 #include <stop_token>
 #include <utility>
 
@@ -97,6 +99,13 @@ struct InFlight {
   std::future<Result<PartDone>> result;
 };
 
+// A part of the object: sent now, or held by the resumed upload already.
+struct DonePart {
+  int number = 0;
+  std::string etag;
+  std::string md5_raw;
+};
+
 class Uploader {
  public:
   Uploader(const Context& ctx, MultipartTarget& target, Reader& src, const MultipartParams& p)
@@ -110,15 +119,22 @@ class Uploader {
   }
 
   Result<MultipartOutcome> Run() {
-    CVC_ASSIGN_OR_RETURN(upload_id_, target_.Create(inner_));
+    if (params_.resume) {
+      upload_id_ = params_.resume->upload_id;
+      for (const ListedPart& p : params_.resume->parts) listed_[p.part_number] = p;
+      resuming_ = true;
+    } else {
+      CVC_ASSIGN_OR_RETURN(upload_id_, target_.Create(inner_));
+    }
     auto result = UploadAll();
     if (!result) {
-      stop_.request_stop();
+      // Left for a later run: the parts in flight may finish (a stop request still stops them).
+      if (!params_.leave_on_error || completed_upload_) stop_.request_stop();
       Drain();
       if (completed_upload_) {
         RemoveCompleted();
-      } else {
-        Abort();
+      } else if (!params_.leave_on_error) {
+        Abort(upload_id_);
       }
       return Propagate(result.error());
     }
@@ -145,8 +161,21 @@ class Uploader {
       if (number > kMaxParts) {
         return MakeError(ErrorCode::kInvalidArgument, "upload needs more than 10000 parts");
       }
-      whole_md5_.Update(std::string_view(buf.data(), n));
-      CVC_RETURN_IF_ERROR(Launch(number, std::move(buf), n));
+      const std::string_view data(buf.data(), n);
+      whole_md5_.Update(data);
+      std::string md5_raw;
+      if (resuming_) {
+        md5_raw = Md5Raw(data);
+        if (Holds(number, data.size(), md5_raw)) {
+          done_.push_back({.number = number, .etag = ToHex(md5_raw), .md5_raw = md5_raw});
+          ++reused_;
+          free_.push_back(std::move(buf));
+          if (n < static_cast<size_t>(params_.part_size)) break;
+          continue;
+        }
+        if (number == 1) CVC_RETURN_IF_ERROR(StartAgain());
+      }
+      CVC_RETURN_IF_ERROR(Launch(number, std::move(buf), n, std::move(md5_raw)));
       if (n < static_cast<size_t>(params_.part_size)) break;
     }
     if (params_.expected_size >= 0 && total != params_.expected_size) {
@@ -156,20 +185,55 @@ class Uploader {
     }
     while (!in_flight_.empty()) CVC_RETURN_IF_ERROR(FinishOldest());
     CVC_RETURN_IF_ERROR(inner_.Check());
-    CVC_ASSIGN_OR_RETURN(std::string etag, target_.Complete(inner_, upload_id_, completed_));
+    return Complete(total);
+  }
+
+  // Every part is done: completes the upload with them, in part order.
+  Result<MultipartOutcome> Complete(int64_t total) {
+    std::sort(done_.begin(), done_.end(),
+              [](const DonePart& a, const DonePart& b) { return a.number < b.number; });
+    std::vector<CompletedPart> parts;
+    for (const DonePart& p : done_) {
+      parts.push_back({.part_number = p.number, .etag = p.etag});
+      part_md5s_ += p.md5_raw;
+    }
+    CVC_ASSIGN_OR_RETURN(std::string etag, target_.Complete(inner_, upload_id_, parts));
     completed_upload_ = true;
     if (etag.empty()) {
       CVC_ASSIGN_OR_RETURN(etag, target_.HeadEtag(inner_));
     }
     MultipartOutcome out{.size = total,
-                         .parts = static_cast<int>(completed_.size()),
+                         .parts = static_cast<int>(parts.size()),
                          .md5_hex = whole_md5_.Finish()[HashType::kMd5],
-                         .etag = etag};
+                         .etag = etag,
+                         .upload_id = upload_id_,
+                         .parts_reused = reused_,
+                         .restarted = restarted_};
     CVC_RETURN_IF_ERROR(CheckFinalEtag(out));
     return out;
   }
 
-  Status Launch(int number, std::string buf, size_t size) {
+  // Whether the resumed upload holds this part with these bytes. Without ETag checks nothing can
+  // be known to match.
+  bool Holds(int number, size_t size, const std::string& md5_raw) const {
+    if (!params_.check_part_etags) return false;
+    auto it = listed_.find(number);
+    return it != listed_.end() && it->second.size == static_cast<int64_t>(size) &&
+           it->second.etag == ToHex(md5_raw);
+  }
+
+  // The resumed upload does not start as this stream does: it is of no use.
+  Status StartAgain() {
+    Abort(upload_id_);
+    resuming_ = false;
+    restarted_ = true;
+    listed_.clear();
+    upload_id_.clear();
+    CVC_ASSIGN_OR_RETURN(upload_id_, target_.Create(inner_));
+    return Ok();
+  }
+
+  Status Launch(int number, std::string buf, size_t size, std::string md5_raw) {
     while (static_cast<int>(in_flight_.size()) >= params_.concurrency) {
       CVC_RETURN_IF_ERROR(FinishOldest());
     }
@@ -178,12 +242,13 @@ class Uploader {
     f.buffer = std::move(buf);
     // The buffer's heap storage does not move with it.
     const std::string_view data(f.buffer.data(), size);
-    f.result = std::async(std::launch::async, [this, number, data]() -> Result<PartDone> {
-      PartDone done{.etag = "", .md5_raw = Md5Raw(data)};
-      CVC_ASSIGN_OR_RETURN(done.etag, target_.UploadPart(inner_, upload_id_, number, data,
-                                                         Base64Encode(done.md5_raw)));
-      return done;
-    });
+    f.result = std::async(
+        std::launch::async, [this, number, data, md5 = std::move(md5_raw)]() -> Result<PartDone> {
+          PartDone done{.etag = "", .md5_raw = md5.empty() ? Md5Raw(data) : md5};
+          CVC_ASSIGN_OR_RETURN(done.etag, target_.UploadPart(inner_, upload_id_, number, data,
+                                                             Base64Encode(done.md5_raw)));
+          return done;
+        });
     in_flight_.push_back(std::move(f));
     return Ok();
   }
@@ -199,16 +264,14 @@ class Uploader {
                                                 done->etag + " is not the part's MD5 " +
                                                 ToHex(done->md5_raw));
     }
-    part_md5s_ += done->md5_raw;
-    completed_.push_back({.part_number = f.number, .etag = done->etag});
+    done_.push_back({.number = f.number, .etag = done->etag, .md5_raw = done->md5_raw});
     return Ok();
   }
 
   // AWS answers "<md5 of the parts' raw md5s>-<parts>"; some servers the whole MD5.
   Status CheckFinalEtag(const MultipartOutcome& out) const {
     if (!params_.check_part_etags) return Ok();
-    const std::string multipart =
-        ToHex(Md5Raw(part_md5s_)) + "-" + std::to_string(completed_.size());
+    const std::string multipart = ToHex(Md5Raw(part_md5s_)) + "-" + std::to_string(out.parts);
     if (out.etag == multipart || out.etag == out.md5_hex) return Ok();
     return MakeError(ErrorCode::kCorrupt, "multipart ETag " + out.etag + " is neither " +
                                               multipart + " nor the MD5 " + out.md5_hex);
@@ -228,11 +291,12 @@ class Uploader {
     }
   }
 
-  void Abort() {
+  void Abort(const std::string& upload_id) {
+    if (upload_id.empty()) return;
     Context abort_ctx;
     abort_ctx.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    if (Status st = target_.Abort(abort_ctx, upload_id_); !st) {
-      log::Error("multipart upload {}: abort failed: {}", upload_id_, st.error().message());
+    if (Status st = target_.Abort(abort_ctx, upload_id); !st) {
+      log::Error("multipart upload {}: abort failed: {}", upload_id, st.error().message());
     }
   }
 
@@ -256,9 +320,13 @@ class Uploader {
   Context inner_;
   std::string upload_id_;
   bool completed_upload_ = false;
+  bool resuming_ = false;  // upload_id_ is the resumed upload, listed_ its parts
+  bool restarted_ = false;
+  std::map<int, ListedPart> listed_;
+  int reused_ = 0;
   std::deque<InFlight> in_flight_;
   std::vector<std::string> free_;
-  std::vector<CompletedPart> completed_;
+  std::vector<DonePart> done_;
   std::string part_md5s_;
 };
 

@@ -4,12 +4,21 @@
 // (failure, cancel, size mismatch). The S3 requests themselves are made by a MultipartTarget
 // (the remote), so this file knows no HTTP.
 //
+// Resuming: given an earlier unfinished upload of the same key and its listed parts, every part
+// is still read and hashed, but a part the upload already holds (same number, same size, ETag
+// equal to the part's MD5) is not sent again; a part it does not hold, or holds with other
+// bytes, is sent (a part uploaded again under its number replaces the old one), and Complete
+// names exactly the parts of this stream with the ETags checked here. When the stream's first
+// part is not the upload's first part (another file, or crypt's fresh nonce) nothing of the
+// upload is of use: it is aborted and a new one is created.
+//
 // Memory: at most concurrency + 1 buffers of part_size bytes at any time.
 // Threads: UploadMultipart blocks; it calls target methods from up to `concurrency` threads at
 // once (the target must allow that) and reads `src` from the calling thread only.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,12 +54,24 @@ class MultipartTarget {
   virtual Status Abort(const Context& ctx, const std::string& upload_id) = 0;
 };
 
+// An earlier unfinished upload to continue: its id and the parts ListParts gave.
+struct ResumeFrom {
+  std::string upload_id;
+  std::vector<ListedPart> parts;
+};
+
 struct MultipartParams {
   int64_t part_size = int64_t{5} << 20;
   int concurrency = 4;
   int64_t expected_size = -1;  // bytes src must yield; -1: unknown (then up to 10,000 parts)
   // Compare each part's ETag with its MD5 (true unless the ETag is not an MD5, e.g. SSE-KMS).
+  // Without it nothing is resumed: a listed part cannot be known to hold the same bytes.
   bool check_part_etags = true;
+  // Continue this upload instead of creating one (see the top of this file).
+  std::optional<ResumeFrom> resume;
+  // On failure leave the upload as it is (parts in flight are let finish, nothing is aborted),
+  // for a later run to resume. A completed object that fails its ETag check is still removed.
+  bool leave_on_error = false;
 };
 
 struct MultipartOutcome {
@@ -58,14 +79,17 @@ struct MultipartOutcome {
   int parts = 0;
   std::string md5_hex;  // of the whole object, lower-case hex
   std::string etag;     // as returned by Complete
+  std::string upload_id;
+  int parts_reused = 0;    // parts of a resumed upload that were not sent again
+  bool restarted = false;  // a resume was offered but the upload was aborted and created anew
 };
 
 // Uploads src (to EOF) as a multipart upload. Fails with src's error, kCancelled, kIo on a size
 // mismatch with expected_size, kCorrupt when a part's ETag is not its MD5; the upload is then
-// aborted (an abort failure is logged, the first error is returned). The object's ETag is
-// Complete's, or the HEAD's when Complete gave none; when it is neither the multipart ETag
-// ("<md5 of part md5s>-N") nor the whole MD5 the completed object is removed and the result is
-// kCorrupt.
+// aborted (an abort failure is logged, the first error is returned) unless leave_on_error. The
+// object's ETag is Complete's, or the HEAD's when Complete gave none; when it is neither the
+// multipart ETag ("<md5 of part md5s>-N") nor the whole MD5 the completed object is removed and
+// the result is kCorrupt.
 Result<MultipartOutcome> UploadMultipart(const Context& ctx, MultipartTarget& target, Reader& src,
                                          const MultipartParams& params);
 

@@ -117,6 +117,10 @@ std::vector<OptionSpec> S3OptionSpecs() {
       {.name = "disable_checksum",
        .help = "Do not store the MD5 of multipart uploads in X-Amz-Meta-Md5chksum",
        .default_value = "false"},
+      {.name = "leave_parts_on_error",
+       .help = "Do not abort a failed or interrupted multipart upload: the next upload of the "
+               "same file resumes it (cvclone cleanup removes what is left)",
+       .default_value = "false"},
       {.name = "use_server_modtime",
        .help = "Listings give the upload time (LastModified) as the mtime, as rclone's "
                "--use-server-modtime (mtimes are then the upload times; precision 1 s)",
@@ -161,6 +165,7 @@ Result<S3Config> ParseS3Config(const Options& options) {
   if (c.list_version == 0) c.list_version = 2;
   CVC_ASSIGN_OR_RETURN(c.no_check_bucket, options.GetBool("no_check_bucket", false));
   CVC_ASSIGN_OR_RETURN(c.disable_checksum, options.GetBool("disable_checksum", false));
+  CVC_ASSIGN_OR_RETURN(c.leave_parts_on_error, options.GetBool("leave_parts_on_error", false));
   CVC_ASSIGN_OR_RETURN(c.use_server_modtime, options.GetBool("use_server_modtime", false));
   CVC_ASSIGN_OR_RETURN(c.exact_modtime, options.GetBool("exact_modtime", false));
   CVC_ASSIGN_OR_RETURN(c.low_level_retries, GetIntIn(options, "low_level_retries", 10, 1, 1000));

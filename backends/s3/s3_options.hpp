@@ -41,6 +41,9 @@ struct S3Config {
   int list_version = 2;  // 1 or 2 (0 / empty: auto, i.e. 2)
   bool no_check_bucket = false;
   bool disable_checksum = false;
+  // A failed or interrupted multipart upload is left as it is (not aborted), for the next upload
+  // of the same key to resume; as rclone's leave_parts_on_error.
+  bool leave_parts_on_error = false;
   // Listings take the mtime from LastModified instead of one HEAD per object (X-Amz-Meta-Mtime),
   // like rclone's --use-server-modtime.
   bool use_server_modtime = false;

@@ -231,12 +231,25 @@ Result<ObjectInfo> S3Remote::PutMultipart(const Context& ctx, const Location& lo
   if (!cfg_.disable_checksum && known_raw.size() == 16) {
     headers.emplace_back("x-amz-meta-md5chksum", Base64Encode(known_raw));
   }
+  headers.emplace_back(kUploadMarkHeader, "1");
   KeyUpload target(*this, loc.bucket, loc.key, headers);
   MultipartParams params{.part_size = PartSizeFor(cfg_.chunk_size, opts.size),
                          .concurrency = cfg_.upload_concurrency,
                          .expected_size = opts.size,
-                         .check_part_etags = cfg_.server_side_encryption != "aws:kms"};
+                         .check_part_etags = cfg_.server_side_encryption != "aws:kms",
+                         .resume = std::nullopt,
+                         .leave_on_error = cfg_.leave_parts_on_error};
+  // An upload of this key an earlier run left unfinished is taken up, or aborted.
+  target.Journal(params.part_size);
+  CVC_ASSIGN_OR_RETURN(params.resume, TakeEarlierUpload(ctx, loc, target, params));
   CVC_ASSIGN_OR_RETURN(MultipartOutcome out, UploadMultipart(ctx, target, src, params));
+  if (out.parts_reused > 0) {
+    log::Info("s3: {}/{}: resumed the unfinished upload {}: {} of {} parts were there already",
+              loc.bucket, loc.key, out.upload_id, out.parts_reused, out.parts);
+  } else if (out.restarted) {
+    log::Info("s3: {}/{}: the unfinished upload {} of an earlier run held other data: aborted",
+              loc.bucket, loc.key, params.resume->upload_id);
+  }
   auto fail = [&](const std::string& why) -> Result<ObjectInfo> {
     (void)Send(Context{},
                Call{.op = "DELETE", .method = "DELETE", .bucket = loc.bucket, .key = loc.key});

@@ -120,6 +120,11 @@ Result<S3Remote::Location> S3Remote::Locate(const std::string& path) const {
 
 }  // namespace impl
 
+int64_t UploadPartRequests(const Remote& remote) {
+  const auto* s3 = dynamic_cast<const impl::S3Remote*>(&remote);
+  return s3 != nullptr ? s3->UploadPartRequests() : -1;
+}
+
 Result<std::unique_ptr<Remote>> NewS3Remote(const std::string& display_name,
                                             const std::string& root, const Options& options) {
   CVC_ASSIGN_OR_RETURN(S3Config cfg, ParseS3Config(options));

@@ -31,6 +31,18 @@
 //   (multipart.hpp), with X-Amz-Meta-Md5chksum set from PutOptions::hashes when given, else
 //   added after completion by a metadata-replacing copy (objects up to 5 GiB; unless
 //   disable_checksum).
+// - Unfinished multipart uploads: each upload records itself in a journal on this machine
+//   (multipart_journal.hpp) before its first part, and its Create sets X-Amz-Meta-Cvclone-Upload
+//   (so its object carries it too). The next multipart upload of the same key takes up what an
+//   earlier run left (killed, or its abort failed, or leave_parts_on_error) and that no running
+//   process is sending: the newest such upload whose part size and metadata are this upload's is
+//   resumed (its parts listed; a part it holds with the same size and MD5 is read and hashed but
+//   not sent again; if its first part differs it is aborted and a new upload created); every
+//   other one is aborted. Uploads this machine did not record (another client's) are never
+//   touched by an upload, only by Cleanup: it aborts every unfinished upload under the directory
+//   started at least max_age ago (ListMultipartUploads, paged, with a listing's limits), except
+//   those a running process of this machine is sending, and drops the records of uploads the
+//   server no longer has.
 // - PublicLink: a presigned GET URL (SigV4 query authentication) valid for `expire` (1 s to
 //   7 days, else kInvalidArgument); the object must exist (kNotFound, kIsDir). With anonymous
 //   credentials, the plain URL (a public bucket's).
@@ -61,6 +73,10 @@ namespace s3 {
 // Makes no request.
 Result<std::unique_ptr<Remote>> NewS3Remote(const std::string& display_name,
                                             const std::string& root, const Options& options);
+
+// Test hook: how many UploadPart requests (retries included) remote has sent since it was made;
+// -1 if it is not an s3 remote.
+int64_t UploadPartRequests(const Remote& remote);
 
 }  // namespace s3
 }  // namespace cvclone

@@ -1,9 +1,11 @@
 // Internals of the s3 backend's remote, shared by its implementation files (s3_remote.cpp: the
 // request layer and construction; s3_list.cpp; s3_object.cpp: HEAD, GET, DELETE; s3_bucket.cpp:
-// buckets, directories, purge; s3_put.cpp; s3_copy.cpp). Not for use outside backends/s3: the
+// buckets, directories, purge; s3_put.cpp; s3_copy.cpp; multipart_uploads.cpp: unfinished
+// uploads: the multipart target, resuming, cleanup). Not for use outside backends/s3: the
 // public face is s3_remote.hpp, whose header comment is the contract.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -23,6 +25,7 @@
 #include "backends/s3/credentials.hpp"
 #include "backends/s3/http.hpp"
 #include "backends/s3/multipart.hpp"
+#include "backends/s3/multipart_journal.hpp"
 #include "backends/s3/s3_options.hpp"
 #include "backends/s3/s3_remote.hpp"
 #include "backends/s3/sigv4.hpp"
@@ -30,8 +33,14 @@
 #include "core/context.hpp"
 #include "core/error.hpp"
 #include "core/remote.hpp"
+#include "core/state_dir.hpp"
 
 namespace cvclone::s3::impl {
+
+// Metadata every multipart upload cvclone creates carries (and so its object): the mark of an
+// upload of ours for anyone looking at it. Which uploads this machine left unfinished is known
+// from the journal (multipart_journal.hpp), since S3 lists no metadata of unfinished uploads.
+inline constexpr char kUploadMarkHeader[] = "x-amz-meta-cvclone-upload";
 
 // An ETag without its surrounding quotes.
 std::string StripQuotes(std::string s);
@@ -67,6 +76,7 @@ struct Call {
 };
 
 class S3Remote;
+class KeyUpload;
 
 // An object's info from HEAD or GET response headers: size (Content-Length), mtime
 // (X-Amz-Meta-Mtime, else Last-Modified), MD5 (ETag if it is one, else X-Amz-Meta-Md5chksum).
@@ -127,7 +137,8 @@ class S3Remote : public Remote {
         creds_(std::move(creds)),
         bucket_(std::move(bucket)),
         prefix_(std::move(prefix)),
-        http_(MakeHttpOptions(cfg_)) {
+        http_(MakeHttpOptions(cfg_)),
+        journal_(StateDir() + "/uploads") {
     retry_.max_attempts = cfg_.low_level_retries;
     features_.server_side_copy = true;
     features_.purge = true;
@@ -137,6 +148,7 @@ class S3Remote : public Remote {
     features_.public_link = true;
     features_.network = true;
     features_.verifies_puts = true;  // Content-MD5 on every PUT/part, ETags checked
+    features_.cleanup = true;
     features_.listed_mtime_is_upload_time = !cfg_.use_server_modtime && !cfg_.exact_modtime;
     features_.mtime_precision = cfg_.use_server_modtime
                                     ? std::chrono::nanoseconds(std::chrono::seconds(1))
@@ -174,10 +186,19 @@ class S3Remote : public Remote {
   Result<std::string> Hash(const Context& ctx, const std::string& path, HashType type) override;
   Result<std::string> PublicLink(const Context& ctx, const std::string& path,
                                  std::chrono::seconds expire) override;
+  Status Cleanup(const Context& ctx, const std::string& dir, std::chrono::seconds max_age,
+                 bool dry_run) override;
 
   // The request layer, also used by the download reader and the multipart target.
   Result<HttpResponse> Send(const Context& ctx, Call call);
   const S3Config& config() const { return cfg_; }
+  const UploadJournal& journal() const { return journal_; }
+  // Every part of an unfinished upload, page by page (kNotFound: no such upload).
+  Result<std::vector<ListedPart>> ListParts(const Context& ctx, const std::string& bucket,
+                                            const std::string& key, const std::string& upload_id);
+  // Test hook: UploadPart requests made through this remote (each retry counted once more).
+  void CountUploadPart() { ++upload_part_requests_; }
+  int64_t UploadPartRequests() const { return upload_part_requests_.load(); }
   // Headers every new object gets: ACL, storage class, encryption.
   void AddObjectHeaders(std::vector<Header>& headers) const;
 
@@ -244,6 +265,17 @@ class S3Remote : public Remote {
   Status CheckSingleEtag(const Location& loc, const HttpResponse& r, const std::string& md5_hex);
   Result<ObjectInfo> PutMultipart(const Context& ctx, const Location& loc, const std::string& path,
                                   Reader& src, const PutOptions& opts);
+  // The journal's unfinished uploads of loc that no running process is sending: the newest one
+  // that can be resumed with these params (claimed for target, its parts listed), if any; every
+  // other is aborted. An upload the server no longer has is forgotten.
+  Result<std::optional<ResumeFrom>> TakeEarlierUpload(const Context& ctx, const Location& loc,
+                                                      KeyUpload& target,
+                                                      const MultipartParams& params);
+  // Every unfinished upload in bucket under prefix, page by page.
+  Status ListUploads(const Context& ctx, const std::string& bucket, const std::string& prefix,
+                     const std::function<Status(const UploadEntry&)>& each);
+  Status CleanupBucket(const Context& ctx, const std::string& bucket, const std::string& prefix,
+                       std::chrono::seconds max_age, bool dry_run);
   // A server-side copy of up to 5 GiB; the new object's ETag.
   Result<std::string> CopyObject(const Context& ctx, const Location& src, const Location& dst,
                                  const std::vector<Header>& extra);
@@ -260,6 +292,8 @@ class S3Remote : public Remote {
   std::string prefix_;  // key prefix inside the bucket, no leading/trailing '/'
   std::string scheme_, host_;
   HttpClient http_;
+  UploadJournal journal_;
+  std::atomic<int64_t> upload_part_requests_{0};
   RetryPolicy retry_;
   Features features_;
   std::mutex bucket_mu_;
@@ -275,7 +309,10 @@ class S3Remote : public Remote {
   std::map<std::string, Error> buckets_failed_;
 };
 
-// The requests of one multipart upload (or multipart copy) to one key.
+// The requests of one multipart upload (or multipart copy) to one key. With Journal(), the
+// uploads it creates are recorded in the remote's journal before their first part is sent, and
+// their records removed once they are completed or aborted (or the server cannot abort them);
+// an upload that is left stays recorded, for a later run to resume or abort.
 class KeyUpload : public MultipartTarget {
  public:
   KeyUpload(S3Remote& remote, std::string bucket, std::string key, std::vector<Header> create)
@@ -283,69 +320,40 @@ class KeyUpload : public MultipartTarget {
         bucket_(std::move(bucket)),
         key_(std::move(key)),
         create_headers_(std::move(create)) {}
+  // Releases the uploads this process held (multipart_journal.hpp).
+  ~KeyUpload() override;
+  KeyUpload(const KeyUpload&) = delete;
+  KeyUpload& operator=(const KeyUpload&) = delete;
 
-  Result<std::string> Create(const Context& ctx) override {
-    Call call{.op = "CreateMultipartUpload",
-              .method = "POST",
-              .bucket = bucket_,
-              .key = key_,
-              .query = {{"uploads", ""}},
-              .headers = create_headers_};
-    CVC_ASSIGN_OR_RETURN(HttpResponse r, remote_.Send(ctx, std::move(call)));
-    return ParseInitiateMultipartUpload(r.body);
-  }
+  // Records the uploads it creates, with this part size and a digest of the Create headers.
+  void Journal(int64_t part_size);
+  // The record an upload of this target would have (upload id and times not set).
+  JournalEntry Record() const;
+  // Takes over an earlier upload of ours, claimed by this process: its record now names this
+  // process, and is released with this target.
+  void Adopt(const JournalEntry& e);
+  // Forgets an earlier upload: its record is removed, its claim released.
+  void Forget(const std::string& upload_id);
+
+  Result<std::string> Create(const Context& ctx) override;
   Result<std::string> UploadPart(const Context& ctx, const std::string& upload_id, int number,
-                                 std::string_view data, const std::string& md5) override {
-    Call call{.op = "UploadPart",
-              .method = "PUT",
-              .bucket = bucket_,
-              .key = key_,
-              .query = {{"partNumber", std::to_string(number)}, {"uploadId", upload_id}},
-              .headers = {{"Content-MD5", md5}},
-              .body = data,
-              .payload_hash = std::string(kUnsignedPayload)};
-    CVC_ASSIGN_OR_RETURN(HttpResponse r, remote_.Send(ctx, std::move(call)));
-    return StripQuotes(r.headers.Get("ETag").value_or(""));
-  }
+                                 std::string_view data, const std::string& md5) override;
   Result<std::string> Complete(const Context& ctx, const std::string& upload_id,
-                               const std::vector<CompletedPart>& parts) override {
-    const std::string body = BuildCompleteMultipartUpload(parts);
-    Call call{.op = "CompleteMultipartUpload",
-              .method = "POST",
-              .bucket = bucket_,
-              .key = key_,
-              .query = {{"uploadId", upload_id}},
-              .body = body,
-              .payload_hash = HexSha256(body)};
-    call.headers.emplace_back("Content-Type", "application/xml");
-    CVC_ASSIGN_OR_RETURN(HttpResponse r, remote_.Send(ctx, std::move(call)));
-    return ParseCompleteMultipartUpload(r.body);
-  }
-  Result<std::string> HeadEtag(const Context& ctx) override {
-    Call call{.op = "HEAD", .method = "HEAD", .bucket = bucket_, .key = key_};
-    CVC_ASSIGN_OR_RETURN(HttpResponse r, remote_.Send(ctx, std::move(call)));
-    return StripQuotes(r.headers.Get("ETag").value_or(""));
-  }
-  Status RemoveCompleted(const Context& ctx) override {
-    Call call{.op = "DELETE", .method = "DELETE", .bucket = bucket_, .key = key_, .accept = {404}};
-    CVC_RETURN_IF_ERROR(remote_.Send(ctx, std::move(call)));
-    return Ok();
-  }
-  Status Abort(const Context& ctx, const std::string& upload_id) override {
-    Call call{.op = "AbortMultipartUpload",
-              .method = "DELETE",
-              .bucket = bucket_,
-              .key = key_,
-              .query = {{"uploadId", upload_id}},
-              .accept = {404}};
-    CVC_RETURN_IF_ERROR(remote_.Send(ctx, std::move(call)));
-    return Ok();
-  }
+                               const std::vector<CompletedPart>& parts) override;
+  Result<std::string> HeadEtag(const Context& ctx) override;
+  Status RemoveCompleted(const Context& ctx) override;
+  Status Abort(const Context& ctx, const std::string& upload_id) override;
 
  private:
+  void WriteRecord(const std::string& upload_id, TimePoint started);
+
   S3Remote& remote_;
   std::string bucket_, key_;
   std::vector<Header> create_headers_;
+  bool journal_ = false;
+  int64_t part_size_ = 0;
+  std::string digest_;
+  std::vector<std::string> held_;  // upload ids this process holds or claimed
 };
 
 }  // namespace cvclone::s3::impl

@@ -5,7 +5,9 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -221,11 +223,31 @@ TEST_CASE("s3: object info ignores out-of-range mtime and malformed md5 metadata
   CHECK(info.hashes.empty());
 }
 
+// Caught by the size check of tests/fuzz/s3_headers: a negative Content-Length became a
+// negative size. A size that is not a byte count is unknown (-1), as ObjectInfo's contract says.
+TEST_CASE("s3: object info takes a negative or malformed Content-Length as unknown") {
+  for (const char* length : {"-5", "-1", "abc", "", "99999999999999999999"}) {
+    HttpHeaders h;
+    h.Add("Content-Length", length);
+    CAPTURE(length);
+    CHECK_EQ(impl::InfoFromHeaders("obj", h).size, -1);
+  }
+  HttpHeaders h;
+  h.Add("Content-Length", "0");
+  CHECK_EQ(impl::InfoFromHeaders("obj", h).size, 0);
+}
+
 // An in-memory MultipartTarget: records parts, can fail one part, counts concurrency.
+// Uploads kept in memory by id; "old" uploads can be set up beforehand to be resumed.
 class MemoryTarget : public MultipartTarget {
  public:
-  Result<std::string> Create(const Context&) override { return std::string("upload-1"); }
-  Result<std::string> UploadPart(const Context& ctx, const std::string&, int n,
+  Result<std::string> Create(const Context&) override {
+    std::lock_guard lock(mu_);
+    const std::string id = "upload-" + std::to_string(++creates);
+    uploads_[id];
+    return id;
+  }
+  Result<std::string> UploadPart(const Context& ctx, const std::string& id, int n,
                                  std::string_view data, const std::string& md5) override {
     const int now = ++active_;
     int seen = max_active_.load();
@@ -236,18 +258,27 @@ class MemoryTarget : public MultipartTarget {
     if (n == fail_part) return MakeError(ErrorCode::kIo, "injected part failure");
     if (md5 != Base64Encode(Md5Raw(data))) return MakeError(ErrorCode::kCorrupt, "bad md5");
     std::lock_guard lock(mu_);
-    parts_[n] = std::string(data);
+    if (!uploads_.contains(id)) return MakeError(ErrorCode::kNotFound, "no such upload " + id);
+    uploads_[id][n] = std::string(data);
+    sent.push_back(n);
     return corrupt_etags ? std::string("00000000000000000000000000000000") : ToHex(Md5Raw(data));
   }
-  Result<std::string> Complete(const Context&, const std::string&,
+  Result<std::string> Complete(const Context&, const std::string& id,
                                const std::vector<CompletedPart>& parts) override {
+    std::lock_guard lock(mu_);
     completed = true;
+    completed_id = id;
     std::string all;
     std::string md5s;
     for (const CompletedPart& p : parts) {
-      all += parts_.at(p.part_number);
-      md5s += Md5Raw(parts_.at(p.part_number));
+      const std::string& part = uploads_.at(id).at(p.part_number);
+      if (p.etag != ToHex(Md5Raw(part))) {
+        return MakeError(ErrorCode::kInvalidArgument, "InvalidPart");
+      }
+      all += part;
+      md5s += Md5Raw(part);
     }
+    uploads_.erase(id);
     object = all;
     object_etag = ToHex(Md5Raw(md5s)) + "-" + std::to_string(parts.size());
     if (head_etag.has_value()) object_etag = *head_etag;
@@ -262,9 +293,35 @@ class MemoryTarget : public MultipartTarget {
     object.clear();
     return Ok();
   }
-  Status Abort(const Context&, const std::string&) override {
+  Status Abort(const Context&, const std::string& id) override {
+    std::lock_guard lock(mu_);
     aborted = true;
+    aborted_ids.push_back(id);
+    uploads_.erase(id);
     return Ok();
+  }
+
+  // An upload "old" holding these parts; what ListParts would give for it.
+  ResumeFrom Earlier(const std::map<int, std::string>& parts) {
+    std::lock_guard lock(mu_);
+    uploads_["old"] = parts;
+    ResumeFrom r{.upload_id = "old", .parts = {}};
+    for (const auto& [n, data] : parts) {
+      r.parts.push_back({.part_number = n,
+                         .etag = ToHex(Md5Raw(data)),
+                         .size = static_cast<int64_t>(data.size())});
+    }
+    return r;
+  }
+  // The parts an upload holds now (empty if there is no such upload).
+  std::map<int, std::string> Parts(const std::string& id) {
+    std::lock_guard lock(mu_);
+    auto it = uploads_.find(id);
+    return it == uploads_.end() ? std::map<int, std::string>() : it->second;
+  }
+  size_t OpenUploads() {
+    std::lock_guard lock(mu_);
+    return uploads_.size();
   }
 
   int fail_part = 0;
@@ -273,16 +330,41 @@ class MemoryTarget : public MultipartTarget {
   std::optional<std::string> head_etag;   // the stored object's ETag, if not the right one
   std::string object_etag;
   int heads = 0;
+  int creates = 0;
   bool removed = false;
   bool completed = false;
+  std::string completed_id;
   bool aborted = false;
+  std::vector<std::string> aborted_ids;
+  std::vector<int> sent;  // part numbers sent, in the order they arrived
   std::string object;
   std::atomic<int> max_active_{0};
 
  private:
   std::atomic<int> active_{0};
   std::mutex mu_;
-  std::map<int, std::string> parts_;
+  std::map<std::string, std::map<int, std::string>> uploads_;
+};
+
+// Yields data up to fail_at, then fails (a source that broke, or a process stopped mid-way);
+// counts the bytes it gave.
+class BreakingReader : public Reader {
+ public:
+  BreakingReader(std::string_view data, size_t fail_at) : data_(data), fail_at_(fail_at) {}
+  Result<size_t> Read(std::span<std::byte> buf) override {
+    if (pos_ == data_.size()) return size_t{0};
+    if (pos_ >= fail_at_) return MakeError(ErrorCode::kIo, "source broke");
+    const size_t n = std::min({buf.size(), fail_at_ - pos_, data_.size() - pos_});
+    std::memcpy(buf.data(), data_.data() + pos_, n);
+    pos_ += n;
+    return n;
+  }
+  size_t given() const { return pos_; }
+
+ private:
+  std::string_view data_;
+  size_t fail_at_;
+  size_t pos_ = 0;
 };
 
 std::string Data(size_t n) {
@@ -397,6 +479,137 @@ TEST_CASE("multipart: an empty stream is one empty part") {
   REQUIRE(out.has_value());
   CHECK_EQ(out->parts, 1);
   CHECK_EQ(out->md5_hex, "d41d8cd98f00b204e9800998ecf8427e");
+}
+
+constexpr int64_t kPart = 5 << 20;
+
+std::string Part(const std::string& data, int n) {
+  return data.substr(static_cast<size_t>((n - 1) * kPart), static_cast<size_t>(kPart));
+}
+
+MultipartParams Params(const std::string& data, int concurrency = 2) {
+  return {.part_size = kPart,
+          .concurrency = concurrency,
+          .expected_size = static_cast<int64_t>(data.size())};
+}
+
+TEST_CASE("multipart resume: the parts an earlier upload holds are read, hashed, not sent again") {
+  const std::string data = Data(4 * kPart + 123);  // 5 parts
+  MemoryTarget target;
+  MultipartParams params = Params(data);
+  params.resume = target.Earlier({{1, Part(data, 1)}, {2, Part(data, 2)}, {4, Part(data, 4)}});
+  BreakingReader src(data, data.size());
+  auto out = UploadMultipart(Context{}, target, src, params);
+  REQUIRE_MESSAGE(out.has_value(), out.error().message());
+  CHECK(target.sent == std::vector<int>{3, 5});
+  CHECK_EQ(target.creates, 0);
+  CHECK_FALSE(target.aborted);
+  CHECK_EQ(target.completed_id, "old");
+  CHECK(target.object == data);
+  CHECK_EQ(src.given(), data.size());  // every byte read: the whole MD5 and the source checks
+  CHECK_EQ(out->md5_hex, ToHex(Md5Raw(data)));
+  CHECK_EQ(out->parts, 5);
+  CHECK_EQ(out->parts_reused, 3);
+  CHECK_FALSE(out->restarted);
+  CHECK_EQ(out->upload_id, "old");
+}
+
+TEST_CASE("multipart resume: an upload whose first part differs is aborted and made anew") {
+  const std::string data = Data(3 * kPart + 7);
+  const std::string other = Data(3 * kPart + 7).replace(10, 3, "xyz");
+  for (bool etag_checks : {true, false}) {
+    CAPTURE(etag_checks);
+    MemoryTarget target;
+    MultipartParams params = Params(data);
+    params.check_part_etags = etag_checks;
+    // Without ETag checks even a matching part cannot be known to hold the same bytes.
+    params.resume = target.Earlier({{1, etag_checks ? Part(other, 1) : Part(data, 1)},
+                                    {2, Part(data, 2)}});
+    MemoryReader src(MemoryReader::kView, data);
+    auto out = UploadMultipart(Context{}, target, src, params);
+    REQUIRE_MESSAGE(out.has_value(), out.error().message());
+    CHECK(target.aborted_ids == std::vector<std::string>{"old"});
+    CHECK_EQ(target.creates, 1);
+    CHECK_EQ(target.completed_id, "upload-1");
+    CHECK_EQ(target.sent.size(), 4u);
+    CHECK(target.object == data);
+    CHECK_EQ(target.OpenUploads(), 0u);
+    CHECK(out->restarted);
+    CHECK_EQ(out->parts_reused, 0);
+  }
+}
+
+TEST_CASE("multipart resume: a later part that differs, or is listed with another size, is sent "
+          "again in place, and listed parts beyond the end are left out") {
+  const std::string data = Data(2 * kPart + 99);  // 3 parts
+  std::string changed = Part(data, 3);
+  changed[5] = static_cast<char>(changed[5] ^ 1);
+  MemoryTarget target;
+  MultipartParams params = Params(data, 1);
+  params.resume = target.Earlier({{1, Part(data, 1)},
+                                  {2, Part(data, 2)},
+                                  {3, changed},
+                                  {4, Data(1000)}});  // the earlier file was longer
+  params.resume->parts[1].size += 1;  // a server listing part 2 with another size
+  MemoryReader src(MemoryReader::kView, data);
+  auto out = UploadMultipart(Context{}, target, src, params);
+  REQUIRE_MESSAGE(out.has_value(), out.error().message());
+  CHECK(target.sent == std::vector<int>{2, 3});
+  CHECK_FALSE(target.aborted);
+  CHECK_EQ(target.creates, 0);
+  CHECK(target.object == data);
+  CHECK_EQ(out->parts, 3);
+  CHECK_EQ(out->parts_reused, 1);
+}
+
+TEST_CASE("multipart resume: leave_on_error keeps a failed upload's parts for the next run") {
+  const std::string data = Data(4 * kPart + 1);  // 5 parts
+  MemoryTarget target;
+  MultipartParams first = Params(data, 1);
+  first.leave_on_error = true;
+  BreakingReader broken(data, static_cast<size_t>(2 * kPart));  // breaks as part 3 is read
+  auto failed = UploadMultipart(Context{}, target, broken, first);
+  REQUIRE_FALSE(failed.has_value());
+  CHECK_EQ(failed.error().code(), ErrorCode::kIo);
+  CHECK_FALSE(target.aborted);
+  CHECK_FALSE(target.completed);
+  // The part in flight when the source broke was let finish.
+  const std::map<int, std::string> left = target.Parts("upload-1");
+  REQUIRE_EQ(left.size(), 2u);
+  CHECK(left.at(2) == Part(data, 2));
+
+  MultipartParams again = Params(data, 1);
+  again.resume = ResumeFrom{.upload_id = "upload-1", .parts = {}};
+  for (const auto& [n, part] : left) {
+    again.resume->parts.push_back(
+        {.part_number = n, .etag = ToHex(Md5Raw(part)), .size = static_cast<int64_t>(part.size())});
+  }
+  target.sent.clear();
+  MemoryReader src(MemoryReader::kView, data);
+  auto out = UploadMultipart(Context{}, target, src, again);
+  REQUIRE_MESSAGE(out.has_value(), out.error().message());
+  CHECK(target.sent == std::vector<int>{3, 4, 5});
+  CHECK_EQ(target.creates, 1);
+  CHECK(target.object == data);
+  CHECK_EQ(out->parts_reused, 2);
+}
+
+TEST_CASE("multipart resume: a resumed upload that fails is aborted unless leave_on_error") {
+  const std::string data = Data(2 * kPart + 5);
+  for (bool leave : {false, true}) {
+    CAPTURE(leave);
+    MemoryTarget target;
+    MultipartParams params = Params(data, 1);
+    params.leave_on_error = leave;
+    params.resume = target.Earlier({{1, Part(data, 1)}});
+    target.fail_part = 2;
+    MemoryReader src(MemoryReader::kView, data);
+    auto out = UploadMultipart(Context{}, target, src, params);
+    REQUIRE_FALSE(out.has_value());
+    CHECK_EQ(target.aborted, !leave);
+    CHECK_EQ(target.Parts("old").empty(), !leave);
+    CHECK_EQ(target.creates, 0);
+  }
 }
 
 }  // namespace

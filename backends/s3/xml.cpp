@@ -44,6 +44,15 @@ int64_t ToInt(std::string_view s) {
   return v;
 }
 
+// A size: the whole of s a non-negative decimal number, else -1 (unknown) so that a server's
+// "-5" never becomes a negative size.
+int64_t ByteCount(std::string_view s) {
+  int64_t v = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size() || v < 0) return -1;
+  return v;
+}
+
 std::string StripQuotes(std::string s) {
   // AWS sends the quotes as-is or as &quot; (decoded by the parser); both end up here.
   if (s.size() >= 2 && s.front() == '"' && s.back() == '"') return s.substr(1, s.size() - 2);
@@ -59,7 +68,10 @@ Error Malformed(std::string_view op, const std::string& why) {
 // the error it describes.
 Result<pugi::xml_node> Root(pugi::xml_document& doc, std::string_view xml, std::string_view op,
                             std::initializer_list<std::string_view> roots) {
-  pugi::xml_parse_result parsed = doc.load_buffer(xml.data(), xml.size());
+  // parse_ws_pcdata: text of blanks only is kept, since a key may be " " (pugixml drops it by
+  // default, and the object would be listed as "").
+  pugi::xml_parse_result parsed =
+      doc.load_buffer(xml.data(), xml.size(), pugi::parse_default | pugi::parse_ws_pcdata);
   if (!parsed) {
     return Unexpected<Error>(Malformed(op, std::string(parsed.description()) + " at offset " +
                                                std::to_string(parsed.offset)));
@@ -160,19 +172,36 @@ std::string UrlDecode(std::string_view text) {
   return out;
 }
 
-Result<ListResult> ParseListObjects(std::string_view xml) {
-  // Elements counted by their start tags ('<' not followed by '/', '?' or '!'), before the
-  // parser builds a node for each.
+namespace {
+
+// Elements counted by their start tags ('<' not followed by '/', '?' or '!'), before the parser
+// builds a node for each.
+Status CheckPageSize(std::string_view xml, std::string_view op) {
   size_t elements = 0;
   for (size_t at = xml.find('<'); at != std::string_view::npos; at = xml.find('<', at + 1)) {
     const char next = at + 1 < xml.size() ? xml[at + 1] : '\0';
     if (next != '/' && next != '?' && next != '!' && ++elements > kMaxListPageElements) {
-      return MakeError(ErrorCode::kCorrupt, "ListObjects: a listing page of more than " +
+      return MakeError(ErrorCode::kCorrupt, std::string(op) + ": a listing page of more than " +
                                                 std::to_string(kMaxListPageElements) +
                                                 " elements (" + std::to_string(xml.size()) +
                                                 " bytes): no S3 listing page is that large");
     }
   }
+  return Ok();
+}
+
+// A decimal number of at most 9 digits (part numbers, markers), else `absent`.
+int SmallInt(std::string_view s, int absent) {
+  int v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size() || s.size() > 9 || v < 0) return absent;
+  return v;
+}
+
+}  // namespace
+
+Result<ListResult> ParseListObjects(std::string_view xml) {
+  CVC_RETURN_IF_ERROR(CheckPageSize(xml, "ListObjects"));
   pugi::xml_document doc;
   CVC_ASSIGN_OR_RETURN(pugi::xml_node root, Root(doc, xml, "ListObjects", {"ListBucketResult"}));
   ListResult out;
@@ -189,7 +218,7 @@ Result<ListResult> ParseListObjects(std::string_view xml) {
     e.last_modified = Text(c, "LastModified");
     e.mtime = ParseIso8601(e.last_modified).value_or(TimePoint{});
     e.etag = StripQuotes(Text(c, "ETag"));
-    e.size = ToInt(Text(c, "Size"));
+    e.size = ByteCount(Text(c, "Size"));
     e.storage_class = Text(c, "StorageClass");
     out.contents.push_back(std::move(e));
   });
@@ -263,6 +292,49 @@ Result<DeleteResult> ParseDeleteResult(std::string_view xml) {
   return out;
 }
 
+Result<ListPartsResult> ParseListParts(std::string_view xml) {
+  constexpr std::string_view kOp = "ListParts";
+  CVC_RETURN_IF_ERROR(CheckPageSize(xml, kOp));
+  pugi::xml_document doc;
+  CVC_ASSIGN_OR_RETURN(pugi::xml_node root, Root(doc, xml, kOp, {"ListPartsResult"}));
+  ListPartsResult out;
+  out.is_truncated = Text(root, "IsTruncated") == "true";
+  out.next_part_number_marker = SmallInt(Text(root, "NextPartNumberMarker"), 0);
+  ForEachChild(root, "Part", [&](const pugi::xml_node& p) {
+    ListedPart part;
+    part.part_number = SmallInt(Text(p, "PartNumber"), 0);
+    part.etag = StripQuotes(Text(p, "ETag"));
+    const std::string size = Text(p, "Size");
+    int64_t v = 0;
+    auto [end, ec] = std::from_chars(size.data(), size.data() + size.size(), v);
+    if (ec == std::errc() && end == size.data() + size.size() && v >= 0) part.size = v;
+    out.parts.push_back(std::move(part));
+  });
+  return out;
+}
+
+Result<ListUploadsResult> ParseListMultipartUploads(std::string_view xml) {
+  constexpr std::string_view kOp = "ListMultipartUploads";
+  CVC_RETURN_IF_ERROR(CheckPageSize(xml, kOp));
+  pugi::xml_document doc;
+  CVC_ASSIGN_OR_RETURN(pugi::xml_node root, Root(doc, xml, kOp, {"ListMultipartUploadsResult"}));
+  const bool decode = Text(root, "EncodingType") == "url";
+  auto key = [&](std::string s) { return decode ? UrlDecode(s) : s; };
+  ListUploadsResult out;
+  out.is_truncated = Text(root, "IsTruncated") == "true";
+  out.next_key_marker = key(Text(root, "NextKeyMarker"));
+  out.next_upload_id_marker = Text(root, "NextUploadIdMarker");
+  ForEachChild(root, "Upload", [&](const pugi::xml_node& u) {
+    UploadEntry e;
+    e.key = key(Text(u, "Key"));
+    e.upload_id = Text(u, "UploadId");
+    e.initiated = Text(u, "Initiated");
+    e.initiated_time = ParseIso8601(e.initiated).value_or(TimePoint{});
+    out.uploads.push_back(std::move(e));
+  });
+  return out;
+}
+
 std::string BuildCompleteMultipartUpload(const std::vector<CompletedPart>& parts) {
   pugi::xml_document doc;
   pugi::xml_node root = doc.append_child("CompleteMultipartUpload");
@@ -285,7 +357,14 @@ std::string BuildDeleteObjects(const std::vector<std::string>& keys, bool quiet)
   for (const std::string& key : keys) {
     root.append_child("Object").append_child("Key").text() = key.c_str();
   }
-  return SaveCompact(doc);
+  // pugixml writes a CR in text raw, and the server's parser would read it as LF (XML's
+  // line-end normalisation), naming another key; a character reference survives. Keys are the
+  // only text here that can hold a CR.
+  std::string body = SaveCompact(doc);
+  for (size_t pos = 0; (pos = body.find('\r', pos)) != std::string::npos; pos += 5) {
+    body.replace(pos, 1, "&#13;");
+  }
+  return body;
 }
 
 Error S3ErrorFromXml(const std::string& op, const std::string& bucket, const std::string& key,
@@ -304,6 +383,7 @@ Error S3ErrorFromXml(const std::string& op, const std::string& bucket, const std
   if (code == "NoSuchKey" || (code.empty() && status == 404 && !key.empty())) {
     return make(ErrorCode::kNotFound, "object not found");
   }
+  if (code == "NoSuchUpload") return make(ErrorCode::kNotFound, "upload not found");
   if (code == "NoSuchBucket" || (code.empty() && status == 404)) {
     return make(ErrorCode::kDirNotFound, "bucket not found");
   }
@@ -333,7 +413,9 @@ Error S3ErrorFromXml(const std::string& op, const std::string& bucket, const std
     return make(ErrorCode::kExists, message);
   }
   if (code == "BucketNotEmpty") return make(ErrorCode::kDirNotEmpty, "bucket not empty");
-  if (code == "NotImplemented" || status == 501) return make(ErrorCode::kUnsupported, message);
+  if (code == "NotImplemented" || status == 501 || code == "MethodNotAllowed" || status == 405) {
+    return make(ErrorCode::kUnsupported, message);
+  }
   if (code == "PreconditionFailed" || code == "InvalidRange" || status == 412 || status == 416) {
     return make(ErrorCode::kInvalidArgument, message);
   }

@@ -30,7 +30,7 @@ struct ListEntry {
   std::string last_modified;  // as sent: "2009-10-12T17:50:30.000Z"
   TimePoint mtime{};          // last_modified parsed (zero if absent, unparsable or out of range)
   std::string etag;           // surrounding quotes stripped: "fba9dede5f27731c9771645a39863328"
-  int64_t size = 0;
+  int64_t size = 0;           // -1 when <Size> is not a byte count (a non-negative number)
   std::string storage_class;
 };
 
@@ -95,6 +95,40 @@ struct DeleteResult {
 };
 Result<DeleteResult> ParseDeleteResult(std::string_view xml);
 
+// One <Part> of a ListParts answer.
+struct ListedPart {
+  int part_number = 0;  // 0 when absent or not a number
+  std::string etag;     // quotes stripped
+  int64_t size = -1;    // -1 when absent or not a number
+};
+// ListPartsResult: one page of the parts of an unfinished multipart upload. Pages go on from
+// NextPartNumberMarker while IsTruncated.
+struct ListPartsResult {
+  std::vector<ListedPart> parts;
+  bool is_truncated = false;
+  int next_part_number_marker = 0;  // 0 when absent or not a number
+};
+// Refused unparsed beyond kMaxListPageElements elements, as a listing page is.
+Result<ListPartsResult> ParseListParts(std::string_view xml);
+
+// One <Upload> of a ListMultipartUploads answer.
+struct UploadEntry {
+  std::string key;        // url-decoded when the answer had EncodingType=url
+  std::string upload_id;
+  std::string initiated;  // as sent: "2010-11-10T20:48:33.000Z"
+  TimePoint initiated_time{};  // initiated parsed (zero if absent, unparsable or out of range)
+};
+// ListMultipartUploadsResult: one page of a bucket's unfinished multipart uploads. Pages go on
+// from NextKeyMarker and NextUploadIdMarker while IsTruncated.
+struct ListUploadsResult {
+  std::vector<UploadEntry> uploads;
+  bool is_truncated = false;
+  std::string next_key_marker;        // url-decoded as keys are
+  std::string next_upload_id_marker;  // never url-decoded: it is opaque
+};
+// Refused unparsed beyond kMaxListPageElements elements, as a listing page is.
+Result<ListUploadsResult> ParseListMultipartUploads(std::string_view xml);
+
 // Body of CompleteMultipartUpload. Parts must be given in ascending part number; ETags are
 // written as given (quotes added if missing, since S3 expects the quoted form).
 struct CompletedPart {
@@ -119,7 +153,7 @@ std::string UrlDecode(std::string_view text);
 // when key is empty), the HTTP status and S3's error code and message:
 //   "s3: GET bucket/key: 404 NoSuchKey: The specified key does not exist."
 // Mapping (by S3 code, falling back to the status when the body has no error XML, e.g. HEAD):
-//   NoSuchKey, 404 with a key                  → kNotFound
+//   NoSuchKey, NoSuchUpload, 404 with a key    → kNotFound
 //   NoSuchBucket, 404 without a key            → kDirNotFound ("bucket not found")
 //   SignatureDoesNotMatch                      → kAuth ("signature does not match: check
 //                                                secret_access_key")
@@ -129,7 +163,7 @@ std::string UrlDecode(std::string_view text);
 //   400 RequestTimeout, 429, 5xx except 501, IsRetryableS3Code → kNetwork, retryable
 //   BucketAlreadyOwnedByYou, BucketAlreadyExists → kExists
 //   BucketNotEmpty                             → kDirNotEmpty
-//   NotImplemented, 501                        → kUnsupported
+//   NotImplemented, 501, MethodNotAllowed, 405 → kUnsupported
 //   412 PreconditionFailed / 416 InvalidRange, EntityTooLarge/Small, InvalidPart(Order),
 //   KeyTooLongError, InvalidArgument           → kInvalidArgument
 //   AuthorizationHeaderMalformed, PermanentRedirect, 301 → kConfig ("check region / endpoint")
