@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "core/open.hpp"
+#include "core/printable.hpp"
 #include "core/remote_spec.hpp"
 
 namespace cvclone {
@@ -166,6 +167,15 @@ std::string FormatRfc3339(TimePoint t) {
 
 void WriteStdout(const std::string& text) {
   std::fwrite(text.data(), 1, text.size(), stdout);
+}
+
+FlagSpec RawNamesFlag() {
+  return {"raw-names", 0, FlagType::kBool, "",
+          "Print names exactly, control characters included (default: escaped, as \\x1b)"};
+}
+
+std::string ShownName(const Invocation& inv, const std::string& name) {
+  return inv.flags.Bool("raw-names") ? name : TerminalSafe(name);
 }
 
 }  // namespace cvclone

@@ -73,4 +73,10 @@ std::string FormatRfc3339(TimePoint t);
 // Writes bytes to stdout.
 void WriteStdout(const std::string& text);
 
+// --raw-names, a flag of every command that prints names on stdout (listings, hash sums).
+FlagSpec RawNamesFlag();
+// A name as such a command prints it: TerminalSafe(name) (core/printable.hpp), so that a name
+// cannot act on the terminal; name itself with --raw-names, for scripts that need the bytes.
+std::string ShownName(const Invocation& inv, const std::string& name);
+
 }  // namespace cvclone

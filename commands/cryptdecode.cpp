@@ -23,6 +23,7 @@ Command MakeCryptdecodeCommand() {
       "  cvclone cryptdecode --reverse secret: dir/file.txt\n";
   c.flags = {
       {"reverse", 0, FlagType::kBool, "", "Encrypt the plaintext names instead"},
+      RawNamesFlag(),
   };
   c.min_args = 2;
   c.max_args = -1;
@@ -41,8 +42,9 @@ Command MakeCryptdecodeCommand() {
       const std::string& name = inv.args[i];
       auto result = reverse ? view->Names().EncryptPath(name) : view->Names().DecryptPath(name);
       if (!result) ++failed;
-      out += fmt::format("{} \t {}\n", name,
-                         result ? *result : (reverse ? "Failed to encrypt" : "Failed to decrypt"));
+      out += fmt::format("{} \t {}\n", ShownName(inv, name),
+                         result ? ShownName(inv, *result)
+                                : (reverse ? "Failed to encrypt" : "Failed to decrypt"));
     }
     WriteStdout(out);
     if (failed > 0) {

@@ -18,7 +18,7 @@ Status PrintHashes(const Invocation& inv, HashType type) {
   auto print = [&](const ObjectInfo& info) -> Status {
     auto hash = target.remote->Hash(inv.ctx, info.path, type);
     if (!hash) return Propagate(hash.error(), info.path);
-    WriteStdout(fmt::format("{:<{}}  {}\n", *hash, width, info.path));
+    WriteStdout(fmt::format("{:<{}}  {}\n", *hash, width, ShownName(inv, info.path)));
     return Ok();
   };
   if (!target.file.empty()) {
@@ -41,6 +41,7 @@ Command MakeHashCommand(const std::string& name, HashType type) {
       "Example:\n"
       "  cvclone {} backup:docs\n",
       name, name);
+  c.flags = {RawNamesFlag()};
   c.min_args = c.max_args = 1;
   c.run = [type](const Invocation& inv) { return PrintHashes(inv, type); };
   return c;

@@ -1,4 +1,4 @@
-// ls, lsl, lsd: rclone's fixed-width listings.
+// ls, lsl, lsd: rclone's fixed-width listings. Names are shown escaped unless --raw-names.
 #include <fmt/format.h>
 
 #include "commands/commands.hpp"
@@ -47,10 +47,11 @@ Command MakeLsCommand() {
       "Example:\n"
       "  cvclone ls backup:docs\n"
       "       1234 letters/letter-1.txt\n";
+  c.flags = {RawNamesFlag()};
   c.min_args = c.max_args = 1;
   c.run = [](const Invocation& inv) {
     return ListFiles(inv, [&](const ObjectInfo& info) {
-      return fmt::format("{:>9} {}\n", SizeText(inv, info.size), info.path);
+      return fmt::format("{:>9} {}\n", SizeText(inv, info.size), ShownName(inv, info.path));
     });
   };
   return c;
@@ -66,13 +67,14 @@ Command MakeLslCommand() {
       "Example:\n"
       "  cvclone lsl backup:docs\n"
       "       1234 2026-01-02 15:04:05.000000000 letters/letter-1.txt\n";
+  c.flags = {RawNamesFlag()};
   c.min_args = c.max_args = 1;
   c.run = [](const Invocation& inv) {
     return ListFiles(
         inv,
         [&](const ObjectInfo& info) {
           return fmt::format("{:>9} {} {}\n", SizeText(inv, info.size),
-                             FormatLocalTime(info.mtime, true), info.path);
+                             FormatLocalTime(info.mtime, true), ShownName(inv, info.path));
         },
         ListedMtime::kExact);
   };
@@ -89,7 +91,8 @@ Command MakeLsdCommand() {
       "Example:\n"
       "  cvclone lsd backup:\n"
       "            -1 2026-01-02 15:04:05        -1 docs\n";
-  c.flags = {{"recursive", 'R', FlagType::kBool, "", "Recurse into subdirectories"}};
+  c.flags = {{"recursive", 'R', FlagType::kBool, "", "Recurse into subdirectories"},
+             RawNamesFlag()};
   c.min_args = c.max_args = 1;
   c.run = [](const Invocation& inv) -> Status {
     CVC_ASSIGN_OR_RETURN(Filter filter, MakeFilter(inv));
@@ -98,7 +101,7 @@ Command MakeLsdCommand() {
     return Walk(inv.ctx, *remote, "", recursive, true, &filter, [&](const ObjectInfo& info) {
       if (info.is_dir) {
         WriteStdout(fmt::format("{:>12} {} {:>9} {}\n", -1, FormatLocalTime(info.mtime, false), -1,
-                                info.path));
+                                ShownName(inv, info.path)));
       }
       return Ok();
     });

@@ -9,10 +9,22 @@
 namespace cvclone {
 namespace {
 
+// A JSON string. Besides what JSON requires (quote, backslash, U+0000-U+001F), DEL and the C1
+// controls U+0080-U+009F (UTF-8 C2 80-C2 9F) are written as \u escapes too: the same string
+// once parsed, and nothing a terminal acts on when the JSON itself is shown.
 std::string JsonQuote(std::string_view s) {
   std::string out = "\"";
-  for (char ch : s) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char ch = s[i];
     auto c = static_cast<unsigned char>(ch);
+    if (c == 0xC2 && i + 1 < s.size()) {
+      auto next = static_cast<unsigned char>(s[i + 1]);
+      if (next >= 0x80 && next <= 0x9F) {
+        out += fmt::format("\\u{:04x}", next);
+        ++i;
+        continue;
+      }
+    }
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -20,7 +32,7 @@ std::string JsonQuote(std::string_view s) {
       case '\r': out += "\\r"; break;
       case '\t': out += "\\t"; break;
       default:
-        if (c < 0x20) {
+        if (c < 0x20 || c == 0x7F) {
           out += fmt::format("\\u{:04x}", c);
         } else {
           out += ch;

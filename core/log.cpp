@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <mutex>
 
+#include "core/printable.hpp"
+
 namespace cvclone::log {
 namespace {
 std::atomic<int> g_level{static_cast<int>(Level::kNotice)};
@@ -33,12 +35,13 @@ void SetProgressHooks(void (*clear)(), void (*redraw)()) {
 }
 
 void Write(Level level, const std::string& message) {
+  const std::string shown = TerminalSafe(message);
   std::lock_guard lock(g_mutex);
   // The progress thread redraws under stderr's stream lock; holding it (it is recursive) for
   // clear, line and redraw keeps a redraw from landing between them.
   flockfile(stderr);
   if (g_clear) g_clear();
-  std::fprintf(stderr, "%s%s\n", Prefix(level), message.c_str());
+  std::fprintf(stderr, "%s%s\n", Prefix(level), shown.c_str());
   std::fflush(stderr);
   if (g_redraw) g_redraw();
   funlockfile(stderr);

@@ -1,5 +1,8 @@
 // Logging to stderr, thread-safe, one line per message. Levels as rclone's: -q shows errors only,
 // default shows notices, -v info (each file transferred), -vv debug. Never log a secret.
+// Messages name files and keys that others chose, so each is written with its control
+// characters escaped (core/printable.hpp): a name cannot act on the terminal, or make one line
+// look like several.
 #pragma once
 
 #include <fmt/format.h>
@@ -13,7 +16,7 @@ enum class Level { kError = 0, kNotice = 1, kInfo = 2, kDebug = 3 };
 void SetLevel(Level level);
 Level GetLevel();
 bool Enabled(Level level);
-// Writes "LEVEL : message" to stderr (clearing a live progress line first).
+// Writes "LEVEL : " and TerminalSafe(message) to stderr (clearing a live progress line first).
 void Write(Level level, const std::string& message);
 // Lets the progress display clear and redraw its line around log output.
 void SetProgressHooks(void (*clear)(), void (*redraw)());
