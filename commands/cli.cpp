@@ -54,10 +54,28 @@ void SetLogLevel(const FlagValues& flags) {
   }
 }
 
+// Global flags that set a backend option, with rclone's spellings (rclone declares these local
+// options without the backend prefix): -L is --local-copy-links. The prefixed flag wins where
+// both are given.
+struct BackendAlias {
+  const char* flag;
+  const char* backend;
+  const char* option;
+};
+constexpr BackendAlias kBackendAliases[] = {
+    {"copy-links", "local", "copy_links"},
+    {"links", "local", "links"},
+    {"skip-links", "local", "skip_links"},
+    {"one-file-system", "local", "one_file_system"},
+};
+
 // Backend flags given on the command line → {{type, option}, value}.
 std::map<std::pair<std::string, std::string>, std::string> CollectBackendFlags(
     const Registry& registry, const FlagValues& flags) {
   std::map<std::pair<std::string, std::string>, std::string> out;
+  for (const BackendAlias& alias : kBackendAliases) {
+    if (flags.Has(alias.flag)) out[{alias.backend, alias.option}] = flags.Get(alias.flag);
+  }
   for (const BackendInfo& b : registry.All()) {
     for (const OptionSpec& o : b.options) {
       std::string flag = b.name + "-" + o.name;
@@ -153,6 +171,14 @@ const std::vector<FlagSpec>& GlobalFlags() {
       {"multi-thread-cutoff", 0, FT::kSize, "SIZE",
        "Downloads to local of at least SIZE use several streams (default 256Mi)"},
       {"human-readable", 0, FT::kBool, "", "Print sizes with units (ls, lsl, size)"},
+      // Local paths and symbolic links (rclone's flags; the same as --local-copy-links etc.).
+      {"copy-links", 'L', FT::kBool, "",
+       "Follow symlinks in local paths, reading and writing through them"},
+      {"links", 'l', FT::kBool, "",
+       "Copy symlinks in local paths as NAME.rclonelink files holding the link's target"},
+      {"skip-links", 0, FT::kBool, "", "Don't warn about skipped local symlinks"},
+      {"one-file-system", 'x', FT::kBool, "",
+       "Don't cross filesystem boundaries in local listings"},
   };
   return kFlags;
 }

@@ -11,14 +11,15 @@
 
 namespace cvclone::local {
 
-// A quarter of the descriptors this process may open, for unnamed files waiting in the queue.
+// A quarter of the descriptors this process may open, for temporaries waiting in the queue.
 // The soft limit is first raised toward the hard one, up to kWantedOpenFiles (Go programs such
 // as rclone raise theirs at start): with Debian's default soft limit of 1024, 256 files could
-// wait, and decrypting 10,000 small files durably took 0.82-0.87 s against 0.78-0.80 s.
+// wait, and decrypting 10,000 small files durably took 0.82-0.87 s against 0.78-0.80 s. Two
+// descriptors per waiting file (an unnamed file and its folder) let kMaxQueuedFiles wait.
 static size_t MaxOpenFiles() {
   struct rlimit lim {};
   if (::getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur == RLIM_INFINITY) {
-    return CommitBatch::kMaxQueuedFiles;
+    return 2 * CommitBatch::kMaxQueuedFiles;
   }
   if (lim.rlim_cur < CommitBatch::kWantedOpenFiles) {
     struct rlimit raised = lim;
@@ -28,7 +29,7 @@ static size_t MaxOpenFiles() {
     if (raised.rlim_cur > lim.rlim_cur && ::setrlimit(RLIMIT_NOFILE, &raised) == 0) lim = raised;
   }
   return std::clamp<size_t>(static_cast<size_t>(lim.rlim_cur) / 4, 16,
-                            CommitBatch::kMaxQueuedFiles);
+                            2 * CommitBatch::kMaxQueuedFiles);
 }
 
 CommitBatch::CommitBatch(Remote::BatchFailure on_failure)
@@ -57,17 +58,17 @@ Status CommitBatch::Add(TempFile tmp, std::string path, int64_t bytes, dev_t dev
     }
   }
   CVC_RETURN_IF_ERROR(tmp.CloseIfNamed());
-  const bool holds_fd = tmp.unnamed();
+  const size_t fds = tmp.descriptors();
   std::unique_lock lock(mu_);
   changed_.wait(lock, [&] {
     return stopping_ || queue_.empty() ||
            (queue_.size() < kMaxQueuedFiles && queued_bytes_ < kMaxQueuedBytes &&
-            (!holds_fd || open_files_ < max_open_files_));
+            open_files_ < max_open_files_);
   });
   if (stopping_) return MakeError(ErrorCode::kCancelled, "cancelled");
-  if (holds_fd) ++open_files_;
+  open_files_ += fds;
   queued_bytes_ += bytes;
-  queue_.push_back(Entry{std::move(tmp), std::move(path), bytes, device});
+  queue_.push_back(Entry{std::move(tmp), std::move(path), bytes, device, fds});
   // Wake the committer only when it has something new to act on: a first file to start
   // gathering, or a full group. A wake-up per file cost a context switch per file.
   const bool wake = queue_.size() == 1 || queue_.size() == kGroupFiles ||
@@ -83,7 +84,7 @@ bool CommitBatch::Discard(const std::string& final_path) {
                          [&](const Entry& e) { return e.tmp.final_path() == final_path; });
   if (it != queue_.end()) {
     queued_bytes_ -= it->bytes;
-    if (it->tmp.unnamed()) --open_files_;
+    open_files_ -= it->fds;
     queue_.erase(it);  // removes the temporary
     changed_.notify_all();
     return true;
@@ -114,7 +115,7 @@ void CommitBatch::Run() {
     changed_.notify_all();  // writers waiting for room
     CommitGroup(group);
     size_t closed = 0;
-    for (const Entry& e : group) closed += e.tmp.unnamed() ? 1 : 0;
+    for (const Entry& e : group) closed += e.fds;
     group.clear();
     lock.lock();
     open_files_ -= closed;
@@ -167,7 +168,7 @@ Status CommitBatch::Finish(const Context& ctx) {
   });
   finishing_ = false;
   if (!drained) {
-    for (const Entry& e : queue_) open_files_ -= e.tmp.unnamed() ? 1 : 0;
+    for (const Entry& e : queue_) open_files_ -= e.fds;
     queue_.clear();  // removes the temporaries not yet committed
     queued_bytes_ = 0;
     changed_.wait(lock, [&] { return in_flight_.empty(); });

@@ -43,8 +43,8 @@ class CommitBatch {
   // here: a close error is returned and nothing is queued; an unnamed one keeps it until it is
   // published). `path` is the object's relative path for reports, `bytes` its size. Blocks
   // while the queue is full (kMaxQueuedFiles files, kMaxQueuedBytes bytes, or a quarter of the
-  // process's descriptor limit in unnamed files), so that a slow disk slows the writers
-  // instead of the queue growing.
+  // process's descriptor limit held by queued temporaries: an unnamed file's own and each
+  // one's folder), so that a slow disk slows the writers instead of the queue growing.
   Status Add(TempFile tmp, std::string path, int64_t bytes, dev_t device);
 
   // Removes the queued temporary for the full target path, if any (true); if that target is
@@ -59,8 +59,9 @@ class CommitBatch {
 
   static constexpr size_t kMaxQueuedFiles = 4096;
   // The soft limit on open files a batch raises the process's to, where the hard limit allows
-  // (each unnamed file waiting holds a descriptor; a quarter of the limit is used for them).
-  static constexpr rlim_t kWantedOpenFiles = 4 * kMaxQueuedFiles;
+  // (each file waiting holds its folder's descriptor, an unnamed one its own too; a quarter of
+  // the limit is used for them).
+  static constexpr rlim_t kWantedOpenFiles = 8 * kMaxQueuedFiles;
   static constexpr int64_t kMaxQueuedBytes = int64_t{1} << 30;
   // Once something is queued the committer waits this long for more (unless a group of
   // kGroupFiles files or kGroupBytes is ready, or Finish is waiting): when files arrive slowly
@@ -78,6 +79,7 @@ class CommitBatch {
     std::string path;
     int64_t bytes;
     dev_t device;
+    size_t fds;  // descriptors it holds (TempFile::descriptors when queued)
   };
   void Run();
   void CommitGroup(std::list<Entry>& group);
@@ -91,7 +93,7 @@ class CommitBatch {
   int64_t queued_bytes_ = 0;
   std::vector<std::string> in_flight_;  // target paths of the group being committed
   const size_t max_open_files_;
-  size_t open_files_ = 0;  // unnamed temporaries queued or being committed (open descriptors)
+  size_t open_files_ = 0;  // descriptors held by temporaries queued or being committed
   std::map<dev_t, Fd> device_fds_;      // one open file per filesystem, for syncfs
   std::optional<Error> first_error_;
   bool stopping_ = false;

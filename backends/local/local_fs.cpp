@@ -157,8 +157,8 @@ static Result<std::vector<std::string>> ReadNames(int dir_fd, const std::string&
   return names;
 }
 
-static Status RemoveTreeAt(const Context& ctx, int parent_fd, const std::string& name,
-                           const std::string& path) {
+Status RemoveTreeAt(const Context& ctx, int parent_fd, const std::string& name,
+                    const std::string& path) {
   Fd fd(::openat(parent_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (!fd.valid()) return ErrnoError(errno, "open", path, ErrorCode::kDirNotFound);
   CVC_ASSIGN_OR_RETURN(std::vector<std::string> names, ReadNames(fd.get(), path));
@@ -185,6 +185,13 @@ static Status RemoveTreeAt(const Context& ctx, int parent_fd, const std::string&
 
 Status RemoveTree(const Context& ctx, const std::string& dir) {
   return RemoveTreeAt(ctx, AT_FDCWD, dir, dir);
+}
+
+Unexpected<Error> LinkNotReplaced(const std::string& path) {
+  return MakeError(ErrorCode::kExists,
+                   "local: " + path +
+                       " is a symbolic link; not replacing it (use -L/--copy-links to write "
+                       "through links, -l/--links to copy them as .rclonelink files)");
 }
 
 Status WriteAll(int fd, const void* data, size_t size, const std::string& path) {
@@ -220,17 +227,26 @@ static std::string RandomHex() {
   return HexEncode(buf);
 }
 
-TempFile::TempFile(Fd fd, std::string path, std::string final_path, bool unnamed)
-    : fd_(std::move(fd)),
+TempFile::TempFile(DirFd dir, std::string name, Fd fd, std::string tmp_name, std::string path,
+                   std::string final_path, bool unnamed, bool replace_links)
+    : dir_(std::move(dir)),
+      name_(std::move(name)),
+      fd_(std::move(fd)),
+      tmp_name_(std::move(tmp_name)),
       path_(std::move(path)),
       final_path_(std::move(final_path)),
-      unnamed_(unnamed) {}
+      unnamed_(unnamed),
+      replace_links_(replace_links) {}
 
 TempFile::TempFile(TempFile&& other) noexcept
-    : fd_(std::move(other.fd_)),
+    : dir_(std::move(other.dir_)),
+      name_(std::move(other.name_)),
+      fd_(std::move(other.fd_)),
+      tmp_name_(std::move(other.tmp_name_)),
       path_(std::move(other.path_)),
       final_path_(std::move(other.final_path_)),
       unnamed_(other.unnamed_),
+      replace_links_(other.replace_links_),
       committed_(other.committed_) {
   other.committed_ = true;  // the moved-from object owns nothing
 }
@@ -238,7 +254,7 @@ TempFile::TempFile(TempFile&& other) noexcept
 TempFile::~TempFile() {
   if (committed_) return;
   fd_.Reset();  // an unnamed file goes with its last descriptor
-  if (!unnamed_) ::unlink(path_.c_str());
+  if (!unnamed_) ::unlinkat(dir_->get(), tmp_name_.c_str(), 0);
 }
 
 static std::atomic<bool> use_unnamed{true};
@@ -253,16 +269,17 @@ static std::atomic<bool> use_empty_path{true};
 
 void UseEmptyPathLinks(bool on) { use_empty_path = on; }
 
-// Links the unnamed file open at fd to target; linkat's result, errno set on failure.
-static int LinkUnnamed(int fd, const char* target) {
+// Links the unnamed file open at fd as `name` in the folder open at dir_fd; linkat's result,
+// errno set on failure.
+static int LinkUnnamed(int fd, int dir_fd, const char* name) {
   const bool tried = use_empty_path.load(std::memory_order_relaxed);
   if (tried) {
-    if (::linkat(fd, "", AT_FDCWD, target, AT_EMPTY_PATH) == 0) return 0;
-    if (errno != ENOENT) return -1;  // ENOENT: refused, or target's folder missing
+    if (::linkat(fd, "", dir_fd, name, AT_EMPTY_PATH) == 0) return 0;
+    if (errno != ENOENT) return -1;  // ENOENT: refused, or the folder is gone
   }
   char proc[40];
   std::snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
-  const int r = ::linkat(AT_FDCWD, proc, AT_FDCWD, target, AT_SYMLINK_FOLLOW);
+  const int r = ::linkat(AT_FDCWD, proc, dir_fd, name, AT_SYMLINK_FOLLOW);
   if (r == 0 && tried) use_empty_path = false;  // the kernel refused AT_EMPTY_PATH
   return r;
 }
@@ -279,52 +296,55 @@ static std::pair<std::string, std::string> SplitFolder(const std::string& path) 
   return {path.substr(0, slash + 1), path.substr(slash + 1)};
 }
 
-// `.<base>.<random>.cvclone-partial` in dir (which ends with '/', or is empty).
-static std::string TemporaryName(const std::string& dir, std::string base) {
+std::string TemporaryName(std::string base) {
   // Keep the temporary within NAME_MAX (255): 1 + base + 1 + 16 + suffix.
   constexpr size_t kMaxBase = 200;
   if (base.size() > kMaxBase) base.resize(kMaxBase);
-  return dir + "." + base + "." + RandomHex() + std::string(kPartialSuffix);
+  return "." + base + "." + RandomHex() + std::string(kPartialSuffix);
 }
 
-Result<TempFile> TempFile::Create(const std::string& final_path) {
-  // Named, not a structured binding: a lambda below captures dir (clang before 16 refuses
-  // capturing a structured binding).
-  const auto split = SplitFolder(final_path);
-  const std::string& dir = split.first;
-  const std::string& base = split.second;
-  // The first open that finds the folder missing creates it: true means "try again".
-  bool made_dirs = false;
-  auto make_folder = [&](int err) -> Result<bool> {
-    if ((err != ENOENT && err != ENOTDIR) || made_dirs || dir.empty()) return false;
-    CVC_RETURN_IF_ERROR(MkdirAll(dir.substr(0, dir.size() - 1)));
-    made_dirs = true;
-    return true;
-  };
+Result<TempFile> TempFile::Create(DirFd dir, std::string name, std::string final_path,
+                                  bool replace_links) {
+  const std::string folder = SplitFolder(final_path).first;  // for messages
   if (UnnamedAvailable()) {
-    const std::string where = dir.empty() ? std::string(".") : dir;
-    for (;;) {
-      int fd = ::open(where.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
-      if (fd >= 0) return TempFile(Fd(fd), final_path, final_path, /*unnamed=*/true);
-      const int err = errno;
-      CVC_ASSIGN_OR_RETURN(bool again, make_folder(err));
-      if (again) continue;
-      if (err == EISDIR || err == EOPNOTSUPP || err == EINVAL || err == ENOSYS) break;
-      return ErrnoError(err, "create a file in", where, ErrorCode::kDirNotFound);
+    const int fd = ::openat(dir->get(), ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
+    if (fd >= 0) {
+      return TempFile(std::move(dir), std::move(name), Fd(fd), std::string(), final_path,
+                      final_path, /*unnamed=*/true, replace_links);
+    }
+    const int err = errno;
+    if (err != EISDIR && err != EOPNOTSUPP && err != EINVAL && err != ENOSYS) {
+      return ErrnoError(err, "create a file in", folder.empty() ? "." : folder,
+                        ErrorCode::kDirNotFound);
     }
   }
   // No unnamed files here: a named temporary.
   for (int attempt = 0;; ++attempt) {
-    std::string path = TemporaryName(dir, base);
-    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    if (fd >= 0) return TempFile(Fd(fd), std::move(path), final_path, /*unnamed=*/false);
+    std::string tmp_name = TemporaryName(name);
+    const int fd = ::openat(dir->get(), tmp_name.c_str(),
+                            O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+    if (fd >= 0) {
+      std::string path = folder + tmp_name;
+      return TempFile(std::move(dir), std::move(name), Fd(fd), std::move(tmp_name),
+                      std::move(path), std::move(final_path), /*unnamed=*/false, replace_links);
+    }
     const int err = errno;
-    CVC_ASSIGN_OR_RETURN(bool again, make_folder(err));
-    if (again) continue;
     if (err != EEXIST || attempt >= 10) {
-      return ErrnoError(err, "create", path, ErrorCode::kDirNotFound);
+      return ErrnoError(err, "create", folder + tmp_name, ErrorCode::kDirNotFound);
     }
   }
+}
+
+Result<TempFile> TempFile::Create(const std::string& final_path) {
+  const auto [folder, base] = SplitFolder(final_path);
+  const std::string where = folder.empty() ? std::string(".") : folder;
+  Fd dir(::open(where.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!dir.valid() && errno == ENOENT) {
+    CVC_RETURN_IF_ERROR(MkdirAll(where));
+    dir = Fd(::open(where.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  }
+  if (!dir.valid()) return ErrnoError(errno, "open", where, ErrorCode::kDirNotFound);
+  return Create(std::make_shared<const Fd>(std::move(dir)), base, final_path);
 }
 
 Result<struct stat> TempFile::Seal(const TimePoint* mtime, bool fsync) {
@@ -343,8 +363,18 @@ Status TempFile::CloseIfNamed() {
   return fd_.Close(path_);
 }
 
+Status TempFile::CheckTarget() const {
+  struct stat st {};
+  if (replace_links_ || ::fstatat(dir_->get(), name_.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+      !S_ISLNK(st.st_mode)) {
+    return Ok();  // a missing target, or anything else, is for the rename to judge
+  }
+  return LinkNotReplaced(final_path_);
+}
+
 Status TempFile::RenameOver(const std::string& from) {
-  if (::rename(from.c_str(), final_path_.c_str()) != 0) {
+  CVC_RETURN_IF_ERROR(CheckTarget());
+  if (::renameat(dir_->get(), from.c_str(), dir_->get(), name_.c_str()) != 0) {
     if (errno == EISDIR) {
       return MakeError(ErrorCode::kIsDir, "local: " + final_path_ + ": a directory is in the way");
     }
@@ -357,27 +387,26 @@ Status TempFile::RenameOver(const std::string& from) {
 Status TempFile::Publish() {
   if (!unnamed_) {
     CVC_RETURN_IF_ERROR(fd_.Close(path_));
-    return RenameOver(path_);
-  }
-  if (LinkUnnamed(fd_.get(), final_path_.c_str()) == 0) {
+    CVC_RETURN_IF_ERROR(RenameOver(tmp_name_));
+  } else if (LinkUnnamed(fd_.get(), dir_->get(), name_.c_str()) == 0) {
     committed_ = true;
   } else if (errno != EEXIST) {
     return ErrnoError(errno, "link", final_path_);
   } else {
-    // Something is at final_path (an older copy, or a directory): link under a temporary
+    // Something is at the target (an older copy, or a directory): link under a temporary
     // name, then rename over it, which replaces a file atomically and refuses a directory.
-    const auto [dir, base] = SplitFolder(final_path_);
     std::string named;
     for (int attempt = 0;; ++attempt) {
-      named = TemporaryName(dir, base);
-      if (LinkUnnamed(fd_.get(), named.c_str()) == 0) break;
-      if (errno != EEXIST || attempt >= 10) return ErrnoError(errno, "link", named);
+      named = TemporaryName(name_);
+      if (LinkUnnamed(fd_.get(), dir_->get(), named.c_str()) == 0) break;
+      if (errno != EEXIST || attempt >= 10) return ErrnoError(errno, "link", final_path_);
     }
     if (Status st = RenameOver(named); !st) {
-      ::unlink(named.c_str());
+      ::unlinkat(dir_->get(), named.c_str(), 0);
       return st;
     }
   }
+  dir_.reset();
   return fd_.Close(final_path_);
 }
 

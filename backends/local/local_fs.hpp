@@ -1,10 +1,12 @@
 // POSIX helpers for the local backend: errno mapping, an owned file descriptor, directory
 // creation and removal, the temporary-file protocol and data copying. Paths here are full
-// filesystem paths (already validated and joined to the root by the caller).
+// filesystem paths (already validated and joined to the root by the caller), or names in a
+// folder the caller opened (local_path.hpp), which is how the backend writes.
 #pragma once
 
 #include <sys/stat.h>
 
+#include <memory>
 #include <string>
 
 #include "core/context.hpp"
@@ -18,6 +20,10 @@ inline constexpr std::string_view kPartialSuffix = ".cvclone-partial";
 
 // Whether a directory entry name is one of our temporaries.
 bool IsPartialName(std::string_view name);
+
+// A new temporary's name for the target `base`: `.<base>.<random>.cvclone-partial` (base cut so
+// that the name stays within NAME_MAX).
+std::string TemporaryName(std::string base);
 
 // The error for errno `err` from operation `op` on `path`: "local: <op> <path>: <strerror>".
 // ENOENT maps to `enoent_code` (kNotFound or kDirNotFound).
@@ -50,6 +56,10 @@ class Fd {
   int fd_ = -1;
 };
 
+// A folder's descriptor shared by the operations working in it (the root's is kept by the
+// remote; a TempFile keeps its target folder's until it is published).
+using DirFd = std::shared_ptr<const Fd>;
+
 // TimePoint <-> struct timespec.
 struct timespec ToTimespec(TimePoint t);
 TimePoint FromTimespec(const struct timespec& ts);
@@ -60,6 +70,14 @@ Status MkdirAll(const std::string& dir);
 
 // Removes dir and everything below it, not following symlinks. Checks ctx between entries.
 Status RemoveTree(const Context& ctx, const std::string& dir);
+// The same for the folder `name` in the folder open at parent_fd (`path` names it in messages).
+// A symlink at `name` is not followed (kNotDir).
+Status RemoveTreeAt(const Context& ctx, int parent_fd, const std::string& name,
+                    const std::string& path);
+
+// The error for a write that would replace the symbolic link at `path`: kExists, "local: <path> is
+// a symbolic link; not replacing it (...)", naming the options that change this.
+Unexpected<Error> LinkNotReplaced(const std::string& path);
 
 // Writes all of data to fd (retrying short writes and EINTR).
 Status WriteAll(int fd, const void* data, size_t size, const std::string& path);
@@ -72,15 +90,23 @@ void UseUnnamedTemporaries(bool on);
 // kernel that refuses linkat(AT_EMPTY_PATH). Default true (tried first).
 void UseEmptyPathLinks(bool on);
 
-// A file being written for `final_path`, put in place by Publish() and removed on destruction
-// unless published. Where the filesystem allows it, the file has no name until then (O_TMPFILE):
-// Publish links it in with one directory operation instead of a create and a rename, and a
-// killed process leaves nothing behind. Elsewhere it is a temporary
-// `.<base>.<random>.cvclone-partial` next to `final_path`, renamed over it.
+// A file being written for the name `name` in a folder, put in place by Publish() and removed
+// on destruction unless published. Where the filesystem allows it, the file has no name until
+// then (O_TMPFILE): Publish links it in with one directory operation instead of a create and a
+// rename, and a killed process leaves nothing behind. Elsewhere it is a temporary
+// `.<name>.<random>.cvclone-partial` next to the target, renamed over it. Every operation is
+// relative to the folder's descriptor, which the TempFile holds: the file lands in the folder
+// that was opened, whatever is renamed or linked in its path meanwhile.
 class TempFile {
  public:
-  // Creates the file (mode 0666 & ~umask), creating missing parent directories (only when the
-  // first attempt finds them missing: one syscall per file in the common case).
+  // Creates the file (mode 0666 & ~umask) in the folder open at `dir` (O_PATH is enough).
+  // final_path names the target in messages and for CommitBatch::Discard. replace_links: Publish
+  // may replace a symbolic link at the target (-l/--links); otherwise it refuses to (kExists),
+  // since a link there is something the user made and the listing did not show.
+  static Result<TempFile> Create(DirFd dir, std::string name, std::string final_path,
+                                 bool replace_links = false);
+  // By path, for tests and tools: opens final_path's folder (following links), creating it and
+  // its parents where missing.
   static Result<TempFile> Create(const std::string& final_path);
   TempFile(TempFile&& other) noexcept;
   TempFile& operator=(TempFile&&) = delete;
@@ -92,25 +118,36 @@ class TempFile {
   const std::string& final_path() const { return final_path_; }
   // Whether the file has no name yet (O_TMPFILE): its descriptor must stay open until Publish.
   bool unnamed() const { return unnamed_; }
+  // Descriptors held open until Publish: the folder's, and an unnamed file's own.
+  size_t descriptors() const { return (dir_ != nullptr ? 1 : 0) + (fd_.valid() ? 1 : 0); }
   // Sets the mtime (both atime and mtime; skipped if mtime is nullptr), fsyncs (if `fsync`) and
   // returns the file's stat. The descriptor stays open.
   Result<struct stat> Seal(const TimePoint* mtime, bool fsync);
   // Closes the descriptor of a named temporary, reporting close()'s error; an unnamed file
   // keeps it (closing would discard the file).
   Status CloseIfNamed();
-  // Puts the file at final_path (replacing a file there) and closes its descriptor; the
-  // destructor then leaves it alone. A directory at final_path → kIsDir.
+  // Puts the file at its target (replacing a file there) and closes its descriptors; the
+  // destructor then leaves it alone. A directory at the target → kIsDir; a symbolic link →
+  // kExists unless replace_links.
   Status Publish();
   // Seal and Publish. Returns the published file's stat.
   Result<struct stat> Commit(const TimePoint* mtime, bool fsync);
 
  private:
-  TempFile(Fd fd, std::string path, std::string final_path, bool unnamed);
+  TempFile(DirFd dir, std::string name, Fd fd, std::string tmp_name, std::string path,
+           std::string final_path, bool unnamed, bool replace_links);
+  // Refuses a symbolic link at the target unless replace_links.
+  Status CheckTarget() const;
+  // Renames the temporary `from` (in dir_) over the target.
   Status RenameOver(const std::string& from);
-  Fd fd_;
+  DirFd dir_;              // the target's folder
+  std::string name_;       // the target's name in it
+  Fd fd_;                  // the file
+  std::string tmp_name_;   // a named temporary's name in dir_; "" for an unnamed file
   std::string path_;
   std::string final_path_;
   bool unnamed_ = false;
+  bool replace_links_ = false;
   bool committed_ = false;
 };
 
