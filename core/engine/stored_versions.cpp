@@ -19,6 +19,10 @@ namespace {
 
 // Superseded lines allowed beyond the live ones before Compact rewrites the file.
 constexpr size_t kCompactSlack = 1000;
+// Records are appended in batches of about this many bytes (and when the run ends): a write(2)
+// per uploaded object, made under the lock, held up the transfer threads. A batch lost with a
+// killed process only costs a Stat() per object on the next run.
+constexpr size_t kFlushBytes = 64 << 10;
 
 bool NeedsEscape(unsigned char c) { return c <= 0x20 || c == 0x7f || c == '%'; }
 
@@ -99,7 +103,25 @@ StoredVersions::StoredVersions(std::string path, bool read_only)
 }
 
 StoredVersions::~StoredVersions() {
+  std::lock_guard lock(mu_);
+  FlushLocked();
   if (fd_ >= 0) ::close(fd_);
+}
+
+void StoredVersions::FlushLocked() {
+  if (pending_.empty() || read_only_ || append_failed_) return;
+  if (fd_ < 0) {
+    std::error_code ec;
+    std::filesystem::path parent = std::filesystem::path(path_).parent_path();
+    std::filesystem::create_directories(parent, ec);
+    ::chmod(parent.c_str(), 0700);
+    fd_ = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  }
+  if (fd_ < 0 || !WriteAll(fd_, pending_)) {
+    log::Debug("cannot record stored versions in {}: {}", path_, std::strerror(errno));
+    append_failed_ = true;
+  }
+  pending_.clear();
 }
 
 void StoredVersions::Load() {
@@ -159,23 +181,14 @@ void StoredVersions::Remember(const std::string& path, const std::string& versio
   std::lock_guard lock(mu_);
   records_[path] = std::move(r);
   if (read_only_ || append_failed_) return;
-  if (fd_ < 0) {
-    std::error_code ec;
-    std::filesystem::path parent = std::filesystem::path(path_).parent_path();
-    std::filesystem::create_directories(parent, ec);
-    ::chmod(parent.c_str(), 0700);
-    fd_ = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-  }
-  if (fd_ < 0 || !WriteAll(fd_, line)) {
-    log::Debug("cannot record stored versions in {}: {}", path_, std::strerror(errno));
-    append_failed_ = true;
-    return;
-  }
+  pending_ += line;
   ++lines_;
+  if (pending_.size() >= kFlushBytes) FlushLocked();
 }
 
 void StoredVersions::Compact() {
   std::lock_guard lock(mu_);
+  FlushLocked();
   if (read_only_ || lines_ <= 2 * records_.size() + kCompactSlack) return;
   std::string text;
   for (const auto& [path, r] : records_) text += FormatLine(path, r);

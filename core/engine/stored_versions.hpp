@@ -7,8 +7,8 @@
 // compare as changed, where "stored after the file's mtime" said unchanged).
 //
 // Kept in one file per destination root under StateDir()/stored/: each record is a line
-// appended when it is learnt, the last line for a path wins, a torn or malformed line is
-// ignored. A lost or stale record costs one Stat() (the record is only used when the listed
+// appended (in batches, and when the object is destroyed) once it is learnt, the last line for
+// a path wins, a torn or malformed line is ignored. A lost or stale record costs one Stat() (the record is only used when the listed
 // version is the recorded one); it never makes a changed file look unchanged.
 //
 // Thread-safe.
@@ -45,7 +45,7 @@ class StoredVersions {
   std::optional<TimePoint> SourceMtime(const ObjectInfo& d) const;
 
   // Records that path now holds version, made from a source of size bytes with mtime (as it was
-  // when opened). Ignored without a version.
+  // when opened). Ignored without a version. Used at once; written to the file in batches.
   void Remember(const std::string& path, const std::string& version, int64_t size,
                 TimePoint mtime);
 
@@ -62,6 +62,8 @@ class StoredVersions {
     TimePoint mtime{};
   };
   void Load();
+  // Appends the pending lines to the file (opened, and its folder made, on first use).
+  void FlushLocked();
   static std::string FormatLine(const std::string& path, const Record& r);
 
   const std::string path_;
@@ -69,7 +71,8 @@ class StoredVersions {
   mutable std::mutex mu_;
   std::unordered_map<std::string, Record> records_;
   size_t lines_ = 0;      // lines in the file (live and superseded)
-  int fd_ = -1;           // append descriptor, opened on the first Remember
+  std::string pending_;   // lines not yet appended
+  int fd_ = -1;           // append descriptor, opened on the first flush
   bool append_failed_ = false;
 };
 

@@ -74,11 +74,13 @@ TEST_CASE("stored versions: torn and malformed lines are ignored; read-only writ
 TEST_CASE("stored versions: Compact keeps one line per path") {
   test::TempDir dir;
   const std::string file = dir.Path("x");
-  StoredVersions v(file, false);
-  for (int i = 0; i < 3000; ++i) v.Remember("same", "e" + std::to_string(i), 1, kT);
-  v.Compact();
-  CHECK(Slurp(file) == "e2999 1 " + std::to_string(kT.time_since_epoch().count()) + " same\n");
-  v.Remember("later", "f", 2, kT);  // appended to the new file
+  {
+    StoredVersions v(file, false);
+    for (int i = 0; i < 3000; ++i) v.Remember("same", "e" + std::to_string(i), 1, kT);
+    v.Compact();
+    CHECK(Slurp(file) == "e2999 1 " + std::to_string(kT.time_since_epoch().count()) + " same\n");
+    v.Remember("later", "f", 2, kT);  // appended to the new file when v goes
+  }
   StoredVersions reread(file, true);
   CHECK(reread.size() == 2);
   CHECK(reread.SourceMtime(Listed("later", 2, "f")) == kT);
