@@ -16,29 +16,13 @@
 
 #include "backends/s3/sigv4.hpp"
 #include "backends/s3/xml.hpp"
+#include "core/state_dir.hpp"
 
 namespace cvclone::s3 {
 namespace {
 
 constexpr char kMagic[] = "cvclone multipart upload 1";
 constexpr size_t kMaxRecordBytes = 64 << 10;
-
-// Bytes that would break the one-line-per-field format (controls, space, '%', DEL) as %XX.
-std::string Escape(const std::string& s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(s.size());
-  for (unsigned char c : s) {
-    if (c <= 0x20 || c == '%' || c == 0x7f) {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out;
-}
 
 bool ToInt64(std::string_view s, int64_t* out) {
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
@@ -134,7 +118,7 @@ std::string HeadersDigest(const std::vector<std::pair<std::string, std::string>>
     std::string n = name;
     std::transform(n.begin(), n.end(), n.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    lines.push_back(Escape(n) + ":" + Escape(value));
+    lines.push_back(EscapeStateField(n) + ":" + EscapeStateField(value));
   }
   std::sort(lines.begin(), lines.end());
   std::string all;
@@ -146,14 +130,14 @@ std::string FormatJournalEntry(const JournalEntry& e) {
   const int64_t started =
       std::chrono::duration_cast<std::chrono::seconds>(e.started.time_since_epoch()).count();
   std::string out = std::string(kMagic) + "\n";
-  out += "endpoint " + Escape(WithoutUserInfo(e.endpoint)) + "\n";
-  out += "bucket " + Escape(e.bucket) + "\n";
-  out += "key " + Escape(e.key) + "\n";
-  out += "upload_id " + Escape(e.upload_id) + "\n";
+  out += "endpoint " + EscapeStateField(WithoutUserInfo(e.endpoint)) + "\n";
+  out += "bucket " + EscapeStateField(e.bucket) + "\n";
+  out += "key " + EscapeStateField(e.key) + "\n";
+  out += "upload_id " + EscapeStateField(e.upload_id) + "\n";
   out += "part_size " + std::to_string(e.part_size) + "\n";
-  out += "headers " + Escape(e.headers_digest) + "\n";
+  out += "headers " + EscapeStateField(e.headers_digest) + "\n";
   out += "started " + std::to_string(started) + "\n";
-  out += "host " + Escape(e.host) + "\n";
+  out += "host " + EscapeStateField(e.host) + "\n";
   out += "pid " + std::to_string(e.pid) + "\n";
   return out;
 }

@@ -24,50 +24,6 @@ constexpr size_t kCompactSlack = 1000;
 // killed process only costs a Stat() per object on the next run.
 constexpr size_t kFlushBytes = 64 << 10;
 
-bool NeedsEscape(unsigned char c) { return c <= 0x20 || c == 0x7f || c == '%'; }
-
-// Fields are space-separated: spaces, controls and '%' inside are written %XX.
-std::string Escape(const std::string& s) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(s.size());
-  for (unsigned char c : s) {
-    if (NeedsEscape(c)) {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out;
-}
-
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
-}
-
-std::optional<std::string> Unescape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] != '%') {
-      out += s[i];
-      continue;
-    }
-    if (i + 2 >= s.size()) return std::nullopt;
-    const int hi = HexDigit(s[i + 1]);
-    const int lo = HexDigit(s[i + 2]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out += static_cast<char>(hi * 16 + lo);
-    i += 2;
-  }
-  return out;
-}
-
 template <typename T>
 bool ParseNumber(std::string_view s, T& out) {
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
@@ -146,8 +102,8 @@ void StoredVersions::Load() {
     fields[3] = rest;
     Record r;
     int64_t ns = 0;
-    auto version = ok ? Unescape(fields[0]) : std::nullopt;
-    auto path = ok ? Unescape(fields[3]) : std::nullopt;
+    auto version = ok ? UnescapeStateField(fields[0]) : std::nullopt;
+    auto path = ok ? UnescapeStateField(fields[3]) : std::nullopt;
     if (!version || !path || version->empty() || !ParseNumber(fields[1], r.size) ||
         !ParseNumber(fields[2], ns)) {
       continue;
@@ -159,8 +115,8 @@ void StoredVersions::Load() {
 }
 
 std::string StoredVersions::FormatLine(const std::string& path, const Record& r) {
-  return Escape(r.version) + " " + std::to_string(r.size) + " " +
-         std::to_string(r.mtime.time_since_epoch().count()) + " " + Escape(path) + "\n";
+  return EscapeStateField(r.version) + " " + std::to_string(r.size) + " " +
+         std::to_string(r.mtime.time_since_epoch().count()) + " " + EscapeStateField(path) + "\n";
 }
 
 std::optional<TimePoint> StoredVersions::SourceMtime(const ObjectInfo& d) const {
