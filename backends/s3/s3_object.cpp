@@ -52,7 +52,8 @@ Result<ObjectInfo> S3Remote::HeadObject(const Context& ctx, const Location& loc,
 ObjectInfo InfoFromHeaders(const std::string& path, const HttpHeaders& h) {
   ObjectInfo info{.path = path};
   const std::string length = h.Get("Content-Length").value_or("");
-  if (std::from_chars(length.data(), length.data() + length.size(), info.size).ec != std::errc()) {
+  if (std::from_chars(length.data(), length.data() + length.size(), info.size).ec != std::errc() ||
+      info.size < 0) {
     info.size = -1;
   }
   info.mtime = ParseHttpDate(h.Get("Last-Modified").value_or(""));
