@@ -50,9 +50,14 @@ Result<std::string> ParseQuoted(const std::string& text, size_t& pos) {
   return Bad(text, std::string("unterminated ") + quote + " quote in a parameter value");
 }
 
-// Whether text[i] opens a quoted parameter value: a quote right after '='.
+// Whether text[i] opens a quoted parameter value: a quote right after ",name=", where
+// ParseParams reads one. Elsewhere, even after the '=' inside a bare value ("p=a='b"), a quote is
+// a literal character.
 bool OpensQuote(const std::string& text, size_t i) {
-  return (text[i] == '\'' || text[i] == '"') && i > 0 && text[i - 1] == '=';
+  if ((text[i] != '\'' && text[i] != '"') || i < 3 || text[i - 1] != '=') return false;
+  size_t name = i - 1;
+  while (name > 0 && IsTypeChar(text[name - 1])) --name;
+  return name < i - 1 && name > 0 && text[name - 1] == ',';
 }
 
 // The end of the quoted value opened at text[i] (the index of its closing quote), or npos if it
@@ -259,23 +264,43 @@ std::string RedactRemoteString(const std::string& text) {
     while (eq < text.size() && IsTypeChar(text[eq])) ++eq;
     out.append(text, pos, eq - pos);
     pos = eq;
-    if (eq == comma + 1 || eq >= text.size() || text[eq] != '=' ||
-        !LooksSecretOption(std::string_view(text).substr(comma + 1, eq - comma - 1))) {
-      continue;
-    }
+    if (eq == comma + 1 || eq >= text.size() || text[eq] != '=') continue;
+    const bool secret = LooksSecretOption(std::string_view(text).substr(comma + 1, eq - comma - 1));
     size_t end = eq + 1;
     if (end < text.size() && (text[end] == '\'' || text[end] == '"')) {
       const char quote = text[end];
+      std::string value;  // what the quotes hold, doubled quotes undone
+      bool closed = false;
       for (++end; end < text.size(); ++end) {
-        if (text[end] != quote) continue;
+        if (text[end] != quote) {
+          value += text[end];
+          continue;
+        }
         if (end + 1 < text.size() && text[end + 1] == quote) {
+          value += quote;
           ++end;  // a doubled quote is a literal one
           continue;
         }
         ++end;
+        closed = true;
         break;
       }
+      if (!secret) {
+        // The value may be a remote string itself, whose secrets are quoted with their quotes
+        // doubled here: redact inside it and quote it again. Unterminated: scan on inside it.
+        if (!closed) continue;
+        out += '=';
+        out += quote;
+        for (char c : RedactRemoteString(value)) {
+          out += c;
+          if (c == quote) out += quote;
+        }
+        out += quote;
+        pos = end;
+        continue;
+      }
     } else {
+      if (!secret) continue;
       while (end < text.size() && std::string_view(",:()").find(text[end]) == std::string::npos) {
         ++end;
       }
@@ -314,9 +339,14 @@ Result<RemoteSpec> ParseRemoteString(const std::string& text) {
 std::string FormatRemoteString(const RemoteSpec& spec) {
   if (spec.kind == RemoteSpec::Kind::kLocal) return spec.path;
   std::string out = spec.kind == RemoteSpec::Kind::kBackend ? ":" + spec.name : spec.name;
-  for (const auto& [key, value] : spec.params) {
+  for (size_t i = 0; i < spec.params.size(); ++i) {
+    const auto& [key, value] = spec.params[i];
     out += "," + key + "=";
-    if (!NeedsQuotes(value)) {
+    // A bare last value followed by ":" and a path starting "//" reads as an unquoted URL.
+    const bool before_slashes = i + 1 == spec.params.size() &&
+                                spec.kind != RemoteSpec::Kind::kWrapper &&
+                                spec.path.starts_with("//");
+    if (!NeedsQuotes(value) && !before_slashes) {
       out += value;
       continue;
     }

@@ -187,5 +187,58 @@ TEST_CASE("remote string: FormatRemoteString round-trips") {
   }
 }
 
+// Found by tests/fuzz/remote_string: a quoted last value followed by a path that starts with
+// "//" was written unquoted, and "k=v://..." is refused as an unquoted URL.
+TEST_CASE("remote string: FormatRemoteString quotes a last value before a path of //") {
+  for (const char* text : {"crypt,password2=\"salt\"://(x)/sub", ":s3,region='x'://bucket/k",
+                           "n,k='':///p", "n,a=1,b='2'://p"}) {
+    RemoteSpec spec = MustParse(text);
+    const std::string formatted = FormatRemoteString(spec);
+    INFO(text << " -> " << formatted);
+    RemoteSpec again = MustParse(formatted);
+    CHECK(again.kind == spec.kind);
+    CHECK(again.params == spec.params);
+    CHECK(again.path == spec.path);
+  }
+}
+
+// Found by tests/fuzz/remote_string: a secret quoted inside a quoted value (a remote string given
+// as a parameter, its quotes doubled) ended the redaction at its first doubled quote, so the
+// secret was shown.
+TEST_CASE("remote string: a secret quoted inside a quoted remote value is redacted") {
+  const std::string text = ":crypt,password=x,remote=':s3,secret_access_key=''a,b'':b':";
+  CHECK(RedactRemoteString(text) ==
+        ":crypt,password=*** REDACTED ***,remote=':s3,secret_access_key=*** REDACTED ***:b':");
+  CHECK(AbbreviateRemoteString(text).find("a,b") == std::string::npos);
+  // Deeper, and with the other quote.
+  const std::string deeper =
+      "crypt,remote=\":crypt,remote=':s3,token=\"\"s,e:c\"\":b':\"(x)";
+  CHECK(RedactRemoteString(deeper).find("s,e:c") == std::string::npos);
+  // Nothing secret: unchanged, quotes and all.
+  for (const std::string& plain : {std::string("n,remote=':s3,region=''x,y'':b':p"),
+                                   std::string("n,a='it''s',b=\"q\"\"\":p")}) {
+    CHECK(RedactRemoteString(plain) == plain);
+  }
+}
+
+// Found by tests/fuzz/remote_string: the nesting check took the quote of a bare value such as
+// "password=a='" for the start of a quoted value and skipped what followed, so deep nesting there
+// was not refused (and the string, formatted again, no longer parsed).
+TEST_CASE("remote string: a quote inside a bare value does not hide nesting") {
+  std::string deep = "crypt,a=b='(";
+  for (int i = 0; i < 40; ++i) deep += "crypt(";
+  deep += "x" + std::string(41, ')');
+  CHECK(ErrorOf(deep).find("nested more than") != std::string::npos);
+  CHECK(ErrorOf(":crypt,password=tok=':p" + std::string(40, '(')).find("nested more than") !=
+        std::string::npos);
+  // The quote stays a literal character of the value, and the string round-trips.
+  RemoteSpec spec = MustParse(":crypt,password=tok=':p(((");
+  CHECK(spec.params == std::vector<std::pair<std::string, std::string>>{{"password", "tok='"}});
+  CHECK(spec.path == "p(((");
+  RemoteSpec again = MustParse(FormatRemoteString(spec));
+  CHECK(again.params == spec.params);
+  CHECK(again.path == spec.path);
+}
+
 }  // namespace
 }  // namespace cvclone
