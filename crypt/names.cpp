@@ -180,24 +180,59 @@ Result<std::string> NameCipher::DecryptSegment(const std::string& segment) const
   return plain;
 }
 
+Result<std::string> NameCipher::DecryptLast(const std::string& name) const {
+  std::string stripped, version;
+  if (!RemoveVersion(name, stripped, version)) return DecryptSegment(name);
+  CVC_ASSIGN_OR_RETURN(std::string plain, DecryptSegment(stripped));
+  return AddVersion(plain, version);
+}
+
+Result<std::string> NameCipher::EncryptLast(const std::string& name) const {
+  std::string stripped, version;
+  // A version stays in clear only where it comes back in its place, after a name: in
+  // "-v2001-02-03-040506-789.txt" it would come back after ".txt", and ".-v2001-..." has no
+  // name before it. Such names are encrypted whole.
+  const bool has_version = RemoveVersion(name, stripped, version) && stripped != "." &&
+                           stripped != ".." && AddVersion(stripped, version) == name;
+  CVC_ASSIGN_OR_RETURN(std::string out, EncryptSegment(has_version ? stripped : name));
+  if (has_version) out = AddVersion(out, version);
+  // Not every name can be written in rclone's format: an obfuscated name may read as carrying a
+  // version ("b-W8667-68-69-606162-345.txt" gives "177.A-v2001-02-03-040506-789.SWS"), and
+  // decrypt to another name. Refused, rather than stored as a file listed under another name.
+  auto back = DecryptLast(out);
+  if (!back || *back != name) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "crypt: cannot encrypt name \"" + name +
+                         "\": its encrypted form would not decrypt to it (it would read as "
+                         "carrying a version suffix); rename it");
+  }
+  return out;
+}
+
 Result<std::string> NameCipher::TransformPath(const std::string& path, bool encrypt) const {
   std::vector<std::string> segments = Split(path);
   for (size_t i = 0; i < segments.size(); ++i) {
     const bool last = i + 1 == segments.size();
     if (!options_.encrypt_dirs && !last) continue;
-    std::string version;
-    std::string stripped;
-    const bool has_version = last && RemoveVersion(segments[i], stripped, version);
-    const std::string& in = has_version ? stripped : segments[i];
-    auto out = encrypt ? EncryptSegment(in) : DecryptSegment(in);
+    auto out = last ? (encrypt ? EncryptLast(segments[i]) : DecryptLast(segments[i]))
+                    : (encrypt ? EncryptSegment(segments[i]) : DecryptSegment(segments[i]));
     if (!out) return Propagate(out.error());
-    segments[i] = has_version ? AddVersion(*out, version) : *out;
+    segments[i] = std::move(out).value();
   }
   return Join(segments);
 }
 
 Result<std::string> NameCipher::EncryptPath(const std::string& path) const {
-  if (options_.mode == NameMode::kOff) return path + options_.suffix;
+  if (options_.mode == NameMode::kOff) {
+    // DecryptPath (as rclone) does not take a name that is a version alone for a file.
+    std::string stripped, version;
+    if (RemoveVersion(path, stripped, version) && stripped.empty()) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "crypt: \"" + path + "\" cannot be stored with filename_encryption = off: "
+                       "a name that is only a version suffix is not read back as a file");
+    }
+    return path + options_.suffix;
+  }
   return TransformPath(path, true);
 }
 

@@ -2,7 +2,9 @@
 //
 // Paths are '/'-separated relative paths; each segment is transformed on its own, an empty
 // segment stays empty. Version suffixes (-vYYYY-MM-DD-HHMMSS-mmm) on the last segment stay in
-// clear text, as rclone does. Thread-safe (const after construction).
+// clear text, as rclone does, except in a name that is nothing but a version and an extension
+// ("-v2001-02-03-040506-789.txt"), which is encrypted whole so that it decrypts to itself.
+// Thread-safe (const after construction).
 #pragma once
 
 #include <cstdint>
@@ -43,7 +45,9 @@ class NameCipher {
   Result<std::string> DecryptSegment(const std::string& segment) const;
 
   // A file path: in kOff mode the suffix is appended to the whole path; otherwise each segment
-  // is encrypted (directories only if encrypt_dirs). rclone's EncryptFileName.
+  // is encrypted (directories only if encrypt_dirs). rclone's EncryptFileName. A path that
+  // DecryptPath would not give back is kInvalidArgument naming it: in kOff mode one that is only
+  // a version suffix, in obfuscate mode a name whose obfuscated form ends like a version suffix.
   Result<std::string> EncryptPath(const std::string& path) const;
   // Reverses EncryptPath; kOff: a name without the suffix (or only the suffix) → kCorrupt.
   Result<std::string> DecryptPath(const std::string& path) const;
@@ -59,6 +63,9 @@ class NameCipher {
 
  private:
   Result<std::string> TransformPath(const std::string& path, bool encrypt) const;
+  // The last segment of a path, whose version suffix stays in clear.
+  Result<std::string> EncryptLast(const std::string& name) const;
+  Result<std::string> DecryptLast(const std::string& name) const;
   Result<std::string> EncryptStandard(const std::string& segment) const;
   Result<std::string> DecryptStandard(const std::string& segment) const;
 

@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include <initializer_list>
+
 #include "crypt/obfuscate.hpp"
 
 namespace cvclone::crypt {
@@ -130,6 +132,65 @@ TEST_CASE("names: zero-key vectors and version suffixes") {
   REQUIRE(enc.has_value());
   CHECK(enc->ends_with("-v2020-12-31-235959-999"));
   CHECK(c.DecryptName(*enc).value() == with_ext);
+}
+
+// Each path encrypts, in standard and obfuscate mode with either encoding, to a name that
+// decrypts back to it.
+void CheckRoundTripsInEveryMode(std::initializer_list<const char*> paths) {
+  for (NameMode mode : {NameMode::kStandard, NameMode::kObfuscate}) {
+    for (NameEncoding enc : {NameEncoding::kBase32, NameEncoding::kBase64}) {
+      const NameCipher c = Cipher(Potato(), mode, enc);
+      for (const std::string name : paths) {
+        CAPTURE(name);
+        auto e = c.EncryptPath(name);
+        REQUIRE(e.has_value());
+        auto back = c.DecryptPath(*e);
+        REQUIRE(back.has_value());
+        CHECK(*back == name);
+      }
+    }
+  }
+}
+
+// Found by tests/fuzz/crypt_names: "-v2001-02-03-040506-789.txt" was taken as the version of
+// ".txt", and a version goes back before an extension only when there is a base name, so it
+// decrypted to ".txt-v2001-02-03-040506-789". Such a name is encrypted whole (rclone reads that
+// back as it is).
+TEST_CASE("names: a name that is only a version and an extension round-trips") {
+  CheckRoundTripsInEveryMode(
+      {"-v2001-02-03-040506-789.txt", "d/-v2020-12-31-235959-999.x", "-v2001-02-03-040506-789"});
+}
+
+// Found by tests/fuzz/crypt_names: ".-v2001-02-03-040506-789" was taken as the version of ".",
+// which is no name, so it did not decrypt; and in obfuscate mode a name can encrypt to one that
+// reads as carrying a version ("b-W8667-68-69-606162-345.txt" gives
+// "177.A-v2001-02-03-040506-789.SWS"), which decrypts, in rclone too, to another name. The first
+// is encrypted whole; the second cannot be written so that it reads back, and is refused.
+TEST_CASE("names: every name that encrypts decrypts back to itself, or is refused") {
+  CheckRoundTripsInEveryMode({".-v2001-02-03-040506-789", "d/..-v2001-02-03-040506-789"});
+  const NameCipher obfuscate = Cipher(Potato(), NameMode::kObfuscate);
+  auto refused = obfuscate.EncryptPath("dir/b-W8667-68-69-606162-345.txt");
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().code() == ErrorCode::kInvalidArgument);
+  CHECK(refused.error().message().find("b-W8667-68-69-606162-345.txt") != std::string::npos);
+  // The same name is fine in standard mode.
+  CheckBothWays(Cipher(Potato()), "b-W8667-68-69-606162-345.txt",
+                Cipher(Potato()).EncryptPath("b-W8667-68-69-606162-345.txt").value());
+}
+
+// Found by tests/fuzz/crypt_names: in off mode "-v2001-02-03-040506-789" was stored as
+// "-v2001-02-03-040506-789.bin", which (as rclone) is not read as a file: it would be uploaded
+// again on every sync and never listed. It is refused instead, naming it.
+TEST_CASE("names: off mode refuses a name that could not be read back") {
+  NameOptions o;
+  o.mode = NameMode::kOff;
+  const NameCipher c(Potato(), o);
+  auto e = c.EncryptPath("-v2001-02-03-040506-789");
+  REQUIRE_FALSE(e.has_value());
+  CHECK(e.error().code() == ErrorCode::kInvalidArgument);
+  CHECK(e.error().message().find("-v2001-02-03-040506-789") != std::string::npos);
+  CheckBothWays(c, "d/-v2001-02-03-040506-789", "d/-v2001-02-03-040506-789.bin");
+  CheckBothWays(c, "a-v2001-02-03-040506-789", "a-v2001-02-03-040506-789.bin");
 }
 
 TEST_CASE("names: round trips with unicode and long names") {
