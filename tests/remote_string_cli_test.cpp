@@ -23,7 +23,9 @@ bool Contains(const std::string& haystack, const std::string& needle) {
 // cvclone in dir (also HOME and the working directory) with config file conf there (empty by
 // default) and CVCLONE_CRYPT_PASSWORD set, so that nothing but the remote string stops a crypt
 // remote. Its address space is limited to 4 GiB and it is killed after 60 s: a runaway fails
-// the test instead of the machine.
+// the test instead of the machine. Tests that use it carry "[address space limit]" in their
+// names: scripts/sanitize skips them, since an AddressSanitizer build cannot start under that
+// limit (its shadow memory alone reserves terabytes of address space).
 test::ProcessResult Run(const test::TempDir& dir, const std::vector<std::string>& args,
                         const std::string& conf = "") {
   REQUIRE(dir.WriteFile("cvclone.conf", conf));
@@ -47,7 +49,7 @@ int ErrorLines(const std::string& err) {
   return n;
 }
 
-TEST_CASE("cli: an inline password_command is refused, never run") {
+TEST_CASE("cli [address space limit]: an inline password_command is refused, never run") {
   test::TempDir dir;
   REQUIRE(dir.MakeDir("plain"));
   for (const char* command : {"ls", "lsf", "size"}) {
@@ -73,7 +75,7 @@ TEST_CASE("cli: an inline password_command is refused, never run") {
   CHECK_FALSE(dir.Exists("pwned"));
 }
 
-TEST_CASE("cli: an existing file named like a wrapper is that file") {
+TEST_CASE("cli [address space limit]: an existing file named like a wrapper is that file") {
   test::TempDir dir;
   REQUIRE(dir.MakeDir("plain"));
   REQUIRE(dir.WriteFile(kInjection, "just a file\n"));
@@ -89,7 +91,7 @@ TEST_CASE("cli: an existing file named like a wrapper is that file") {
   CHECK(ls.out == "inside.txt\n");
 }
 
-TEST_CASE("cli: ./ always means a local path") {
+TEST_CASE("cli [address space limit]: ./ always means a local path") {
   test::TempDir dir;
   const std::string name = std::string("./") + kInjection;
   auto missing = Run(dir, {"cat", name});
@@ -103,7 +105,8 @@ TEST_CASE("cli: ./ always means a local path") {
   CHECK(cat.out == "local\n");
 }
 
-TEST_CASE("cli: wrappers nested 18000 deep are refused at once, with a short message") {
+TEST_CASE("cli [address space limit]: wrappers nested 18000 deep are refused at once, with a "
+          "short message") {
   test::TempDir dir;
   std::string deep;
   for (int i = 0; i < 18000; ++i) deep += "crypt(";
@@ -138,7 +141,8 @@ namespace {
 
 // An inline secret never reaches the screen, wherever the string is shown: a failed parse, an
 // unknown backend, a missing object named through the string, a wrapper around it.
-TEST_CASE("cli: inline secrets are redacted in every message that shows the remote string") {
+TEST_CASE("cli [address space limit]: inline secrets are redacted in every message that shows "
+          "the remote string") {
   test::TempDir dir;
   constexpr const char* kSecret = "TOPSECRETvalue42";
   const std::string s3 = std::string(":s3,provider=Other,access_key_id=AK,secret_access_key=") +
@@ -172,7 +176,8 @@ TEST_CASE("cli: inline secrets are redacted in every message that shows the remo
 namespace cvclone {
 namespace {
 
-TEST_CASE("cli: config show and dump redact inline secrets inside a remote value") {
+TEST_CASE("cli [address space limit]: config show and dump redact inline secrets inside a "
+          "remote value") {
   test::TempDir dir;
   const std::string conf =
       "[vault]\ntype = crypt\npassword = x\nremote = :s3,provider=Other,access_key_id=AK,"
