@@ -1,9 +1,11 @@
 #include "commands/last_resort.hpp"
 
 #include <doctest/doctest.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -53,6 +55,31 @@ TEST_CASE("last resort: an exception escaping a worker thread is one error line 
   REQUIRE(WIFEXITED(status));  // not killed by SIGABRT
   CHECK(WEXITSTATUS(status) == 1);
   CHECK(err == "ERROR : internal error: uncaught exception: basic_string::substr\n");
+}
+
+TEST_CASE("last resort: a crash names its signal, prints a backtrace and dies of that signal") {
+  for (int sig : {SIGSEGV, SIGBUS}) {
+    CAPTURE(sig);
+    static int raised;
+    raised = sig;
+    auto [status, err] = InChild([] {
+      InstallCrashReporter();
+      ::raise(raised);
+    });
+#if defined(__SANITIZE_ADDRESS__)
+    REQUIRE(WIFSIGNALED(status));  // ASan's own handler reports instead
+#else
+    REQUIRE(WIFSIGNALED(status));
+    CHECK(WTERMSIG(status) == sig);
+    const std::string first = std::string("ERROR : internal error: crashed with ") +
+                              sigabbrev_np(sig) + " at address ";
+    CHECK(err.rfind(first, 0) == 0);
+    // The backtrace: at least one frame line after the first line.
+    const size_t eol = err.find('\n');
+    REQUIRE(eol != std::string::npos);
+    CHECK(err.size() > eol + 1);
+#endif
+  }
 }
 
 }  // namespace

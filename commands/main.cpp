@@ -3,5 +3,6 @@
 
 int main(int argc, char** argv) {
   cvclone::InstallLastResortHandler();
+  cvclone::InstallCrashReporter();
   return cvclone::RunGuarded([&] { return cvclone::RunMain(argc, argv); });
 }
