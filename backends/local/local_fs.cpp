@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/random.h>
 #include <unistd.h>
 
@@ -12,12 +13,16 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 #include <memory>
+#include <mutex>
 #include <random>
+#include <set>
 #include <utility>
 #include <vector>
 
 #include "core/io.hpp"
+#include "core/log.hpp"
 
 namespace cvclone::local {
 
@@ -296,16 +301,89 @@ static std::pair<std::string, std::string> SplitFolder(const std::string& path) 
   return {path.substr(0, slash + 1), path.substr(slash + 1)};
 }
 
+// "<host>-": 8 hex digits of an FNV-1a hash of the host name, the same in every process of
+// this machine.
+static const std::string& HostTag() {
+  static const std::string tag = [] {
+    char host[256] = {};
+    (void)::gethostname(host, sizeof host - 1);
+    uint32_t h = 2166136261u;
+    for (const char* c = host; *c != '\0'; ++c) {
+      h = (h ^ static_cast<unsigned char>(*c)) * 16777619u;
+    }
+    char out[16];
+    std::snprintf(out, sizeof out, "%08x-", h);
+    return std::string(out);
+  }();
+  return tag;
+}
+
 std::string TemporaryName(std::string base) {
-  // Keep the temporary within NAME_MAX (255): 1 + base + 1 + 16 + suffix.
+  // Keep the temporary within NAME_MAX (255): 1 + base + 1 + 9 + pid (<= 10) + 1 + 16 + suffix.
   constexpr size_t kMaxBase = 200;
   if (base.size() > kMaxBase) base.resize(kMaxBase);
-  return "." + base + "." + RandomHex() + std::string(kPartialSuffix);
+  return "." + base + "." + HostTag() + std::to_string(::getpid()) + "-" + RandomHex() +
+         std::string(kPartialSuffix);
+}
+
+bool StaleTemporary(std::string_view name) {
+  if (!IsPartialName(name)) return false;
+  name.remove_suffix(kPartialSuffix.size());
+  // ...".<host>-<pid>-<16 hex>"
+  constexpr size_t kRandom = 16;
+  if (name.size() < kRandom + 1 || name[name.size() - kRandom - 1] != '-') return false;
+  name.remove_suffix(kRandom + 1);
+  const size_t dot = name.rfind('.');
+  if (dot == std::string_view::npos) return false;
+  std::string_view owner = name.substr(dot + 1);
+  const std::string& host = HostTag();
+  if (!owner.starts_with(host)) return false;
+  owner.remove_prefix(host.size());
+  if (owner.empty() || owner.size() > 10 ||
+      !std::all_of(owner.begin(), owner.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return false;
+  }
+  const long pid = std::stol(std::string(owner));
+  if (pid <= 0 || pid > std::numeric_limits<pid_t>::max() || pid == ::getpid()) return false;
+  return ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
+}
+
+// The folders swept by this process, by device and inode.
+static std::mutex swept_mu;
+static std::set<std::pair<dev_t, ino_t>> swept_folders;
+
+void ForgetSweptFolders() {
+  std::lock_guard lock(swept_mu);
+  swept_folders.clear();
+}
+
+void SweepStaleTemporariesOnce(int dir_fd, const std::string& folder) {
+  struct stat st {};
+  if (::fstat(dir_fd, &st) != 0) return;
+  {
+    std::lock_guard lock(swept_mu);
+    if (!swept_folders.emplace(st.st_dev, st.st_ino).second) return;
+  }
+  const int fd = ::openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;
+  DIR* d = ::fdopendir(fd);
+  if (d == nullptr) {
+    ::close(fd);
+    return;
+  }
+  while (struct dirent* ent = ::readdir(d)) {
+    if (!StaleTemporary(ent->d_name)) continue;
+    if (::unlinkat(fd, ent->d_name, 0) == 0) {
+      log::Info("local: removed {}{}, left by an interrupted run", folder, ent->d_name);
+    }
+  }
+  ::closedir(d);
 }
 
 Result<TempFile> TempFile::Create(DirFd dir, std::string name, std::string final_path,
                                   bool replace_links) {
   const std::string folder = SplitFolder(final_path).first;  // for messages
+  SweepStaleTemporariesOnce(dir->get(), folder);
   if (UnnamedAvailable()) {
     const int fd = ::openat(dir->get(), ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
     if (fd >= 0) {

@@ -21,9 +21,27 @@ inline constexpr std::string_view kPartialSuffix = ".cvclone-partial";
 // Whether a directory entry name is one of our temporaries.
 bool IsPartialName(std::string_view name);
 
-// A new temporary's name for the target `base`: `.<base>.<random>.cvclone-partial` (base cut so
-// that the name stays within NAME_MAX).
+// A new temporary's name for the target `base`: `.<base>.<owner>-<random>.cvclone-partial`
+// (base cut so that the name stays within NAME_MAX), where owner is `<host>-<pid>`: 8 hex digits
+// of a hash of this machine's host name and this process's id, so that a later run can tell a
+// temporary whose writer is gone (StaleTemporary).
 std::string TemporaryName(std::string base);
+
+// Whether `name` is a temporary written on this machine by a process that no longer exists:
+// left by a run that was killed between naming and publishing it. Temporaries of this process,
+// of a live process, of another machine, or without an owner are not stale. (A process of
+// another PID namespace on a host of the same name may look gone; its publish then fails and is
+// retried.)
+bool StaleTemporary(std::string_view name);
+
+// Removes the stale temporaries (StaleTemporary) in the folder open at dir_fd (`folder` names it
+// in log lines, "" for the root), the first time this process writes into that folder: the
+// next run cleans up after a killed one. Errors are ignored (a folder that cannot be read or a
+// file that cannot be removed is left as it is).
+void SweepStaleTemporariesOnce(int dir_fd, const std::string& folder);
+// For tests: every folder is swept again on its next write (a folder is known by its device and
+// inode, which a new folder may reuse).
+void ForgetSweptFolders();
 
 // The error for errno `err` from operation `op` on `path`: "local: <op> <path>: <strerror>".
 // ENOENT maps to `enoent_code` (kNotFound or kDirNotFound).

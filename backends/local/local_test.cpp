@@ -147,6 +147,58 @@ TEST_CASE("local: a process that ends before publishing leaves nothing in the fo
   CHECK(Tree(dir.path()).empty());
 }
 
+// A killed run can leave a named temporary behind (named temporaries, or an unnamed file linked
+// under a temporary name just before its rename). The next write into that folder removes it,
+// and only it: not a temporary of a live process, of this process, or of unknown origin.
+TEST_CASE("local: a temporary left by a killed run is removed by the next write into its folder") {
+  local::ForgetSweptFolders();
+  local::UseUnnamedTemporaries(false);
+  TempDir dir;
+  const fs::path root = dir.path() / "root";
+  fs::create_directories(root / "sub");
+  std::string dead_name;
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    // As a killed process: a named temporary, then the end without any destructor running.
+    auto tmp = local::TempFile::Create((root / "sub" / "file.txt").string());
+    if (!tmp || tmp->unnamed()) ::_exit(2);
+    ::_exit(local::WriteAll(tmp->fd(), "half", 4, tmp->path()) ? 0 : 3);
+  }
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) == 0);
+  local::UseUnnamedTemporaries(true);
+  const std::set<std::string> left = Tree(root);
+  REQUIRE(left.size() == 2);  // "sub" and the temporary
+  for (const std::string& p : left) {
+    if (p != "sub") dead_name = fs::path(p).filename().string();
+  }
+  CHECK(local::StaleTemporary(dead_name));
+  // Temporaries that must stay: this process's, a live process's (our parent), and one without
+  // an owner (an older cvclone's, or someone else's file).
+  const std::string mine = local::TemporaryName("mine");
+  std::string parents = local::TemporaryName("parents");
+  const std::string own_pid = "-" + std::to_string(::getpid()) + "-";
+  parents.replace(parents.find(own_pid), own_pid.size(), "-" + std::to_string(::getppid()) + "-");
+  const std::string ownerless = ".old.0123456789abcdef.cvclone-partial";
+  for (const std::string& name : {mine, parents, ownerless}) {
+    CAPTURE(name);
+    CHECK_FALSE(local::StaleTemporary(name));
+    std::ofstream(root / "sub" / name) << "x";
+  }
+  // A write elsewhere leaves the folder alone; a write into it sweeps it.
+  auto r = MustOpen(root.string());
+  REQUIRE(Put(*r, "other.txt", "x").has_value());
+  CHECK(fs::exists(root / "sub" / dead_name));
+  REQUIRE(Put(*r, "sub/new.txt", "x").has_value());
+  CHECK_FALSE(fs::exists(root / "sub" / dead_name));
+  for (const std::string& name : {mine, parents, ownerless}) {
+    CHECK(fs::exists(root / "sub" / name));
+  }
+}
+
 TEST_CASE("local: conformance") { RunConformance("local"); }
 
 TEST_CASE("local: reads in small pieces, ranges, and a file that changed after it was opened") {
