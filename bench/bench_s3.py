@@ -24,9 +24,13 @@ MiB of the big file, 1,000 small files) to test the script. A failing command is
 "failed" and the run goes on. The server is stopped and the folders removed on Ctrl-C and SIGTERM
 too.
 
+--before BIN measures a second cvclone binary beside the first in the same rounds (rows
+"cvclone-before ..."; the targets then include after/before ratios), --no-peers leaves out
+rclone and the AWS CLI: together, an A/B of a change.
+
 Usage: bench/bench_s3.py [--server s3rver|rgw] [--runs 1] [--quick [--quick-mib 100]]
                          [--cases up-big,up-small,down-big,down-small,noop]
-                         [--data DIR] [--cvclone build/cvclone]
+                         [--data DIR] [--cvclone build/cvclone] [--before BIN] [--no-peers]
 """
 import contextlib
 import os
@@ -37,19 +41,27 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402
 
 ALL_CASES = "up-big,up-small,down-big,down-small,noop"
-FAMILIES = ("cvclone", "rclone", "aws")
 
 
-def buckets_read(cases):
+def families(args):
+    """The tool families measured: cvclone, cvclone-before with --before, and the peers unless
+    --no-peers."""
+    out = ["cvclone"] + (["cvclone-before"] if args.before else [])
+    return out + ([] if args.no_peers else ["rclone", "aws"])
+
+
+def buckets_read(cases, measured):
     """The (data set, tool family) uploads that the given cases read: the downloads read
-    rclone's, the no-op sync each family's small files."""
+    rclone's (the first cvclone's without peers), the no-op sync each measured family's small
+    files."""
+    source = "rclone" if "rclone" in measured else "cvclone"
     needed = set()
     if "down-big" in cases:
-        needed.add(("big", "rclone"))
+        needed.add(("big", source))
     if "down-small" in cases:
-        needed.add(("small", "rclone"))
+        needed.add(("small", source))
     if "noop" in cases:
-        needed.update(("small", family) for family in FAMILIES)
+        needed.update(("small", family) for family in measured)
     return needed
 
 
@@ -70,6 +82,8 @@ class Bench:
         self.rclone_env = common.rclone_env()
         self.aws_env = common.aws_env(work, server.access_key, server.secret_key)
         self.bucket_count = 0
+        self.families = families(args)
+        self.binaries = {"cvclone": args.cvclone, "cvclone-before": args.before}
         # Buckets holding a complete upload, by (data set, tool family), for later cases.
         self.uploaded = {}
         # The cases still to run after the current one (set by main).
@@ -84,7 +98,7 @@ class Bench:
         after the last case: the server goes with everything it holds."""
         if not self.later:
             return
-        needed = buckets_read(self.later)
+        needed = buckets_read(self.later, self.families)
         for key in [k for k in self.uploaded if k not in needed]:
             self.server.release_bucket(self.uploaded.pop(key))
 
@@ -99,40 +113,46 @@ class Bench:
         quiet = ["--only-show-errors"] if args[:2] in (["s3", "cp"], ["s3", "sync"]) else []
         return ["aws", "--endpoint-url", self.server.endpoint] + args + quiet
 
-    def cv(self, args):
-        return [self.args.cvclone, "--config", self.conf] + args
+    def cv(self, args, family="cvclone"):
+        return [self.binaries[family], "--config", self.conf] + args
 
     def rc(self, args):
         return ["rclone", "--config", self.conf] + args
 
     def copy_tools(self, src, dst, download):
         """{tool: (family, argv, env)} for a copy; src/dst are a local folder and a bucket."""
-        if download:
-            return {
-                "cvclone copy": ("cvclone", self.cv(["copy", f"s3:{src}", dst]), None),
-                "rclone copy": ("rclone", self.rc(["copy", f"s3:{src}", dst]), self.rclone_env),
-                "aws s3 cp --recursive": (
-                    "aws", self.aws(["s3", "cp", "--recursive", f"s3://{src}", dst]), self.aws_env),
-            }
-        return {
-            "cvclone copy": ("cvclone", self.cv(["copy", src, f"s3:{dst}"]), None),
-            "rclone copy": ("rclone", self.rc(["copy", src, f"s3:{dst}"]), self.rclone_env),
-            "aws s3 cp --recursive": (
-                "aws", self.aws(["s3", "cp", "--recursive", src, f"s3://{dst}"]), self.aws_env),
-        }
+        src_url, dst_url = (f"s3://{src}", dst) if download else (src, f"s3://{dst}")
+        src_arg, dst_arg = (f"s3:{src}", dst) if download else (src, f"s3:{dst}")
+        tools = {}
+        for family in self.families:
+            if family.startswith("cvclone"):
+                tools[f"{family} copy"] = (family, self.cv(["copy", src_arg, dst_arg], family), None)
+            elif family == "rclone":
+                tools["rclone copy"] = ("rclone", self.rc(["copy", src_arg, dst_arg]),
+                                        self.rclone_env)
+            else:
+                tools["aws s3 cp --recursive"] = (
+                    "aws", self.aws(["s3", "cp", "--recursive", src_url, dst_url]), self.aws_env)
+        return tools
 
     def sync_tools(self, src, buckets):
         """{tool: (family, argv, env)} for the no-op sync onto each family's bucket."""
-        cv, rc, aw = buckets["cvclone"], buckets["rclone"], buckets["aws"]
-        return {
-            "cvclone sync": ("cvclone", self.cv(["sync", src, f"s3:{cv}"]), None),
-            "cvclone sync --checksum": ("cvclone", self.cv(["sync", "--checksum", src, f"s3:{cv}"]), None),
-            "cvclone sync --size-only": ("cvclone", self.cv(["sync", "--size-only", src, f"s3:{cv}"]), None),
-            "rclone sync": ("rclone", self.rc(["sync", src, f"s3:{rc}"]), self.rclone_env),
-            "rclone sync --checksum": ("rclone", self.rc(["sync", "--checksum", src, f"s3:{rc}"]), self.rclone_env),
-            "rclone sync --size-only": ("rclone", self.rc(["sync", "--size-only", src, f"s3:{rc}"]), self.rclone_env),
-            "aws s3 sync": ("aws", self.aws(["s3", "sync", src, f"s3://{aw}"]), self.aws_env),
-        }
+        tools = {}
+        for family in self.families:
+            bucket = buckets[family]
+            if family == "aws":
+                tools["aws s3 sync"] = ("aws", self.aws(["s3", "sync", src, f"s3://{bucket}"]),
+                                        self.aws_env)
+                continue
+            for flags in ([], ["--checksum"], ["--size-only"]):
+                tool = " ".join([family, "sync"] + flags)
+                if family == "rclone":
+                    tools[tool] = (family, self.rc(["sync"] + flags + [src, f"s3:{bucket}"]),
+                                   self.rclone_env)
+                else:
+                    tools[tool] = (family, self.cv(["sync"] + flags + [src, f"s3:{bucket}"],
+                                                   family), None)
+        return tools
 
     def measure(self, tool, argv, env, inputs):
         """(wall, client cpu, server cpu, rss) or None if the command failed. inputs: the
@@ -150,7 +170,7 @@ class Bench:
         when a later case reads it, and releases the other buckets at once."""
         names = list(self.copy_tools(src, "B", False))
         buckets = {}
-        needed = buckets_read(self.later)
+        needed = buckets_read(self.later, self.families)
 
         def one_run(r, tool):
             bucket = self.new_bucket(f"up-{key}")
@@ -169,16 +189,18 @@ class Bench:
         """A bucket with src uploaded by family's tool: the upload case's, or a new one."""
         if (key, family) not in self.uploaded:
             bucket = self.new_bucket(f"seed-{key}-{family}")
-            _, argv, env = self.copy_tools(src, bucket, False)[
-                {"cvclone": "cvclone copy", "rclone": "rclone copy", "aws": "aws s3 cp --recursive"}[family]]
+            tool = "aws s3 cp --recursive" if family == "aws" else f"{family} copy"
+            _, argv, env = self.copy_tools(src, bucket, False)[tool]
             common.run_quiet(argv, env)
             self.uploaded[(key, family)] = bucket
         return self.uploaded[(key, family)]
 
     def download_case(self, case, key, src):
-        """Every tool reads the same bucket (written by rclone) into a fresh local folder. Nothing
-        is deleted until the script ends (see "Deletions" in common.py)."""
-        bucket = self.seeded_bucket(key, "rclone", src)
+        """Every tool reads the same bucket (written by rclone, or by cvclone with --no-peers)
+        into a fresh local folder. Nothing is deleted until the script ends (see "Deletions" in
+        common.py)."""
+        bucket = self.seeded_bucket(key, "rclone" if "rclone" in self.families else "cvclone",
+                                    src)
         out = os.path.join(self.work, f"out-{key}")
         os.makedirs(out)
         names = list(self.copy_tools(bucket, "D", True))
@@ -190,7 +212,7 @@ class Bench:
         return common.rounds(case, names, self.args.runs, one_run)
 
     def noop_case(self, case, src):
-        buckets = {family: self.seeded_bucket("small", family, src) for family in FAMILIES}
+        buckets = {family: self.seeded_bucket("small", family, src) for family in self.families}
         table = self.sync_tools(src, buckets)
         inputs = (src,) + self.bucket_inputs(buckets.values())
 
@@ -229,10 +251,29 @@ def checks(rows, names):
     return out
 
 
+def before_checks(rows, names):
+    """After/before ratios of wall time and client CPU for each cvclone row measured with
+    --before (target: at most 5 % slower)."""
+    by = {(r[0], r[1]): r[2:] for r in rows if len(r) > 2}
+    out = []
+    for case in names.values():
+        for (c, tool) in list(by):
+            if c != case or not tool.startswith("cvclone "):
+                continue
+            before = "cvclone-before " + tool[len("cvclone "):]
+            for idx, what in ((0, "wall"), (1, "client CPU")):
+                out.append((f"{case}: {tool} {what} after/before (target <= 1.05)",
+                            common.ratio(by, case, tool, before, idx), 1.05))
+    return out
+
+
 def main():
-    args = common.parse_args(__doc__, 1, ALL_CASES, server=True)
+    args = common.parse_args(__doc__, 1, ALL_CASES, server=True, before=True)
     server_class = common.S3_SERVERS[args.server]
-    common.check_tools(("rclone", "aws", "/usr/bin/time") + server_class.tools, args.cvclone)
+    peers = () if args.no_peers else ("rclone", "aws")
+    common.check_tools(peers + ("/usr/bin/time",) + server_class.tools, args.cvclone)
+    if args.before:
+        common.check_tools((), args.before)
     cases = args.cases.split(",")
     unknown = set(cases) - set(ALL_CASES.split(","))
     if unknown:
@@ -286,7 +327,7 @@ def main():
     header = ["case", "tool", f"wall s (median of {args.runs})", "client CPU s (user+sys)",
               server.cpu_label, "client peak RSS MiB"]
     common.print_result_table(header, rows, ["{:.2f}", "{:.2f}", "{:.2f}", "{:.1f}"])
-    common.print_targets(checks(rows, names))
+    common.print_targets(checks(rows, names) + (before_checks(rows, names) if args.before else []))
 
 
 if __name__ == "__main__":

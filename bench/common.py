@@ -496,14 +496,22 @@ def print_targets(items):
         print(f"| {label} | {value:.2f} | {met} |")
 
 
-def parse_args(doc, default_runs, cases, quick=True, server=False):
+def parse_args(doc, default_runs, cases, quick=True, server=False, before=False):
     """The options every benchmark script takes: --runs, --data, --cvclone, --cases (default:
-    all of `cases`), with quick --quick/--quick-mib, and with server --server (s3rver or rgw)."""
+    all of `cases`), with quick --quick/--quick-mib, with server --server (s3rver or rgw), and
+    with before --before BIN (a second cvclone measured beside the first, for an A/B of a
+    change) and --no-peers (cvclone alone)."""
     ap = argparse.ArgumentParser(description=doc.splitlines()[0])
     ap.add_argument("--runs", type=int, default=default_runs)
     ap.add_argument("--data", default=os.path.join(ROOT, "bench", "data"))
     ap.add_argument("--cvclone", default=os.path.join(ROOT, "build", "cvclone"))
     ap.add_argument("--cases", default=cases)
+    if before:
+        ap.add_argument("--before", metavar="BIN",
+                        help="another cvclone binary, measured as 'cvclone-before' in the same "
+                             "rounds (the order rotates each run)")
+        ap.add_argument("--no-peers", action="store_true",
+                        help="measure cvclone (and --before) only, not rclone or the AWS CLI")
     if quick:
         ap.add_argument("--quick", action="store_true", help="a small subset, to test the script")
         ap.add_argument("--quick-mib", type=int, default=100,
