@@ -17,6 +17,7 @@
 #include "backends/local/local_path.hpp"
 #include "core/io.hpp"
 #include "tests/conformance/conformance.hpp"
+#include "tests/support/test_data.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace cvclone {
@@ -24,15 +25,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::set<std::string> Tree(const fs::path& dir) {
-  std::set<std::string> out;
-  std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(dir, ec);
-       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    out.insert(fs::relative(it->path(), dir).string());
-  }
-  return out;
-}
+std::set<std::string> Tree(const fs::path& dir) { return test::ListTree(dir.string()); }
 
 std::string Slurp(const fs::path& p) {
   std::ifstream in(p);

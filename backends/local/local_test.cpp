@@ -15,6 +15,7 @@
 #include "backends/local/local_fs.hpp"
 #include "core/io.hpp"
 #include "tests/conformance/conformance.hpp"
+#include "tests/support/test_data.hpp"
 
 namespace cvclone {
 namespace {
@@ -62,16 +63,7 @@ Result<ObjectInfo> Put(Remote& r, const std::string& path, const std::string& da
   return r.Put(Context{}, path, reader, opts);
 }
 
-// Every path under dir (relative), recursively.
-std::set<std::string> Tree(const fs::path& dir) {
-  std::set<std::string> out;
-  std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(dir, ec);
-       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    out.insert(fs::relative(it->path(), dir).string());
-  }
-  return out;
-}
+std::set<std::string> Tree(const fs::path& dir) { return test::ListTree(dir.string()); }
 
 // Named temporaries only (as on a filesystem without O_TMPFILE) while in scope.
 struct NamedTemporaries {

@@ -304,10 +304,7 @@ Result<ListPartsResult> ParseListParts(std::string_view xml) {
     ListedPart part;
     part.part_number = SmallInt(Text(p, "PartNumber"), 0);
     part.etag = StripQuotes(Text(p, "ETag"));
-    const std::string size = Text(p, "Size");
-    int64_t v = 0;
-    auto [end, ec] = std::from_chars(size.data(), size.data() + size.size(), v);
-    if (ec == std::errc() && end == size.data() + size.size() && v >= 0) part.size = v;
+    part.size = ByteCount(Text(p, "Size"));
     out.parts.push_back(std::move(part));
   });
   return out;

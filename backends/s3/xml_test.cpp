@@ -36,6 +36,19 @@ constexpr char kListV2[] = R"(<?xml version="1.0" encoding="UTF-8"?>
   <CommonPrefixes><Prefix>日本語/</Prefix></CommonPrefixes>
 </ListBucketResult>)";
 
+// A DeleteObjects request turned into the answer that reports every key in it deleted.
+std::string AsDeleteResult(std::string del) {
+  del.replace(0, std::string("<Delete").size(), "<DeleteResult");
+  del.replace(del.rfind("</Delete>"), std::string("</Delete>").size(), "</DeleteResult>");
+  for (size_t pos = 0; (pos = del.find("<Object>", pos)) != std::string::npos;) {
+    del.replace(pos, 8, "<Deleted>");
+  }
+  for (size_t pos = 0; (pos = del.find("</Object>", pos)) != std::string::npos;) {
+    del.replace(pos, 9, "</Deleted>");
+  }
+  return del;
+}
+
 TEST_CASE("xml: ListObjectsV2 with contents, prefixes, continuation and entities") {
   auto r = ParseListObjects(kListV2);
   REQUIRE(r.has_value());
@@ -256,17 +269,7 @@ TEST_CASE("xml: request bodies are built with escaping and round-trip") {
   CHECK(del.find("a&b") == std::string::npos);
   CHECK(BuildDeleteObjects({"k"}, false).find("Quiet") == std::string::npos);
   // What we write, a parser reads back as the same keys.
-  std::string as_result = del;
-  as_result.replace(0, std::string("<Delete").size(), "<DeleteResult");
-  as_result.replace(as_result.rfind("</Delete>"), std::string("</Delete>").size(),
-                    "</DeleteResult>");
-  for (size_t pos = 0; (pos = as_result.find("<Object>", pos)) != std::string::npos;) {
-    as_result.replace(pos, 8, "<Deleted>");
-  }
-  for (size_t pos = 0; (pos = as_result.find("</Object>", pos)) != std::string::npos;) {
-    as_result.replace(pos, 9, "</Deleted>");
-  }
-  auto back = ParseDeleteResult(as_result);
+  auto back = ParseDeleteResult(AsDeleteResult(del));
   REQUIRE(back.has_value());
   CHECK(back->deleted == keys);
 }
@@ -317,17 +320,7 @@ TEST_CASE("xml: DeleteObjects writes a CR in a key as a character reference") {
   const std::string del = BuildDeleteObjects(keys, true);
   CHECK(del.find('\r') == std::string::npos);
   CHECK(del.find("cr&#13;return") != std::string::npos);
-  std::string as_result = del;
-  as_result.replace(0, std::string("<Delete").size(), "<DeleteResult");
-  as_result.replace(as_result.rfind("</Delete>"), std::string("</Delete>").size(),
-                    "</DeleteResult>");
-  for (size_t pos = 0; (pos = as_result.find("<Object>", pos)) != std::string::npos;) {
-    as_result.replace(pos, 8, "<Deleted>");
-  }
-  for (size_t pos = 0; (pos = as_result.find("</Object>", pos)) != std::string::npos;) {
-    as_result.replace(pos, 9, "</Deleted>");
-  }
-  auto back = ParseDeleteResult(as_result);
+  auto back = ParseDeleteResult(AsDeleteResult(del));
   REQUIRE(back.has_value());
   CHECK(back->deleted == keys);
 }

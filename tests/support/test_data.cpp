@@ -35,6 +35,16 @@ std::map<std::string, std::string> ReadTree(const std::string& root) {
   return out;
 }
 
+std::set<std::string> ListTree(const std::string& root) {
+  std::set<std::string> out;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(root, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    out.insert(fs::relative(it->path(), root).string());
+  }
+  return out;
+}
+
 std::string FindOnPath(const std::string& name) {
   const char* path = std::getenv("PATH");
   const std::string dirs = path != nullptr ? path : "/usr/bin:/bin";

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <map>
+#include <set>
 #include <string>
 
 namespace cvclone::test {
@@ -13,6 +14,10 @@ std::string Pattern(size_t n, unsigned seed);
 
 // Every regular file under root: relative path → content. Empty if root does not exist.
 std::map<std::string, std::string> ReadTree(const std::string& root);
+
+// Every path under root, folders and links included (relative, not following links). Empty if
+// root does not exist.
+std::set<std::string> ListTree(const std::string& root);
 
 // The program `name` on PATH, or "" when it is not installed.
 std::string FindOnPath(const std::string& name);
