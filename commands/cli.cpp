@@ -205,15 +205,15 @@ const Command* FindCommand(const std::string& name) {
 }
 
 int RunMain(int argc, char** argv) {
-  // First, before anything allocates through OpenSSL (see the header): a crypt remote's key
-  // derivation is about 55 ms faster. Too late only if a library did already; then as before.
+  // First, before anything allocates through OpenSSL (see the header), so that a crypt remote's
+  // key derivation gets its block mapped at once. Too late only if a library did already; then
+  // as before.
   (void)crypt::InstallOpenSslAllocator();
   // Memory a file's buffers free is kept for the next file instead of going back to the kernel
   // and faulting in again. With glibc's defaults (memory above 128 KiB at the top of a heap is
-  // trimmed), decrypting 10,000 small files made 3,069 madvise(MADV_DONTNEED) calls and took
-  // twice the system time (1.3-1.5 s against 0.7 s). Freeing a 16 MiB block through malloc
-  // (scrypt's, before it was mapped apart above) raises glibc's dynamic thresholds to about
-  // these values; here they hold for every command from the start.
+  // trimmed), each small file gives its buffers back with madvise(MADV_DONTNEED) and faults
+  // them in again, most of a small-file copy's system time. glibc raises its thresholds to
+  // about these values by itself once a large block is freed; here they hold from the start.
   (void)::mallopt(M_MMAP_THRESHOLD, 16 << 20);
   (void)::mallopt(M_TRIM_THRESHOLD, 32 << 20);
   BlockStopSignals();

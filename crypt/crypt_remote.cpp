@@ -316,7 +316,7 @@ Result<ObjectInfo> CryptRemote::Put(const Context& ctx, const std::string& path,
   // The ciphertext is hashed on the way and checked against the hash the inner remote reports
   // for what it stored. An inner remote that verifies its puts (S3: Content-MD5 computed from
   // this very stream, then the ETag) has done exactly that already: a second MD5 pass here
-  // would cost 1.4 s of CPU per GiB and could not disagree with it.
+  // would cost a full pass of CPU over the data and could not disagree with it.
   const bool verify = !inner_features.slow_hash && !inner_features.verifies_puts &&
                       !inner_features.hashes.Empty();
   HashingReader hashed(*encrypting, verify ? HashSet{inner_features.hashes.First()} : HashSet{});

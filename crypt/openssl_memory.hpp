@@ -2,10 +2,9 @@
 //
 // Every crypt remote derives its keys with scrypt (N=16384, r=8): OpenSSL's EVP_PBE_scrypt
 // mallocs a 16 MiB block per derivation, and touching it for the first time costs one page fault
-// per 4 KiB page. On this project's machines (a paravirtualised guest, where each fault traps to
-// the hypervisor) a derivation took 96-102 ms that way, 72-77 ms with the block populated in one
-// call, and 42-44 ms populated with transparent huge pages: about 55 ms off every command that
-// opens a crypt remote (`cvclone lsf` of a crypt root: 139 ms before, 80 ms after).
+// per 4 KiB page, each of which traps to the hypervisor on a paravirtualised guest. Populating
+// the block in one call, with transparent huge pages where allowed, takes most of that off every
+// command that opens a crypt remote (figures in bench/RESULTS.md and commit 1e491f8).
 //
 // InstallOpenSslAllocator() routes OpenSSL's allocations through functions that serve blocks of
 // at least kLargeBlock from their own mapping (advised MADV_HUGEPAGE, then MADV_POPULATE_WRITE;

@@ -13,8 +13,8 @@ namespace cvclone::local {
 
 // A quarter of the descriptors this process may open, for temporaries waiting in the queue.
 // The soft limit is first raised toward the hard one, up to kWantedOpenFiles (Go programs such
-// as rclone raise theirs at start): with Debian's default soft limit of 1024, 256 files could
-// wait, and decrypting 10,000 small files durably took 0.82-0.87 s against 0.78-0.80 s. Two
+// as rclone raise theirs at start): Debian's default soft limit lets too few files wait for a
+// group to fill, and small-file copies then sync in smaller groups (bench/RESULTS.md). Two
 // descriptors per waiting file (an unnamed file and its folder) let kMaxQueuedFiles wait.
 static size_t MaxOpenFiles() {
   struct rlimit lim {};

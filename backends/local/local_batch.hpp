@@ -66,9 +66,8 @@ class CommitBatch {
   // Once something is queued the committer waits this long for more (unless a group of
   // kGroupFiles files or kGroupBytes is ready, or Finish is waiting): when files arrive slowly
   // (downloads), one syncfs then covers many of them instead of one or two. When they arrive
-  // fast, a small group starts the disk early and the next group gathers while it syncs:
-  // 10,000 small files local->local took 0.75-0.80 s with groups of 64, 0.80-1.19 s with
-  // groups of 1024 (the disk idled while the first group gathered).
+  // fast, a small group starts the disk early and the next group gathers while it syncs; with
+  // large groups the disk idles while the first one gathers (bench/RESULTS.md).
   static constexpr std::chrono::milliseconds kGatherWindow{50};
   static constexpr size_t kGroupFiles = 64;
   static constexpr int64_t kGroupBytes = int64_t{64} << 20;

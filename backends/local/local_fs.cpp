@@ -269,7 +269,7 @@ void UseUnnamedTemporaries(bool on) { use_unnamed = on; }
 // An unnamed file is published with linkat(fd, "", AT_EMPTY_PATH) where the kernel allows it
 // (Linux 6.10 on for the process that opened the file, earlier only with CAP_DAC_READ_SEARCH;
 // otherwise it fails with ENOENT), else by linking /proc/self/fd/N, which must then exist.
-// The first saves walking that path: 7.8 us per link against 10.5 here.
+// The first saves the kernel walking that path for every file.
 static std::atomic<bool> use_empty_path{true};
 
 void UseEmptyPathLinks(bool on) { use_empty_path = on; }

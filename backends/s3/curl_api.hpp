@@ -1,9 +1,9 @@
 // libcurl, loaded when the first S3 request is made instead of linked into the executable.
 //
-// Debian's libcurl (libcurl4-openssl) pulls 28 more libraries into a process (nghttp2, ssh2,
-// krb5, ldap, gnutls, ...). Linked, every cvclone command loaded them at start, S3 or not:
-// `cvclone version` took 23-27 ms with a warm page cache and 57-58 ms with a cold one; loaded
-// on demand, 12 ms and 35 ms. Only commands that talk to S3 pay for libcurl now.
+// Debian's libcurl (libcurl4-openssl) pulls many more libraries into a process (nghttp2, ssh2,
+// krb5, ldap, gnutls, ...). Linked, every cvclone command would load them at start, S3 or not,
+// and start measurably slower (bench/RESULTS.md); loaded on demand, only commands that talk to
+// S3 pay for libcurl.
 // Types, constants and the declarations behind decltype come from <curl/curl.h> as usual.
 #pragma once
 
