@@ -167,7 +167,7 @@ ProcessOptions IsolatedOptions(const std::string& home) {
   opts.unset_env = {"AWS_CA_BUNDLE",     "CVCLONE_CONFIG",         "XDG_CONFIG_HOME",
                     "RCLONE_CONFIG",     "CVCLONE_CRYPT_PASSWORD", "CVCLONE_CRYPT_PASSWORD2",
                     "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",  "AWS_PROFILE",
-                    "AWS_SESSION_TOKEN"};
+                    "AWS_SESSION_TOKEN", "CVCLONE_ENCFS_PASSWORD", "ENCFS6_CONFIG"};
   return opts;
 }
 
