@@ -16,6 +16,7 @@ const std::vector<Command>& AllCommands() {
       MakeLinkCommand(),
       MakeMkdirCommand(),  MakeRmdirCommand(),  MakeDeleteCommand(),  MakePurgeCommand(),
       MakeCleanupCommand(),
+      MakeMountCommand(),
       MakeSizeCommand(),   MakeMd5sumCommand(), MakeSha1sumCommand(), MakeConfigCommand(),
       MakeObscureCommand(), MakeRevealCommand(), MakeCryptcheckCommand(), MakeCryptdecodeCommand(),
       MakeVersionCommand(), MakeHelpCommand(),

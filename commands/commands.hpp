@@ -33,6 +33,7 @@ Command MakeVersionCommand();   // version.cpp
 Command MakeHelpCommand();      // help.cpp
 Command MakeLinkCommand();      // link.cpp
 Command MakeCleanupCommand();   // cleanup.cpp
+Command MakeMountCommand();     // mount.cpp
 
 // link --expire: rclone's duration syntax ("off", "1d", "2h30m", "3600" seconds); kUsage on
 // anything else. "off" is rclone's default, 100 years.

@@ -1,0 +1,154 @@
+// Internals of Vfs shared by its source files (not part of the interface).
+#pragma once
+
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/vfs/vfs.hpp"
+
+namespace cvclone::vfs {
+
+using SteadyTime = std::chrono::steady_clock::time_point;
+
+// A file backed by a cache file: open for writing, or dirty. Its fields are guarded by
+// Vfs::Impl::mu; its data file is read and written without it (pread/pwrite).
+struct Item {
+  std::string path;  // where it is shown and uploaded to
+  std::string id;    // cache files <id>.data and <id>.meta
+  int fd = -1;       // the data file, read-write
+  int64_t size = 0;
+  TimePoint mtime{};
+  bool dirty = false;      // differs from the remote; <id>.meta exists
+  bool meta_current = false;  // <id>.meta says what it must (path; mtime when mtime_set)
+  bool mtime_set = false;     // mtime was set (utimes) after the last change of the bytes
+  bool deleted = false;    // unlinked or replaced: never uploaded; files removed
+  uint64_t generation = 0;  // bumped on every change, so an upload knows if it is still current
+  int opens = 0;            // handles on it
+  bool uploading = false;
+  SteadyTime upload_due{};
+  int failures = 0;            // uploads failed in a row
+  bool shutdown_failed = false;  // failed during Shutdown: left for the next run
+};
+
+class StreamWriter;  // kOff writes: a Put fed through a pipe (vfs_stream.cpp)
+
+struct Handle {
+  enum class Kind { kRemoteRead, kCache, kStreamWrite };
+  Kind kind = Kind::kRemoteRead;
+  int flags = 0;  // open(2) flags
+  std::mutex mu;  // one request at a time on the stream below
+  // kRemoteRead: the object and the stream now open on it.
+  std::string path;
+  int64_t size = 0;
+  std::unique_ptr<Reader> stream;
+  int64_t stream_pos = 0;  // offset of the stream's next byte
+  bool stream_done = false;  // the stream's range was read to its end
+  int64_t next_chunk = 0;  // bytes the next sequential ranged read asks for
+  // kCache
+  std::shared_ptr<Item> item;
+  // kStreamWrite
+  std::unique_ptr<StreamWriter> writer;
+};
+
+struct CachedDir {
+  SteadyTime fetched{};
+  std::map<std::string, ObjectInfo> entries;  // by name
+};
+
+struct Vfs::Impl {
+  Remote* remote = nullptr;
+  VfsOptions options;
+  std::string folder;
+  int lock_fd = -1;
+  Context ctx;  // never cancelled: uploads at shutdown must still run
+  TimePoint mount_time{};
+
+  std::mutex mu;
+  std::condition_variable cv;  // item state changes (uploads done, items due)
+  std::map<std::string, CachedDir> dirs;         // by directory path
+  std::set<std::string> virtual_dirs;            // made here on a remote without empty dirs
+  std::map<std::string, std::shared_ptr<Item>> items;  // by path
+  // kOff files being written (shown while their upload runs): path → the writer.
+  std::map<std::string, StreamWriter*> streams;
+  // Directories being renamed: files under them are not uploaded meanwhile, so that each is
+  // either a cache item or an object the rename lists, never neither.
+  std::set<std::string> frozen;
+  bool Frozen(const std::string& path) const;
+  bool flushing = false;  // Shutdown: every dirty item is due now
+  bool stopping = false;  // workers exit
+  std::vector<std::thread> workers;
+
+  // ---- directory cache (vfs.cpp) ----
+  // Makes dirs[dir] fresh (lock held on entry and exit, released while listing). kDirNotFound
+  // when dir is missing and not virtual.
+  Status EnsureDir(std::unique_lock<std::mutex>& lock, const std::string& dir);
+  // The listed entry of path (parent fresh), or nullptr.
+  ObjectInfo* Listed(const std::string& path);
+  // Whether path is a directory in this view (lock held; the parent listing must be fresh).
+  bool IsDirLocked(const std::string& path);
+  // Adds or replaces path's entry in its parent's cached listing (if cached).
+  void SetListed(const ObjectInfo& info);
+  void RemoveListed(const std::string& path);
+  // Attr of path under the lock (may release it to list or Stat).
+  Result<Attr> AttrLocked(std::unique_lock<std::mutex>& lock, const std::string& path);
+
+  // ---- cache items (vfs_items.cpp) ----
+  std::string DataPath(const Item& item) const { return folder + "/" + item.id + ".data"; }
+  std::string MetaPath(const Item& item) const { return folder + "/" + item.id + ".meta"; }
+  // A new item for path with an empty data file (lock not needed).
+  Result<std::shared_ptr<Item>> NewItem(const std::string& path);
+  // A new item holding the remote object's bytes (lock not held: downloads).
+  Result<std::shared_ptr<Item>> DownloadItem(const std::string& path);
+  // Records a change of item's bytes: mtime now (lock held).
+  void Touched(Item& item);
+  // Marks item changed: dirty, meta written (lock held). kIo if the meta cannot be written.
+  Status MarkDirty(Item& item);
+  Status WriteMeta(const Item& item);
+  // Removes item's cache files and closes its data file once no handle has it (lock held).
+  void DropItem(Item& item);
+  // Waits until no upload of item runs (lock held). Called before every change of its bytes, so
+  // that an upload never sends bytes written after it started. A running upload is never
+  // cancelled for a change: a PUT whose body was sent may still be stored after a cancel, later
+  // than the next PUT of the file.
+  void WaitNotUploading(std::unique_lock<std::mutex>& lock, Item& item);
+  // Uploads item if dirty (lock held on entry and exit, released while uploading).
+  Status Upload(std::unique_lock<std::mutex>& lock, const std::shared_ptr<Item>& item);
+  // The handle's item was closed for the last time (lock held).
+  void Closed(const std::shared_ptr<Item>& item);
+  void WorkerLoop();
+  Status Recover();
+
+  // ---- handles (vfs.cpp) ----
+  // A handle on item (truncated first for a writable O_TRUNC open); lock held.
+  Result<Handle*> OpenItem(std::unique_lock<std::mutex>& lock, const std::shared_ptr<Item>& item,
+                           int flags);
+  // A kOff writer of path, shown while it runs (lock held).
+  Handle* OpenStream(const std::string& path, int flags);
+
+  // ---- data (vfs_read.cpp) ----
+  Result<size_t> ReadRemote(Handle& h, std::span<std::byte> buf, int64_t offset);
+
+  // ---- renames (vfs_rename.cpp) ----
+  Status RenameFile(std::unique_lock<std::mutex>& lock, const std::string& from,
+                    const std::string& to);
+  Status RenameDir(std::unique_lock<std::mutex>& lock, const std::string& from,
+                   const std::string& to);
+  Status RenameDirFrozen(std::unique_lock<std::mutex>& lock, const std::string& from,
+                         const std::string& to);
+  // Every folder (dir first) and object the remote holds under dir (lock not held).
+  Status ListTree(const std::string& dir, std::vector<std::string>& folders,
+                  std::vector<ObjectInfo>& objects);
+  // Moves a remote object: server-side move, copy + delete, or download + upload + delete.
+  Result<ObjectInfo> MoveObject(const std::string& from, const std::string& to);
+};
+
+// Logs and returns error as it reaches the filesystem user, naming path.
+Error Logged(const Error& error, const std::string& what, const std::string& path);
+
+}  // namespace cvclone::vfs
