@@ -58,6 +58,20 @@ struct CipherFree {
 using MacPtr = std::unique_ptr<EVP_MAC_CTX, MacFree>;
 using CipherPtr = std::unique_ptr<EVP_CIPHER_CTX, CipherFree>;
 
+// Runs the keyed context c over buf in place with a new IV; what is one of SslError's names.
+Status RunCipher(EVP_CIPHER_CTX* c, const std::array<uint8_t, kIvBytes>& iv,
+                 std::span<uint8_t> buf, const char* what) {
+  int n = 0;
+  int tail = 0;
+  if (EVP_CipherInit_ex(c, nullptr, nullptr, nullptr, iv.data(), -1) != 1 ||
+      EVP_CipherUpdate(c, buf.data(), &n, buf.data(), static_cast<int>(buf.size())) != 1 ||
+      EVP_CipherFinal_ex(c, buf.data() + n, &tail) != 1 ||
+      static_cast<size_t>(n + tail) != buf.size()) {
+    return SslError(what);
+  }
+  return Ok();
+}
+
 }  // namespace
 
 KeyMaterial::~KeyMaterial() {
@@ -158,30 +172,12 @@ Status CipherSession::Cbc(std::span<uint8_t> buf, uint64_t seed, bool encrypt) {
     return MakeError(ErrorCode::kInternal, "encfs: block mode on a partial AES block");
   }
   CVC_ASSIGN_OR_RETURN(auto iv, Ivec(seed));
-  EVP_CIPHER_CTX* c = encrypt ? state_->cbc_enc.get() : state_->cbc_dec.get();
-  int n = 0;
-  int tail = 0;
-  if (EVP_CipherInit_ex(c, nullptr, nullptr, nullptr, iv.data(), -1) != 1 ||
-      EVP_CipherUpdate(c, buf.data(), &n, buf.data(), static_cast<int>(buf.size())) != 1 ||
-      EVP_CipherFinal_ex(c, buf.data() + n, &tail) != 1 ||
-      static_cast<size_t>(n + tail) != buf.size()) {
-    return SslError("AES-CBC");
-  }
-  return Ok();
+  return RunCipher(encrypt ? state_->cbc_enc.get() : state_->cbc_dec.get(), iv, buf, "AES-CBC");
 }
 
 Status CipherSession::Cfb(std::span<uint8_t> buf, uint64_t seed, bool encrypt) {
   CVC_ASSIGN_OR_RETURN(auto iv, Ivec(seed));
-  EVP_CIPHER_CTX* c = encrypt ? state_->cfb_enc.get() : state_->cfb_dec.get();
-  int n = 0;
-  int tail = 0;
-  if (EVP_CipherInit_ex(c, nullptr, nullptr, nullptr, iv.data(), -1) != 1 ||
-      EVP_CipherUpdate(c, buf.data(), &n, buf.data(), static_cast<int>(buf.size())) != 1 ||
-      EVP_CipherFinal_ex(c, buf.data() + n, &tail) != 1 ||
-      static_cast<size_t>(n + tail) != buf.size()) {
-    return SslError("AES-CFB");
-  }
-  return Ok();
+  return RunCipher(encrypt ? state_->cfb_enc.get() : state_->cfb_dec.get(), iv, buf, "AES-CFB");
 }
 
 Status CipherSession::BlockDecode(std::span<uint8_t> buf, uint64_t seed) {
