@@ -272,6 +272,11 @@ Status ServeFuse(vfs::Vfs& vfs, const FuseOptions& options, std::stop_token stop
   std::vector<char*> argv;
   for (std::string& s : argv_s) argv.push_back(s.data());
   fuse_args args = FUSE_ARGS_INIT(static_cast<int>(argv.size()), argv.data());
+  // fuse_new may copy the arguments into memory of its own (args.allocated); freed on return.
+  struct FreeArgs {
+    fuse_args* a;
+    ~FreeArgs() { fuse_opt_free_args(a); }
+  } free_args{&args};
   const fuse_operations ops = MakeOps();
   fuse* f = fuse_new(&args, &ops, sizeof(ops), &mounted);
   if (f == nullptr) return MakeError(ErrorCode::kInvalidArgument, "mount: bad FUSE options " + opts);
