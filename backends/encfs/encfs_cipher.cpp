@@ -72,6 +72,17 @@ Status RunCipher(EVP_CIPHER_CTX* c, const std::array<uint8_t, kIvBytes>& iv,
   return Ok();
 }
 
+// KeyMaterial from buf = key (key_len bytes) ‖ key IV; buf and the copies on the way are wiped.
+KeyMaterial TakeKeyMaterial(std::vector<uint8_t>& buf, size_t key_len) {
+  std::array<uint8_t, kIvBytes> iv;
+  std::copy_n(buf.begin() + static_cast<std::ptrdiff_t>(key_len), kIvBytes, iv.begin());
+  std::vector<uint8_t> key(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(key_len));
+  OPENSSL_cleanse(buf.data(), buf.size());
+  KeyMaterial material(std::move(key), iv);
+  OPENSSL_cleanse(iv.data(), iv.size());
+  return material;
+}
+
 }  // namespace
 
 KeyMaterial::~KeyMaterial() {
@@ -218,13 +229,7 @@ Result<KeyMaterial> DeriveUserKey(const std::string& password, const VolumeConfi
     OPENSSL_cleanse(out.data(), out.size());
     return SslError("PBKDF2");
   }
-  std::array<uint8_t, kIvBytes> iv;
-  std::copy_n(out.begin() + static_cast<std::ptrdiff_t>(key_len), kIvBytes, iv.begin());
-  std::vector<uint8_t> key(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(key_len));
-  OPENSSL_cleanse(out.data(), out.size());
-  KeyMaterial material(std::move(key), iv);
-  OPENSSL_cleanse(iv.data(), iv.size());
-  return material;
+  return TakeKeyMaterial(out, key_len);
 }
 
 Result<KeyMaterial> DecodeVolumeKey(const KeyMaterial& user_key, const VolumeConfig& config) {
@@ -246,13 +251,7 @@ Result<KeyMaterial> DecodeVolumeKey(const KeyMaterial& user_key, const VolumeCon
                      "encfs: wrong password (the volume key's checksum does not match)",
                      RetryClass::kFatal);
   }
-  std::array<uint8_t, kIvBytes> iv;
-  std::copy_n(data.begin() + static_cast<std::ptrdiff_t>(key_len), kIvBytes, iv.begin());
-  std::vector<uint8_t> key(data.begin(), data.begin() + static_cast<std::ptrdiff_t>(key_len));
-  OPENSSL_cleanse(data.data(), data.size());
-  KeyMaterial material(std::move(key), iv);
-  OPENSSL_cleanse(iv.data(), iv.size());
-  return material;
+  return TakeKeyMaterial(data, key_len);
 }
 
 SessionPool::Handle::~Handle() {
