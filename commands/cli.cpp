@@ -42,16 +42,37 @@ size_t FindCommandIndex(const std::vector<std::string>& args, const std::vector<
   return args.size();
 }
 
-void SetLogLevel(const FlagValues& flags) {
-  if (flags.Count("quiet") > 0) {
+// The log level and destination from -v/-q/--log-level and --log-file/--use-json-log/--syslog,
+// as rclone's (which refuses -v or -q together with --log-level).
+Status ConfigureLog(const FlagValues& flags) {
+  const bool quiet = flags.Count("quiet") > 0;
+  const int verbose = flags.Count("verbose");
+  if (flags.Has("log-level")) {
+    if (verbose > 0) return MakeError(ErrorCode::kUsage, "Can't set -v and --log-level");
+    if (quiet) return MakeError(ErrorCode::kUsage, "Can't set -q and --log-level");
+    auto level = log::ParseLevel(flags.Get("log-level"));
+    if (!level) return MakeError(ErrorCode::kUsage, level.error().message());
+    log::SetLevel(*level);
+  } else if (quiet) {
+    if (verbose > 0) return MakeError(ErrorCode::kUsage, "Can't set -v and -q");
     log::SetLevel(log::Level::kError);
-  } else if (flags.Count("verbose") >= 2) {
+  } else if (verbose >= 2) {
     log::SetLevel(log::Level::kDebug);
-  } else if (flags.Count("verbose") == 1) {
+  } else if (verbose == 1) {
     log::SetLevel(log::Level::kInfo);
   } else {
     log::SetLevel(log::Level::kNotice);
   }
+  log::Destination dest;
+  dest.file = flags.Get("log-file");
+  dest.json = flags.Bool("use-json-log");
+  dest.syslog = flags.Bool("syslog");
+  dest.syslog_facility = flags.Get("syslog-facility", "DAEMON");
+  if (dest.syslog && !dest.file.empty()) {
+    return MakeError(ErrorCode::kUsage, "Can't use --syslog and --log-file together");
+  }
+  if (dest.file.empty() && !dest.json && !dest.syslog) return Ok();
+  return log::Configure(dest);
 }
 
 // Global flags that set a backend option, with rclone's spellings (rclone declares these local
@@ -117,7 +138,10 @@ int RunCommand(const Command& command, const std::vector<std::string>& rest,
     std::fprintf(stderr, "Usage: cvclone %s\n", command.usage.c_str());
     return exit_code::kUsage;
   }
-  SetLogLevel(parsed->flags);
+  if (auto st = ConfigureLog(parsed->flags); !st) {
+    log::Error("{}", st.error().message());
+    return ExitCodeFor(st.error());
+  }
 
   std::stop_source stop;
   Invocation inv;
@@ -145,8 +169,9 @@ int RunCommand(const Command& command, const std::vector<std::string>& rest,
 const std::vector<FlagSpec>& GlobalFlags() {
   static const std::vector<FlagSpec> kFlags = {
       {"help", 'h', FT::kBool, "", "Show help for the command"},
-      {"config", 0, FT::kString, "FILE", "Config file (default $CVCLONE_CONFIG or "
-                                         "~/.config/cvclone/cvclone.conf)"},
+      {"config", 0, FT::kString, "FILE",
+       "Config file (default $CVCLONE_CONFIG or "
+       "~/.config/cvclone/cvclone.conf)"},
       {"verbose", 'v', FT::kCount, "", "More logging: -v each file transferred, -vv debug"},
       {"quiet", 'q', FT::kCount, "", "Errors only, no summary"},
       {"progress", 'P', FT::kBool, "", "Show a live progress line"},
@@ -171,6 +196,34 @@ const std::vector<FlagSpec>& GlobalFlags() {
       {"multi-thread-cutoff", 0, FT::kSize, "SIZE",
        "Downloads to local of at least SIZE use several streams (default 256Mi)"},
       {"human-readable", 0, FT::kBool, "", "Print sizes with units (ls, lsl, size)"},
+      // Logging and stats (rclone's flags and formats).
+      {"log-file", 0, FT::kString, "FILE", "Log to FILE (appended) instead of standard error"},
+      {"log-level", 0, FT::kString, "LEVEL", "Log level DEBUG|INFO|NOTICE|ERROR (default NOTICE)"},
+      {"use-json-log", 0, FT::kBool, "", "Log as JSON, one object a line"},
+      {"syslog", 0, FT::kBool, "", "Log to syslog instead of standard error"},
+      {"syslog-facility", 0, FT::kString, "NAME",
+       "Facility for syslog, e.g. KERN, USER, DAEMON, LOCAL0 (default DAEMON)"},
+      {"stats", 0, FT::kString, "DURATION",
+       "Interval between printing stats in the log, 0 to disable (default 1m)"},
+      {"stats-one-line", 0, FT::kBool, "", "Make the stats fit on one line"},
+      {"stats-log-level", 0, FT::kString, "LEVEL",
+       "Log level to show --stats output DEBUG|INFO|NOTICE|ERROR (default INFO)"},
+      // Selecting files (rclone's filtering flags).
+      {"include-from", 0, FT::kList, "FILE", "Read include patterns from FILE (- for stdin)"},
+      {"exclude-from", 0, FT::kList, "FILE", "Read exclude patterns from FILE (- for stdin)"},
+      {"filter-from", 0, FT::kList, "FILE", "Read filter rules from FILE (- for stdin)"},
+      {"files-from", 0, FT::kList, "FILE", "Read the list of source files from FILE (- for stdin)"},
+      {"files-from-raw", 0, FT::kList, "FILE",
+       "Read the list of source files from FILE, lines taken as they are"},
+      {"max-age", 0, FT::kString, "DURATION",
+       "Only files younger than this (a duration such as 1d, or a date)"},
+      {"min-age", 0, FT::kString, "DURATION",
+       "Only files older than this (a duration such as 1d, or a date)"},
+      {"exclude-if-present", 0, FT::kList, "NAME",
+       "Exclude directories that hold a file of this name (repeatable)"},
+      {"delete-excluded", 0, FT::kBool, "", "Delete files on dest excluded from sync"},
+      {"max-depth", 0, FT::kInt, "N", "Recurse at most N levels deep (listings and transfers)"},
+      {"ignore-case", 0, FT::kBool, "", "Ignore case in filters (case insensitive)"},
       // Local paths and symbolic links (rclone's flags; the same as --local-copy-links etc.).
       {"copy-links", 'L', FT::kBool, "",
        "Follow symlinks in local paths, reading and writing through them"},

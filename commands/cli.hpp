@@ -50,6 +50,7 @@ struct Invocation {
   std::string config_flag;        // --config as given ("" if not)
   std::map<std::pair<std::string, std::string>, std::string> backend_flags;
   mutable std::optional<ConfigFile> config;  // cache for LoadConfig
+  mutable std::optional<FilterOptions> filter_options;  // cache: --files-from - reads stdin once
 
   bool DryRun() const { return flags.Bool("dry-run"); }
   bool Quiet() const { return flags.Count("quiet") > 0; }
@@ -61,6 +62,12 @@ struct Invocation {
   Result<std::unique_ptr<Remote>> Open(const std::string& remote_string) const;
   // The engine options from the global flags (filters, compare mode, checkers, ...).
   Result<SyncOptions> MakeSyncOptions() const;
+  // The filter flags as rclone reads them: --include, --include-from, --exclude,
+  // --exclude-from, --filter, --filter-from rules in that order (each kind in command-line
+  // order), then "- /**" if any include was given; --files-from(-raw), ages, sizes, depth.
+  // kUsage on a bad value, kIo when a file cannot be read or --files-from is
+  // mixed with other filters (as rclone: exit 1).
+  Result<FilterOptions> MakeFilterOptions() const;
 };
 
 // The flags every command accepts (--config, -v, -q, -P, -n, filters, ...). Backend flags

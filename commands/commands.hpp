@@ -43,5 +43,9 @@ Result<std::chrono::seconds> ParseExpire(const std::string& text);  // link.cpp
 // --flag on anything else.
 Result<std::chrono::seconds> ParseDurationFlag(const std::string& text, const std::string& flag,
                                                std::chrono::seconds min);  // link.cpp
+// The same to the millisecond ("100ms", "1.5s"), from min to max.
+Result<std::chrono::milliseconds> ParseDurationFlagMs(
+    const std::string& text, const std::string& flag, std::chrono::milliseconds min,
+    std::chrono::milliseconds max = std::chrono::hours(24 * 365 * 100));  // link.cpp
 
 }  // namespace cvclone

@@ -1,6 +1,7 @@
 #include "commands/common.hpp"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -9,6 +10,8 @@
 #include <mutex>
 #include <thread>
 
+#include "commands/commands.hpp"
+#include "core/log.hpp"
 #include "core/open.hpp"
 #include "core/printable.hpp"
 #include "core/remote_spec.hpp"
@@ -91,9 +94,9 @@ Status Walk(const Context& ctx, Remote& remote, const std::string& dir, bool rec
   CVC_RETURN_IF_ERROR(ctx.Check());
   CVC_ASSIGN_OR_RETURN(std::vector<ObjectInfo> entries, remote.List(ctx, dir));
   if (filter != nullptr) {
-    std::erase_if(entries, [&](const ObjectInfo& e) {
-      return !e.is_dir && !filter->IncludeFile(e.path, e.size);
-    });
+    if (filter->ExcludesListing(entries)) return Ok();
+    std::erase_if(entries,
+                  [&](const ObjectInfo& e) { return !e.is_dir && !filter->IncludeObject(e); });
   }
   if (mtimes == ListedMtime::kExact) CVC_RETURN_IF_ERROR(ResolveExactMtimes(ctx, remote, entries));
   std::sort(entries.begin(), entries.end(),
@@ -101,8 +104,13 @@ Status Walk(const Context& ctx, Remote& remote, const std::string& dir, bool rec
   for (const ObjectInfo& e : entries) {
     if (e.is_dir) {
       if (filter != nullptr && !filter->IncludeDir(e.path)) continue;
+      if (filter != nullptr && filter->HasExcludeMarkers()) {
+        // As rclone's: a directory holding a marker is not even listed in its parent.
+        auto inside = remote.List(ctx, e.path);
+        if (inside && filter->ExcludesListing(*inside)) continue;
+      }
       if (with_dirs) CVC_RETURN_IF_ERROR(fn(e));
-      if (recursive) {
+      if (recursive && (filter == nullptr || filter->Descend(e.path))) {
         CVC_RETURN_IF_ERROR(Walk(ctx, remote, e.path, recursive, with_dirs, filter, fn, mtimes));
       }
     } else {
@@ -129,17 +137,41 @@ Result<Filter> MakeFilter(const Invocation& inv) {
 }
 
 Status RunWithAccounting(const Invocation& inv, const std::function<Status(Accounting&)>& fn) {
+  // rclone's defaults: stats every minute, logged at INFO (seen with -v).
+  std::chrono::milliseconds interval = std::chrono::minutes(1);
+  if (inv.flags.Has("stats")) {
+    CVC_ASSIGN_OR_RETURN(interval, ParseDurationFlagMs(inv.flags.Get("stats"), "stats",
+                                                       std::chrono::milliseconds(0)));
+  }
+  log::Level level = log::Level::kInfo;
+  if (inv.flags.Has("stats-log-level")) {
+    auto parsed = log::ParseLevel(inv.flags.Get("stats-log-level"));
+    if (!parsed) return MakeError(ErrorCode::kUsage, parsed.error().message());
+    level = *parsed;
+  }
+  const bool one_line = inv.flags.Bool("stats-one-line");
   Accounting acct;
-  bool progress = inv.flags.Bool("progress") && !inv.Quiet();
-  if (progress) acct.StartProgress();
+  const bool progress = inv.flags.Bool("progress") && !inv.Quiet();
+  // Redrawing in place needs a terminal on stderr, and the log lines there too.
+  const bool live = progress && ::isatty(STDERR_FILENO) == 1 && log::ToStderr();
+  if (live) {
+    acct.StartProgress();
+  } else if (!progress) {
+    acct.StartStatsLog(interval, level, one_line);
+  }
   Status status = fn(acct);
-  if (progress) acct.StopProgress();
-  if (!inv.Quiet()) {
-    std::string summary = acct.SummaryText();
-    if (!summary.empty() && summary.back() != '\n') summary += '\n';
-    std::fputs(summary.c_str(), stderr);
+  acct.StopProgress();
+  acct.StopStatsLog();
+  if (progress) {
+    // The final state, once; without a terminal this is all -P prints.
+    std::string text = live ? acct.ProgressText(TerminalWidth(STDERR_FILENO)) : acct.SummaryText();
+    if (!text.empty() && text.back() != '\n') text += '\n';
+    std::fputs(text.c_str(), stderr);
     std::fflush(stderr);
   }
+  // As rclone: the stats go to the log at the end (at INFO by default, so -v shows them), when
+  // stats are on or anything failed.
+  if (interval.count() > 0 || acct.errors() > 0) acct.LogStats(level, one_line);
   return status;
 }
 

@@ -13,12 +13,12 @@ namespace {
 Status DeleteFile(const Invocation& inv, Remote& remote, const std::string& path,
                   int64_t& deleted) {
   if (inv.DryRun()) {
-    log::Notice("{}: Skipped delete as --dry-run is set", path);
+    log::NoticeAt(path, "Skipped delete as --dry-run is set");
     return Ok();
   }
   auto status = remote.Delete(inv.ctx, path);
   if (!status) return Propagate(status.error(), path);
-  log::Info("{}: Deleted", path);
+  log::InfoAt(path, "Deleted");
   ++deleted;
   return Ok();
 }
@@ -40,12 +40,12 @@ Status RemoveEmptyDirs(const Invocation& inv, Remote& remote) {
   SortDeepestFirst(dirs);
   for (const std::string& d : dirs) {
     if (inv.DryRun()) {
-      log::Notice("{}: Skipped remove directory as --dry-run is set", d);
+      log::NoticeAt(d, "Skipped remove directory as --dry-run is set");
       continue;
     }
     auto st = remote.Rmdir(inv.ctx, d);
     if (st) {
-      log::Info("{}: Removed directory", d);
+      log::InfoAt(d, "Removed directory");
     } else if (st.error().code() != ErrorCode::kDirNotEmpty) {
       return Propagate(st.error(), d);
     }

@@ -35,8 +35,10 @@ std::string CommandHelp(const Command& command) {
   std::string out = fmt::format("{}\n\nUsage:\n  cvclone {}\n\n{}", command.short_help,
                                 command.usage, command.long_help);
   if (!command.flags.empty()) out += "\nFlags:\n" + FlagTable(command.flags);
-  out += "\nGlobal flags (see 'cvclone help' for all):\n";
-  out += "  --config FILE, -v, -q, -P, -n/--dry-run, --include/--exclude/--filter, ...\n";
+  out += "\nGlobal flags:\n" + FlagTable(GlobalFlags());
+  out +=
+      "\nBackend options are flags too: --<backend>-<option> VALUE (see 'cvclone help "
+      "backends').\n";
   return out;
 }
 

@@ -34,8 +34,10 @@ double UnitSeconds(std::string_view unit) {
 
 // rclone's duration syntax: numbers with units (ms, s, m, h, d, w, M, y; none means seconds) in
 // sequence: "1d", "1.5h", "2h45m", "3600".
-Result<seconds> ParseDurationFlag(const std::string& text, const std::string& flag,
-                                  seconds min) {
+Result<std::chrono::milliseconds> ParseDurationFlagMs(const std::string& text,
+                                                      const std::string& flag,
+                                                      std::chrono::milliseconds min,
+                                                      std::chrono::milliseconds max) {
   auto bad = [&] {
     return MakeError(ErrorCode::kUsage, "invalid value \"" + text + "\" for --" + flag +
                                             ": want a duration such as 1h, 7d or 2h30m");
@@ -53,11 +55,18 @@ Result<seconds> ParseDurationFlag(const std::string& text, const std::string& fl
     if (unit < 0 || (unit_start == i && i < text.size())) return bad();
     total += number * unit;
   }
-  if (text.empty() || !std::isfinite(total) || total < static_cast<double>(min.count()) ||
-      total > static_cast<double>(kExpireOff.count())) {
+  const double ms = total * 1000;
+  if (text.empty() || !std::isfinite(ms) || ms < static_cast<double>(min.count()) ||
+      ms > static_cast<double>(max.count())) {
     return bad();
   }
-  return seconds(static_cast<int64_t>(std::llround(total)));
+  return std::chrono::milliseconds(static_cast<int64_t>(std::llround(ms)));
+}
+
+Result<seconds> ParseDurationFlag(const std::string& text, const std::string& flag, seconds min) {
+  CVC_ASSIGN_OR_RETURN(std::chrono::milliseconds ms,
+                       ParseDurationFlagMs(text, flag, min, kExpireOff));
+  return seconds((ms.count() + 500) / 1000);
 }
 
 // "off", or a duration of at least a second; kUsage on anything else.

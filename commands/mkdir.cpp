@@ -20,7 +20,7 @@ Command MakeMkdirCommand() {
   c.run = [](const Invocation& inv) -> Status {
     CVC_ASSIGN_OR_RETURN(std::unique_ptr<Remote> remote, inv.Open(inv.args[0]));
     if (inv.DryRun()) {
-      log::Notice("{}: Skipped make directory as --dry-run is set", inv.args[0]);
+      log::NoticeAt(inv.args[0], "Skipped make directory as --dry-run is set");
       return Ok();
     }
     return remote->Mkdir(inv.ctx, "");
@@ -41,7 +41,7 @@ Command MakeRmdirCommand() {
   c.run = [](const Invocation& inv) -> Status {
     CVC_ASSIGN_OR_RETURN(std::unique_ptr<Remote> remote, inv.Open(inv.args[0]));
     if (inv.DryRun()) {
-      log::Notice("{}: Skipped remove directory as --dry-run is set", inv.args[0]);
+      log::NoticeAt(inv.args[0], "Skipped remove directory as --dry-run is set");
       return Ok();
     }
     return remote->Rmdir(inv.ctx, "");

@@ -61,7 +61,7 @@ Status RunRcat(const Invocation& inv) {
   }
   CVC_ASSIGN_OR_RETURN(std::unique_ptr<Remote> dst, inv.Open(dst_split->first));
   if (inv.DryRun()) {
-    log::Notice("{}: Skipped upload of standard input as --dry-run is set", dst_split->second);
+    log::NoticeAt(dst_split->second, "Skipped upload of standard input as --dry-run is set");
     return Ok();
   }
   StdinReader reader(inv.ctx);
@@ -69,7 +69,7 @@ Status RunRcat(const Invocation& inv) {
   opts.mtime =
       std::chrono::time_point_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now());
   CVC_ASSIGN_OR_RETURN(ObjectInfo info, dst->Put(inv.ctx, dst_split->second, reader, opts));
-  log::Info("{}: Copied from standard input ({} bytes)", info.path, info.size);
+  log::InfoAt(info.path, "Copied from standard input ({} bytes)", info.size);
   return Ok();
 }
 

@@ -78,7 +78,7 @@ Result<std::string> ReencryptedHash(const Context& ctx, const CryptView& crypt,
   auto nonce = ReadHeader(**head);
   if (!nonce) return Propagate(nonce.error(), context);
   if (std::all_of(nonce->begin(), nonce->end(), [](uint8_t b) { return b == 0; })) {
-    log::Error("{}: the encrypted file's nonce is all zeros", path);
+    log::ErrorAt(path, "the encrypted file's nonce is all zeros");
   }
   // The plaintext is a file or an object: it may be read on the pipeline thread.
   EncryptingReader encrypting(crypt.Key(), plaintext, *nonce, /*pipelined=*/true);

@@ -365,7 +365,7 @@ TEST_CASE("engine: --min-size/--max-size and include rules") {
   PutFile(src, "big.txt", std::string(500, 'b'), kT0);
   PutFile(src, "mid.bin", std::string(50, 'm'), kT0);
   SyncOptions opts = Opts();
-  opts.filter.rules = {"+ *.txt"};
+  opts.filter.rules = {"+ *.txt", "- /**"};  // "- /**": what --include adds
   opts.filter.min_size = 10;
   opts.filter.max_size = 100;
   Accounting acct;

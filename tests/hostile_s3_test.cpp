@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -109,8 +110,9 @@ void CheckCleanFailure(const Run& run, const std::vector<std::string>& names) {
   CHECK(r.exit_code < 128);
   CHECK(run.seconds < 30);
   std::vector<std::string> errors;
+  const std::regex error_line(R"(^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d ERROR : )");
   for (const std::string& line : Lines(r.err)) {
-    if (line.rfind("ERROR", 0) == 0) errors.push_back(line);
+    if (std::regex_search(line, error_line)) errors.push_back(line);
   }
   REQUIRE(errors.size() == 1);
   CHECK(errors[0].size() < 1000);

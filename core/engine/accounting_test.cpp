@@ -1,6 +1,11 @@
 #include "core/engine/accounting.hpp"
 
 #include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <iterator>
+#include <thread>
 
 #include "core/log.hpp"
 
@@ -21,33 +26,99 @@ TEST_CASE("accounting: counters and summary") {
   CHECK(acct.transfers() == 2);
   CHECK(acct.total_transfers() == 2);
   std::string text = acct.SummaryText();
-  CHECK(text.find("3.000 KiB / 3.000 KiB, 100%") != std::string::npos);
-  CHECK(text.find("Checks:") != std::string::npos);
-  CHECK(text.find("Deleted:") != std::string::npos);
-  CHECK(text.find("2 / 2, 100%") != std::string::npos);
+  // rclone's lines, exactly (the elapsed time aside).
+  CHECK(text.rfind("Transferred:   \t        3 KiB / 3 KiB, 100%, ", 0) == 0);
+  CHECK(text.find("\nChecks:                 1 / 1, 100%\n") != std::string::npos);
+  CHECK(text.find("\nDeleted:                1 (files), 0 (dirs)\n") != std::string::npos);
+  CHECK(text.find("\nTransferred:            2 / 2, 100%\nElapsed time:  ") != std::string::npos);
   CHECK(text.find("Errors:") == std::string::npos);
   acct.AddError();
-  CHECK(acct.SummaryText().find("Errors:") != std::string::npos);
+  CHECK(acct.SummaryText().find("\nErrors:                 1 (retrying may help)\n") !=
+        std::string::npos);
 }
 
-TEST_CASE("accounting: a failed file leaves the total, retried bytes are taken back") {
+TEST_CASE("accounting: a failed file stays in the total, retried bytes are taken back") {
   Accounting acct;
   acct.AddExpected(100);
-  acct.AddBytes(60);
-  acct.RemoveBytes(60);
+  acct.AddExpected(100);
+  const int64_t id = acct.StartTransfer("f", 100);
+  acct.TransferBytes(id, 60);
+  CHECK(acct.ProgressText(80).find("Transferring:\n * ") != std::string::npos);
+  acct.RestartTransfer(id);
+  acct.EndTransfer(id);
   acct.FileFailed();
+  acct.AddError(Error(ErrorCode::kInvalidArgument, "bad name"));
+  acct.FileTransferred();
   CHECK(acct.bytes() == 0);
-  CHECK(acct.total_transfers() == 0);
+  CHECK(acct.total_transfers() == 2);
+  const std::string text = acct.SummaryText();
+  CHECK(text.find("\nTransferred:            1 / 2, 50%\n") != std::string::npos);
+  CHECK(text.find("\nErrors:                 1 (no need to retry)\n") != std::string::npos);
+  CHECK(acct.ProgressText(80).find("Transferring:") == std::string::npos);
+}
+
+TEST_CASE("accounting: -P lines fit the width, names give way first") {
+  Accounting acct;
+  acct.AddExpected(10 << 20);
+  const std::string name = "a/very/long/folder/name/that/goes/on/and/on/" + std::string(80, 'x');
+  const int64_t id = acct.StartTransfer(name, 10 << 20);
+  acct.TransferBytes(id, 1 << 20);
+  for (int width : {80, 40}) {
+    const std::string text = acct.ProgressText(width);
+    size_t start = 0;
+    while (start <= text.size()) {
+      size_t nl = text.find('\n', start);
+      if (nl == std::string::npos) nl = text.size();
+      const std::string line = text.substr(start, nl - start);
+      size_t columns = 0;
+      for (char c : line) columns += (static_cast<unsigned char>(c) & 0xC0) != 0x80 ? 1 : 0;
+      CHECK_MESSAGE(columns < static_cast<size_t>(width), line);
+      CHECK(line.find('\t') == std::string::npos);
+      start = nl + 1;
+    }
+  }
+  const std::string wide = acct.ProgressText(80);
+  CHECK(wide.find("\u2026") != std::string::npos);  // the name, shortened in the middle
+  CHECK(wide.find(": 10% /10Mi, ") != std::string::npos);
+  acct.EndTransfer(id);
+}
+
+TEST_CASE("accounting: stats are logged every interval") {
+  Accounting acct;
+  // A log file is the only way to see lines from another thread here; it is read until the
+  // periodic line is there (bounded), not slept on.
+  char path[] = "/tmp/cvclone-stats-XXXXXX";
+  const int fd = ::mkstemp(path);
+  REQUIRE(fd >= 0);
+  ::close(fd);
+  log::Destination dest;
+  dest.file = path;
+  REQUIRE(log::Configure(dest));
+  acct.StartStatsLog(std::chrono::milliseconds(1), log::Level::kError, /*one_line=*/true);
+  std::string seen;
+  for (int i = 0; i < 100000 && seen.find("ERROR :           0 B / 0 B, -, ") == std::string::npos;
+       ++i) {
+    std::ifstream in(path);
+    seen.assign(std::istreambuf_iterator<char>(in), {});
+    std::this_thread::yield();
+  }
+  acct.StopStatsLog();
+  REQUIRE(log::Configure(log::Destination{}));
+  ::unlink(path);
+  CHECK(seen.find("ERROR :           0 B / 0 B, -, ") != std::string::npos);
 }
 
 TEST_CASE("accounting: byte and duration formats") {
   CHECK(FormatBytes(0) == "0 B");
   CHECK(FormatBytes(1023) == "1023 B");
   CHECK(FormatBytes(1536) == "1.500 KiB");
-  CHECK(FormatBytes(1024.0 * 1024 * 1024) == "1.000 GiB");
+  CHECK(FormatBytes(1024.0 * 1024 * 1024) == "1 GiB");  // rclone: whole numbers bare
+  CHECK(FormatBytes(3000000) == "2.861 MiB");
+  CHECK(FormatBytes(89.7) == "89 B");  // a rate: whole bytes, as rclone's
   CHECK(FormatDuration(std::chrono::duration<double>(2.94)) == "2.9s");
   CHECK(FormatDuration(std::chrono::duration<double>(62)) == "1m2.0s");
-  CHECK(FormatDuration(std::chrono::duration<double>(3723)) == "1h2m3s");
+  CHECK(FormatDuration(std::chrono::duration<double>(3723)) == "1h2m3.0s");
+  CHECK(FormatDuration(std::chrono::duration<double>(3603)) == "1h3.0s");
 }
 
 TEST_CASE("accounting: progress starts and stops cleanly, one owner at a time") {
@@ -56,7 +127,7 @@ TEST_CASE("accounting: progress starts and stops cleanly, one owner at a time") 
   b.StartProgress();  // ignored while a shows progress
   a.AddBytes(10);
   log::Write(log::Level::kNotice, "a log line while progress is shown");
-  CHECK(a.ProgressLine().find("Transferred:") == 0);
+  CHECK(a.ProgressLine().find("         10 B / 10 B, 100%") == 0);
   a.StopProgress();
   b.StopProgress();
   b.StartProgress();  // now b may

@@ -44,7 +44,7 @@ class CheckRun {
   void OnFile(const ObjectInfo* s, const ObjectInfo* d);
   void Compare(const ObjectInfo& s, const ObjectInfo& d);
   void Difference(const std::string& path, const std::string& what) {
-    log::Error("{}: {}", path, what);
+    log::ErrorAt(path, "{}", what);
     differences_.fetch_add(1);
   }
   std::string HashOf(Remote& r, const ObjectInfo& info);
@@ -65,8 +65,8 @@ std::string CheckRun::HashOf(Remote& r, const ObjectInfo& info) {
   auto h = r.Hash(state_.ctx(), info.path, hash_);
   if (!h) {
     if (h.error().code() != ErrorCode::kCancelled) {
-      log::Error("{}: failed to read {}: {}", info.path, HashName(hash_), h.error().message());
-      acct_.AddError();
+      log::ErrorAt(info.path, "failed to read {}: {}", HashName(hash_), h.error().message());
+      acct_.AddError(h.error());
       state_.Record(h.error());
     }
     return std::string();
@@ -84,8 +84,8 @@ void CheckRun::Compare(const ObjectInfo& s, const ObjectInfo& d) {
     auto same = SameBytes(state_.ctx(), src_, s.path, dst_, d.path, acct_);
     if (!same) {
       if (same.error().code() == ErrorCode::kCancelled) return;
-      log::Error("{}: failed to compare: {}", s.path, same.error().message());
-      acct_.AddError();
+      log::ErrorAt(s.path, "failed to compare: {}", same.error().message());
+      acct_.AddError(same.error());
       state_.Record(same.error());
     } else if (!*same) {
       Difference(s.path, "contents differ");
@@ -101,12 +101,12 @@ void CheckRun::Compare(const ObjectInfo& s, const ObjectInfo& d) {
 
 void CheckRun::OnFile(const ObjectInfo* s, const ObjectInfo* d) {
   if (s == nullptr) {
-    if (!opts_.one_way && filter_.IncludeFile(d->path, d->size)) {
+    if (!opts_.one_way && filter_.IncludeObject(*d)) {
       Difference(d->path, "file not in " + src_.Name());
     }
     return;
   }
-  if (!filter_.IncludeFile(s->path, s->size)) return;
+  if (!filter_.IncludeObject(*s)) return;
   if (d == nullptr) {
     Difference(s->path, "file not in " + dst_.Name());
     return;
@@ -121,9 +121,12 @@ Status CheckRun::Run() {
   }
   MarchCallbacks cb;
   cb.on_file = [this](const ObjectInfo* s, const ObjectInfo* d) { OnFile(s, d); };
+  cb.excludes_listing = [this](const std::vector<ObjectInfo>& l) {
+    return filter_.ExcludesListing(l);
+  };
   cb.on_dir = [this](const std::string& dir, bool, bool in_dst) {
     (void)in_dst;
-    return filter_.IncludeDir(dir);
+    return filter_.Descend(dir);
   };
   Status marched = March(state_, src_, dst_, opts_.checkers, cb);
   if (!marched && marched.error().code() == ErrorCode::kDirNotFound) {

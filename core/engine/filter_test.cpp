@@ -70,10 +70,10 @@ TEST_CASE("filter: ? and [...] classes") {
 }
 
 TEST_CASE("filter: {a,b} alternatives, also with globs inside") {
-  Filter f = MakeFilter({"+ *.{jpg,png}", "+ {docs,notes/*}/readme"});
+  Filter f = MakeFilter({"+ *.{jpg,png}", "+ {docs,notes/*}/readme", "- /**"});
   CHECK(f.IncludeFile("p/x.jpg", 1));
   CHECK(f.IncludeFile("x.png", 1));
-  CHECK_FALSE(f.IncludeFile("x.gif", 1));  // implicit exclude after includes
+  CHECK_FALSE(f.IncludeFile("x.gif", 1));
   CHECK(f.IncludeFile("docs/readme", 1));
   CHECK(f.IncludeFile("notes/2024/readme", 1));
   CHECK_FALSE(f.IncludeFile("other/readme", 1));
@@ -88,13 +88,92 @@ TEST_CASE("filter: first match wins") {
   CHECK_FALSE(g.IncludeFile("keep/important.txt", 1));
 }
 
-TEST_CASE("filter: includes imply excluding everything else") {
-  Filter f = MakeFilter({"+ *.txt"});
+TEST_CASE("filter: an include rule alone excludes nothing (--include adds \"- /**\" itself)") {
+  Filter alone = MakeFilter({"+ *.txt"});
+  CHECK(alone.IncludeFile("a.bin", 1));  // as rclone's --filter "+ *.txt"
+  Filter f = MakeFilter({"+ *.txt", "- /**"});
   CHECK(f.IncludeFile("a.txt", 1));
   CHECK_FALSE(f.IncludeFile("a.bin", 1));
-  CHECK(f.IncludeDir("any/dir"));  // conservative: files below may match
+  CHECK(f.IncludeDir("any/dir"));  // an unanchored include may match at any depth
+  Filter anchored = MakeFilter({"+ /a/b/*.txt", "- /**"});
+  CHECK(anchored.IncludeDir("a"));
+  CHECK(anchored.IncludeDir("a/b"));
+  CHECK_FALSE(anchored.IncludeDir("c"));
+  CHECK_FALSE(anchored.IncludeDir("a/c"));
+  CHECK(anchored.IncludeFile("a/b/x.txt", 1));
   Filter ex = MakeFilter({"- *.txt"});
   CHECK(ex.IncludeFile("a.bin", 1));  // excludes alone keep the rest
+  Filter star = MakeFilter({"- *"});  // "- *" also excludes every directory...
+  CHECK_FALSE(star.IncludeDir("a"));
+  Filter log = MakeFilter({"+ *.log", "- *"});  // ...unless an include came first
+  CHECK(log.IncludeDir("a"));
+  CHECK(log.IncludeFile("a/x.log", 1));
+  CHECK_FALSE(log.IncludeFile("a/x.txt", 1));
+}
+
+TEST_CASE("filter: ! clears the rules before it") {
+  Filter f = MakeFilter({"- *.txt", "!", "- *.log"});
+  CHECK(f.IncludeFile("a.txt", 1));
+  CHECK_FALSE(f.IncludeFile("a.log", 1));
+}
+
+TEST_CASE("filter: ignore case, max depth, files list, ages, marker files") {
+  FilterOptions o;
+  o.rules = {"- *.TXT"};
+  o.ignore_case = true;
+  auto f = Filter::Make(o);
+  REQUIRE(f);
+  CHECK_FALSE(f->IncludeFile("a/x.txt", 1));
+  CHECK(f->IncludeFile("a/x.md", 1));
+
+  FilterOptions d;
+  d.max_depth = 2;
+  auto depth = Filter::Make(d);
+  REQUIRE(depth);
+  CHECK(depth->IncludeFile("a/x", 1));
+  CHECK_FALSE(depth->IncludeFile("a/b/x", 1));
+  CHECK(depth->IncludeDir("a/b"));     // shown...
+  CHECK_FALSE(depth->Descend("a/b"));  // ...not walked into
+  CHECK(depth->Descend("a"));
+
+  FilterOptions l;
+  l.files = std::vector<std::string>{"a/b/x.txt", "y"};
+  l.rules = {"- *.txt"};  // the list alone decides
+  auto list = Filter::Make(l);
+  REQUIRE(list);
+  CHECK(list->IncludeFile("a/b/x.txt", 1));
+  CHECK(list->IncludeFile("y", 1));
+  CHECK_FALSE(list->IncludeFile("z", 1));
+  CHECK(list->IncludeDir("a"));
+  CHECK(list->IncludeDir("a/b"));
+  CHECK_FALSE(list->IncludeDir("c"));
+
+  FilterOptions a;
+  const TimePoint t0{std::chrono::seconds(1'700'000'000)};
+  a.modified_after = t0;
+  a.modified_before = t0 + std::chrono::hours(1);
+  auto age = Filter::Make(a);
+  REQUIRE(age);
+  ObjectInfo info;
+  info.path = "f";
+  info.size = 1;
+  info.mtime = t0 + std::chrono::minutes(1);
+  CHECK(age->IncludeObject(info));
+  info.mtime = t0 - std::chrono::minutes(1);
+  CHECK_FALSE(age->IncludeObject(info));
+  info.mtime = t0 + std::chrono::hours(2);
+  CHECK_FALSE(age->IncludeObject(info));
+
+  FilterOptions m;
+  m.exclude_if_present = {".ignore"};
+  auto marker = Filter::Make(m);
+  REQUIRE(marker);
+  ObjectInfo flag;
+  flag.path = "dir/.ignore";
+  ObjectInfo other;
+  other.path = "dir/x";
+  CHECK(marker->ExcludesListing({other, flag}));
+  CHECK_FALSE(marker->ExcludesListing({other}));
 }
 
 TEST_CASE("filter: trailing / matches directories only") {
@@ -106,8 +185,9 @@ TEST_CASE("filter: trailing / matches directories only") {
   CHECK_FALSE(f.IncludeFile("cache/a.txt", 1));
   CHECK_FALSE(f.IncludeFile("x/cache/y/a.txt", 1));
   CHECK(f.IncludeFile("cache", 1));  // a file named cache is not a directory
+  // As rclone's: including "dir/" is a directory rule only; it includes no file.
   Filter g = MakeFilter({"+ /only/", "- **"});
-  CHECK(g.IncludeFile("only/x", 1));
+  CHECK_FALSE(g.IncludeFile("only/x", 1));
   CHECK_FALSE(g.IncludeFile("other/x", 1));
   CHECK(g.IncludeDir("only"));
   CHECK_FALSE(g.IncludeDir("other"));

@@ -111,8 +111,11 @@ void HandleDir(RunState& state, Remote& src, Remote& dst, const DirJob& job, Dir
     Error e = side->error();
     if (e.code() == ErrorCode::kCancelled || state.Stopped()) return;
     const char* which = side == &src_list ? "source" : "destination";
-    log::Error("{}: error reading {}: {}", job.path.empty() ? "/" : job.path, which, e.message());
+    log::ErrorAt(job.path.empty() ? "/" : job.path, "error reading {}: {}", which, e.message());
     state.Record(e);
+    return;
+  }
+  if (cb.excludes_listing && (cb.excludes_listing(*src_list) || cb.excludes_listing(*dst_list))) {
     return;
   }
   // name → (src, dst) for files and dirs separately.

@@ -59,6 +59,9 @@ struct MarchCallbacks {
   std::function<void(const ObjectInfo* src, const ObjectInfo* dst)> on_file;
   // Whether to descend into dir, present on src and/or dst.
   std::function<bool(const std::string& dir, bool in_src, bool in_dst)> on_dir;
+  // Optional: whether a directory's listing (either side's) excludes the whole directory
+  // (--exclude-if-present). Such a directory is left alone on both sides.
+  std::function<bool(const std::vector<ObjectInfo>& listing)> excludes_listing;
 };
 
 // Marches from the roots. A missing src root is kDirNotFound (returned, and recorded); a missing

@@ -56,8 +56,13 @@ class SyncRun {
   Extraneous extra_;
 };
 
-bool SyncRun::OnDir(const std::string& dir, bool in_src, bool /*in_dst*/) {
-  if (!filter_.IncludeDir(dir)) return false;
+bool SyncRun::OnDir(const std::string& dir, bool in_src, bool in_dst) {
+  if (!filter_.Descend(dir)) {
+    // --delete-excluded: what the filter excludes on dst goes, so its folders are walked.
+    const bool purge =
+        mode_ == SyncMode::kSync && opts_.delete_excluded && in_dst && !filter_.IncludeDir(dir);
+    if (!purge) return false;
+  }
   if (!in_src) {
     // Only sync deletes what is only on dst; copy/move need not look there.
     if (mode_ != SyncMode::kSync) return false;
@@ -70,8 +75,9 @@ bool SyncRun::OnDir(const std::string& dir, bool in_src, bool /*in_dst*/) {
 void SyncRun::Enqueue(const ObjectInfo& s, bool replacing) {
   acct_.AddExpected(s.size);
   if (opts_.dry_run) {
-    log::Notice("{}: Skipped {} as --dry-run is set (size {})", s.path,
-                mode_ == SyncMode::kMove ? "move" : "copy", FormatBytes(static_cast<double>(std::max<int64_t>(s.size, 0))));
+    log::NoticeAt(s.path, "Skipped {} as --dry-run is set (size {})",
+                  mode_ == SyncMode::kMove ? "move" : "copy",
+                  FormatBytes(static_cast<double>(std::max<int64_t>(s.size, 0))));
     acct_.FileTransferred();
     return;
   }
@@ -80,14 +86,21 @@ void SyncRun::Enqueue(const ObjectInfo& s, bool replacing) {
 
 void SyncRun::OnFile(const ObjectInfo* s, const ObjectInfo* d) {
   if (s == nullptr) {
-    if (mode_ == SyncMode::kSync && filter_.IncludeFile(d->path, d->size) &&
-        ConfirmedAbsent(d->path)) {
+    if (mode_ != SyncMode::kSync) return;
+    const bool included = filter_.IncludeObject(*d);
+    if ((included && ConfirmedAbsent(d->path)) || (!included && opts_.delete_excluded)) {
       std::lock_guard lock(extra_.mu);
       extra_.files.push_back(d->path);
     }
     return;
   }
-  if (!filter_.IncludeFile(s->path, s->size)) return;
+  if (!filter_.IncludeObject(*s)) {
+    if (d != nullptr && mode_ == SyncMode::kSync && opts_.delete_excluded) {
+      std::lock_guard lock(extra_.mu);
+      extra_.files.push_back(d->path);
+    }
+    return;
+  }
   if (d == nullptr) {
     Enqueue(*s, false);
     return;
@@ -98,10 +111,10 @@ void SyncRun::OnFile(const ObjectInfo* s, const ObjectInfo* d) {
   if (decision == Decision::kTransfer) {
     Enqueue(exact, true);
   } else if (decision == Decision::kEqual) {
-    log::Debug("{}: Unchanged skipping", s->path);
+    log::DebugAt(s->path, "Unchanged skipping");
     if (mode_ == SyncMode::kMove) DeleteSource(state_, src_, exact, opts_, acct_);
   } else {
-    log::Debug("{}: Skipped (destination kept by option)", s->path);
+    log::DebugAt(s->path, "Skipped (destination kept by option)");
   }
 }
 
@@ -116,8 +129,8 @@ bool SyncRun::ConfirmedAbsent(const std::string& path) {
                              "the source listing left out a file that exists: " + path,
                              RetryClass::kRetryable)
                      : st.error();
-  log::Error("{}: not deleting: {}", path, e.message());
-  acct_.AddError();
+  log::ErrorAt(path, "not deleting: {}", e.message());
+  acct_.AddError(e);
   state_.Record(e);
   return false;
 }
@@ -138,29 +151,29 @@ void SyncRun::DeleteExtraneous() {
               "--max-delete " + std::to_string(opts_.max_delete) + " exceeded: " +
                   std::to_string(extra_.files.size()) + " files to delete");
       log::Error("{}", e.message());
-      acct_.AddError();
+      acct_.AddError(e);
       state_.Record(e);
       return;
     }
     ++deleted;
     if (opts_.dry_run) {
-      log::Notice("{}: Skipped delete as --dry-run is set", path);
+      log::NoticeAt(path, "Skipped delete as --dry-run is set");
       acct_.AddDelete();
       continue;
     }
     if (auto st = dst_.Delete(state_.ctx(), path); !st) {
       if (st.error().code() == ErrorCode::kCancelled) return;
       if (st.error().code() == ErrorCode::kNotFound) {
-        log::Info("{}: already deleted", path);  // e.g. by another sync at the same time
+        log::InfoAt(path, "already deleted");  // e.g. by another sync at the same time
         continue;
       }
-      log::Error("{}: Failed to delete: {}", path, st.error().message());
-      acct_.AddError();
+      log::ErrorAt(path, "Failed to delete: {}", st.error().message());
+      acct_.AddError(st.error());
       state_.Record(st.error());
       continue;
     }
     acct_.AddDelete();
-    log::Info("{}: Deleted", path);
+    log::InfoAt(path, "Deleted");
   }
   if (opts_.dry_run || state_.HasErrors()) return;
   // Deepest first, so parents are empty by the time they are tried.
@@ -170,9 +183,10 @@ void SyncRun::DeleteExtraneous() {
   for (const std::string& dir : extra_.dirs) {
     if (state_.Stopped()) return;
     if (auto st = dst_.Rmdir(state_.ctx(), dir); st) {
-      log::Info("{}: Removed directory", dir);
+      log::InfoAt(dir, "Removed directory");
+      acct_.AddDeletedDir();
     } else if (st.error().code() != ErrorCode::kDirNotEmpty) {
-      log::Debug("{}: could not remove directory: {}", dir, st.error().message());
+      log::DebugAt(dir, "could not remove directory: {}", st.error().message());
     }
   }
 }
@@ -181,8 +195,9 @@ void SyncRun::StartBatch() {
   // A move deletes each source right after its transfer, so its puts must be final at once.
   if (mode_ == SyncMode::kMove || opts_.dry_run) return;
   dst_.StartBatch([this](const std::string& path, const Error& error) {
-    log::Error("{}: Failed to copy: {}", path, error.message());
-    acct_.AddError();
+    log::ErrorAt(path, "Failed to copy: {}", error.message());
+    acct_.FileUndone();
+    acct_.AddError(error);
     state_.Record(error);
   });
 }
@@ -193,7 +208,7 @@ void SyncRun::FinishBatch() {
   // Failures of single files were reported through the callback; this records the run's.
   if (!state_.HasErrors()) {
     log::Error("{}", st.error().message());
-    acct_.AddError();
+    acct_.AddError(st.error());
     state_.Record(st.error());
   }
 }
@@ -214,6 +229,9 @@ Status SyncRun::Run() {
     }
     MarchCallbacks cb;
     cb.on_file = [this](const ObjectInfo* s, const ObjectInfo* d) { OnFile(s, d); };
+    cb.excludes_listing = [this](const std::vector<ObjectInfo>& l) {
+      return filter_.ExcludesListing(l);
+    };
     cb.on_dir = [this](const std::string& dir, bool in_src, bool in_dst) {
       return OnDir(dir, in_src, in_dst);
     };
@@ -290,7 +308,7 @@ Status RunSync(const Context& ctx, Remote& src, Remote& dst, SyncMode mode,
   const StorageLocation d = dst.StorageRoot();
   const Overlap overlap = Compare(s, d);
   if (overlap == Overlap::kSame) {
-    log::Error("{}: {}", dst.Name(), kSameMessage);
+    log::ErrorAt(dst.Name(), "{}", kSameMessage);
     return Ok();
   }
   CVC_RETURN_IF_ERROR(CheckOverlap(src, dst, s, d, overlap, mode, filter));
@@ -309,7 +327,7 @@ Status CopyOneFile(const Context& ctx, Remote& src, const std::string& src_path,
   std::unique_ptr<StoredVersions> versions = StoredVersions::ForDestination(dst, opts.dry_run);
   state.set_stored_versions(versions.get());
   if (CompareRoots(src, dst) == Overlap::kSame && src_path == dst_path) {
-    log::Error("{}: {}", JoinPath(dst.Name(), dst_path), kSameMessage);
+    log::ErrorAt(JoinPath(dst.Name(), dst_path), "{}", kSameMessage);
     return Ok();
   }
   CVC_ASSIGN_OR_RETURN(ObjectInfo s, src.Stat(state.ctx(), src_path));
@@ -319,15 +337,15 @@ Status CopyOneFile(const Context& ctx, Remote& src, const std::string& src_path,
     Decision decision = Decide(state, src, dst, s, *d, opts, move);
     acct.AddCheck();
     if (decision != Decision::kTransfer) {
-      log::Debug("{}: Unchanged skipping", dst_path);
+      log::DebugAt(dst_path, "Unchanged skipping");
       if (move && decision == Decision::kEqual) DeleteSource(state, src, s, opts, acct);
       return state.Final();
     }
   }
   acct.AddExpected(s.size);
   if (opts.dry_run) {
-    log::Notice("{}: Skipped {} as --dry-run is set (size {})", dst_path, move ? "move" : "copy",
-                FormatBytes(static_cast<double>(std::max<int64_t>(s.size, 0))));
+    log::NoticeAt(dst_path, "Skipped {} as --dry-run is set (size {})", move ? "move" : "copy",
+                  FormatBytes(static_cast<double>(std::max<int64_t>(s.size, 0))));
     acct.FileTransferred();
     return Ok();
   }

@@ -36,6 +36,7 @@ struct SyncOptions {
   int retries = 3;               // attempts per file (from scratch), >= 1
   int64_t max_delete = -1;       // sync: most deletes allowed, -1 no limit
   FilterOptions filter;
+  bool delete_excluded = false;       // sync: delete dst files the filter excludes too
   bool one_way = false;               // check: only src files must be in dst
   bool download = false;              // check: compare bytes by reading both sides
   bool error_on_no_transfer = false;  // RunSync: error when nothing was transferred (exit 9)

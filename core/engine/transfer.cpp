@@ -72,7 +72,7 @@ const ObjectInfo* ExactInfo(RunState& state, Remote& remote, const ObjectInfo& i
   if (!info.mtime_is_upload_time) return &info;
   auto st = remote.Stat(state.ctx(), info.path);
   if (!st) {
-    log::Debug("{}: could not read modification time: {}", info.path, st.error().message());
+    log::DebugAt(info.path, "could not read modification time: {}", st.error().message());
     return nullptr;
   }
   exact = std::move(st).value();
@@ -89,9 +89,9 @@ Decision DecideByModTime(RunState& state, Remote& src, Remote& dst, const Object
   if (!eq || !*eq) return Decision::kTransfer;
   if (dst.GetFeatures().set_modtime && !opts.dry_run) {
     if (auto st = dst.SetModTime(state.ctx(), d.path, s.mtime); st) {
-      log::Info("{}: Updated modification time in destination", d.path);
+      log::InfoAt(d.path, "Updated modification time in destination");
     } else {
-      log::Debug("{}: could not set modification time: {}", d.path, st.error().message());
+      log::DebugAt(d.path, "could not set modification time: {}", st.error().message());
     }
   }
   return Decision::kEqual;
@@ -174,7 +174,7 @@ bool UseMultiThread(const Remote& src, const Remote& dst, const ObjectInfo& info
 Result<std::unique_ptr<Reader>> OpenSource(const Context& ctx, Remote& src, Remote& dst,
                                            const ObjectInfo& info, const SyncOptions& opts) {
   if (UseMultiThread(src, dst, info, opts)) {
-    log::Debug("{}: multi-thread download with {} streams", info.path, opts.multi_thread_streams);
+    log::DebugAt(info.path, "multi-thread download with {} streams", opts.multi_thread_streams);
     ParallelReadOptions p;
     p.streams = opts.multi_thread_streams;
     return std::unique_ptr<Reader>(
@@ -233,16 +233,14 @@ struct Transferred {
 };
 
 // One attempt: server-side copy where possible, else stream with size/hash verification.
-Result<Transferred> TransferOnce(RunState& state, Remote& src, Remote& dst,
-                                 const TransferJob& job, const SyncOptions& opts,
-                                 Accounting& acct, int64_t& counted) {
+Result<Transferred> TransferOnce(RunState& state, Remote& src, Remote& dst, const TransferJob& job,
+                                 const SyncOptions& opts, Accounting& acct, int64_t flight) {
   const Context& ctx = state.ctx();
   const bool same_type = src.Type() == dst.Type();
   if (same_type && dst.GetFeatures().server_side_copy) {
     auto copied = dst.Copy(ctx, src, job.src.path, job.dst_path);
     if (copied) {
-      acct.AddBytes(std::max<int64_t>(job.src.size, 0));
-      counted += std::max<int64_t>(job.src.size, 0);
+      acct.TransferBytes(flight, std::max<int64_t>(job.src.size, 0));
       return Transferred{job.src, *std::move(copied)};
     }
     if (copied.error().code() != ErrorCode::kUnsupported) return Propagate(copied.error());
@@ -250,10 +248,8 @@ Result<Transferred> TransferOnce(RunState& state, Remote& src, Remote& dst,
   CVC_ASSIGN_OR_RETURN(SourceStream source, OpenExact(ctx, src, dst, job.src, opts));
   const ObjectInfo& info = source.info;
   std::unique_ptr<Reader>& in = source.reader;
-  CountingReader counting(*in, [&](size_t n) {
-    acct.AddBytes(static_cast<int64_t>(n));
-    counted += static_cast<int64_t>(n);
-  });
+  CountingReader counting(*in,
+                          [&](size_t n) { acct.TransferBytes(flight, static_cast<int64_t>(n)); });
   // A hash costs a pass over the data: skipped where reading it back is slow (local) or the
   // destination verifies its puts itself (S3).
   const Features& df = dst.GetFeatures();
@@ -332,9 +328,14 @@ Status TransferFile(RunState& state, Remote& src, Remote& dst, const TransferJob
   Status st = Ok();
   std::optional<Transferred> done;
   const int attempts = std::max(1, opts.retries);
+  const int64_t flight = acct.StartTransfer(job.dst_path, job.src.size);
+  struct EndFlight {
+    Accounting& acct;
+    int64_t id;
+    ~EndFlight() { acct.EndTransfer(id); }
+  } end_flight{acct, flight};
   for (int attempt = 1; attempt <= attempts; ++attempt) {
-    int64_t counted = 0;
-    auto t = TransferOnce(state, src, dst, job, opts, acct, counted);
+    auto t = TransferOnce(state, src, dst, job, opts, acct, flight);
     if (t && move) {
       st = ConfirmStored(state, src, dst, job.dst_path, *t);
     } else {
@@ -344,11 +345,11 @@ Status TransferFile(RunState& state, Remote& src, Remote& dst, const TransferJob
       done = std::move(t).value();
       break;
     }
-    acct.RemoveBytes(counted);
+    acct.RestartTransfer(flight);
     if (state.Stopped() || !ShouldRetry(st.error())) break;
     if (attempt < attempts) {
-      log::Notice("{}: attempt {}/{} failed, retrying: {}", job.dst_path, attempt, attempts,
-                  st.error().message());
+      log::NoticeAt(job.dst_path, "attempt {}/{} failed, retrying: {}", attempt, attempts,
+                    st.error().message());
     } else if (!st.error().retryable()) {
       // Retried and still failing: a later run may succeed (exit 5), unlike an error that was
       // never worth a retry (exit 6).
@@ -360,13 +361,13 @@ Status TransferFile(RunState& state, Remote& src, Remote& dst, const TransferJob
     if (st.error().code() == ErrorCode::kCancelled || state.Stopped()) {
       return st;  // the run's result says it; no per-file noise
     }
-    log::Error("{}: Failed to copy: {}", job.dst_path, st.error().message());
-    acct.AddError();
+    log::ErrorAt(job.dst_path, "Failed to copy: {}", st.error().message());
+    acct.AddError(st.error());
     state.Record(st.error());
     return st;
   }
   acct.FileTransferred();
-  log::Info("{}: Copied ({})", job.dst_path, job.replacing ? "replaced existing" : "new");
+  log::InfoAt(job.dst_path, "Copied ({})", job.replacing ? "replaced existing" : "new");
   if (StoredVersions* versions = state.stored_versions();
       versions != nullptr && !done->source.mtime_is_upload_time) {
     // What was read (its size, and its mtime when opened: a file edited later differs) is what
@@ -396,7 +397,7 @@ void DeleteSource(RunState& state, Remote& src, const ObjectInfo& expected,
                   const SyncOptions& opts, Accounting& acct) {
   const std::string& path = expected.path;
   if (opts.dry_run) {
-    log::Notice("{}: Skipped delete as --dry-run is set", path);
+    log::NoticeAt(path, "Skipped delete as --dry-run is set");
     return;
   }
   Status st = SourceUnchanged(state, src, expected);
@@ -407,16 +408,16 @@ void DeleteSource(RunState& state, Remote& src, const ObjectInfo& expected,
   if (!st) {
     if (st.error().code() == ErrorCode::kCancelled) return;
     if (st.error().code() == ErrorCode::kNotFound) {
-      log::Info("{}: source already deleted", path);  // e.g. by another move at the same time
+      log::InfoAt(path, "source already deleted");  // e.g. by another move at the same time
       return;
     }
-    log::Error("{}: {}", path, st.error().message());
-    acct.AddError();
+    log::ErrorAt(path, "{}", st.error().message());
+    acct.AddError(st.error());
     state.Record(st.error());
     return;
   }
   acct.AddDelete();
-  log::Info("{}: Deleted", path);
+  log::InfoAt(path, "Deleted");
 }
 
 }  // namespace cvclone
