@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <string_view>
 #include <filesystem>
@@ -68,12 +69,9 @@ Result<Settings> ParseSettings(const Invocation& inv) {
   Settings s;
   vfs::VfsOptions& v = s.vfs;
   CVC_ASSIGN_OR_RETURN(v.cache_mode, vfs::ParseCacheMode(inv.flags.Get("vfs-cache-mode", "writes")));
-  if (v.cache_mode == vfs::CacheMode::kMinimal || v.cache_mode == vfs::CacheMode::kFull) {
-    return MakeError(ErrorCode::kUsage, "--vfs-cache-mode " + inv.flags.Get("vfs-cache-mode") +
-                                            " is not implemented yet; use off or writes");
-  }
   v.read_only = inv.flags.Bool("read-only");
   v.no_modtime = inv.flags.Bool("no-modtime");
+  v.links = inv.flags.Bool("links");
   v.cache_dir = inv.flags.Get("cache-dir", DefaultCacheDir());
   using std::chrono::seconds;
   CVC_ASSIGN_OR_RETURN(seconds dir_cache,
@@ -86,11 +84,13 @@ Result<Settings> ParseSettings(const Invocation& inv) {
   v.write_back = write_back;
   CVC_ASSIGN_OR_RETURN(v.read_chunk_size, SizeFlag(inv, "vfs-read-chunk-size", int64_t{128} << 20));
   if (v.read_chunk_size <= 0) v.read_chunk_size = int64_t{1} << 40;  // off: one stream
-  // Checked for their syntax; see the help for what this cache mode does with them.
-  CVC_RETURN_IF_ERROR(SizeFlag(inv, "vfs-read-ahead", 0));
-  CVC_RETURN_IF_ERROR(SizeFlag(inv, "vfs-cache-max-size", -1));
-  CVC_RETURN_IF_ERROR(ParseDurationFlag(inv.flags.Get("vfs-cache-max-age", "1h"),
-                                        "vfs-cache-max-age", seconds(0)));
+  CVC_ASSIGN_OR_RETURN(v.read_ahead, SizeFlag(inv, "vfs-read-ahead", 0));
+  v.read_ahead = std::max<int64_t>(v.read_ahead, 0);
+  CVC_ASSIGN_OR_RETURN(v.cache_max_size, SizeFlag(inv, "vfs-cache-max-size", -1));
+  CVC_ASSIGN_OR_RETURN(seconds max_age, ParseDurationFlag(inv.flags.Get("vfs-cache-max-age", "1h"),
+                                                          "vfs-cache-max-age", seconds(0)));
+  v.cache_max_age = max_age;
+  // Checked for its syntax only: no backend reports changes (see the help).
   CVC_RETURN_IF_ERROR(ParseDurationFlag(inv.flags.Get("poll-interval", "1m"), "poll-interval",
                                         seconds(0)));
 
@@ -113,10 +113,9 @@ Result<Settings> ParseSettings(const Invocation& inv) {
   return s;
 }
 
-// --daemon: runs this command line again without it, in a new session, and returns once that
-// process says the mount is ready (or with its failure, whose message it printed itself).
-Status RunDaemon(const Invocation& inv) {
-  std::vector<std::string> args = {"mount"};
+// This command line without --daemon, as argv for the process --daemon starts.
+std::vector<std::string> DaemonArgs(const Invocation& inv) {
+  std::vector<std::string> args = {"cvclone", "mount"};
   std::vector<FlagSpec> specs = GlobalFlags();
   specs.insert(specs.end(), inv.command->flags.begin(), inv.command->flags.end());
   auto is_boolean = [&](const std::string& name) {
@@ -131,7 +130,12 @@ Status RunDaemon(const Invocation& inv) {
   }
   args.push_back("--");
   for (const std::string& a : inv.args) args.push_back(a);
+  return args;
+}
 
+// --daemon: runs this command line again without it, in a new session, and returns once that
+// process says the mount is ready (or with its failure, whose message it printed itself).
+Status RunDaemon(const Invocation& inv) {
   int ready[2];
   if (pipe2(ready, O_CLOEXEC) != 0) return MakeError(ErrorCode::kIo, "mount: pipe failed");
   posix_spawn_file_actions_t actions;
@@ -149,8 +153,7 @@ Status RunDaemon(const Invocation& inv) {
   std::vector<char*> envp;
   for (std::string& s : env_s) envp.push_back(s.data());
   envp.push_back(nullptr);
-  std::vector<std::string> argv_s = {"cvclone"};
-  argv_s.insert(argv_s.end(), args.begin(), args.end());
+  std::vector<std::string> argv_s = DaemonArgs(inv);
   std::vector<char*> argv;
   for (std::string& s : argv_s) argv.push_back(s.data());
   argv.push_back(nullptr);
@@ -177,35 +180,94 @@ Status RunDaemon(const Invocation& inv) {
                                                WIFEXITED(status) ? WEXITSTATUS(status) : -1));
 }
 
-// In the process --daemon started: detach from the caller's output and say the mount is ready.
-void SignalReady() {
+// In the process --daemon started: detach from the caller's output (the log goes to log_fd,
+// --log-file, or nowhere) and say the mount is ready.
+void SignalReady(int log_fd) {
   const char* fd_text = std::getenv(kReadyFdEnv);
   if (fd_text == nullptr) return;
   const int fd = std::atoi(fd_text);
   const int null = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
-  if (null >= 0) {
-    dup2(null, 1);
-    dup2(null, 2);
-    ::close(null);
-  }
+  if (null >= 0) dup2(null, 1);
+  if (log_fd >= 0 || null >= 0) dup2(log_fd >= 0 ? log_fd : null, 2);
+  if (null >= 0) ::close(null);
   const char byte = 1;
   (void)!::write(fd, &byte, 1);
   ::close(fd);
 }
 
+// --log-file, opened for appending (created 0600), or -1 without the flag.
+Result<int> OpenLogFile(const Invocation& inv) {
+  if (!inv.flags.Has("log-file")) return -1;
+  const std::string path = inv.flags.Get("log-file");
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return MakeError(ErrorCode::kUsage, "cannot open --log-file " + path + ": " + strerror(errno));
+  }
+  return fd;
+}
+
 Status RunMount(const Invocation& inv) {
   CVC_ASSIGN_OR_RETURN(Settings s, ParseSettings(inv));
   CVC_RETURN_IF_ERROR(CheckMountpoint(s.fuse));
-  if (inv.flags.Bool("daemon") && std::getenv(kReadyFdEnv) == nullptr) return RunDaemon(inv);
+  CVC_ASSIGN_OR_RETURN(int log_fd, OpenLogFile(inv));
+  struct CloseLog {
+    int& fd;
+    ~CloseLog() {
+      if (fd >= 0) ::close(fd);
+    }
+  } close_log{log_fd};
+  const bool daemon_child = std::getenv(kReadyFdEnv) != nullptr;
+  if (inv.flags.Bool("daemon") && !daemon_child) return RunDaemon(inv);
+  if (log_fd >= 0 && !daemon_child) {
+    // In the foreground the log goes there at once; a daemon's once it is mounted, so that the
+    // caller sees why a mount failed.
+    dup2(log_fd, 2);
+  }
   CVC_ASSIGN_OR_RETURN(std::unique_ptr<Remote> remote, inv.Open(inv.args[0]));
   CVC_ASSIGN_OR_RETURN(std::unique_ptr<vfs::Vfs> vfs, vfs::Vfs::New(*remote, s.vfs));
-  Status served = ServeFuse(*vfs, s.fuse, inv.ctx.stop, SignalReady);
+  Status served = ServeFuse(*vfs, s.fuse, inv.ctx.stop, [log_fd] { SignalReady(log_fd); });
   const size_t dirty = vfs->DirtyCount();
   if (dirty > 0) log::Notice("mount: uploading {} file(s) not yet uploaded", dirty);
   Status flushed = vfs->Shutdown();
   if (!served) return served;
   return flushed;
 }
+
+constexpr const char* kMountHelp =
+    "Serves REMOTE as a filesystem at MOUNTPOINT (an empty directory) until it is\n"
+    "unmounted with 'fusermount3 -u MOUNTPOINT', Ctrl-C or SIGTERM; each uploads what is\n"
+    "not yet uploaded first. With --daemon it returns once the mount is ready.\n\n"
+    "Cache modes (--vfs-cache-mode):\n"
+    "  off     no cache: reads stream from the remote; a file can only be written whole,\n"
+    "          sequentially and write-only (new, or opened with O_TRUNC); close waits\n"
+    "          for the upload.\n"
+    "  minimal as off, but a file opened for reading and writing, or write-only\n"
+    "          without O_TRUNC, or truncated, uses a cache file as in writes.\n"
+    "  writes  (default) a file opened for writing is kept in a cache file under\n"
+    "          --cache-dir and uploaded in one piece --vfs-write-back after its last\n"
+    "          close (fsync uploads at once). The remote never holds a half-written\n"
+    "          file; a file not yet uploaded survives a crash and the next mount of\n"
+    "          the remote uploads it. Reads of other files stream from the remote.\n"
+    "  full    every open file uses a sparse cache file: reads fetch only the ranges\n"
+    "          they touch (plus --vfs-read-ahead) and keep them; a file is fetched\n"
+    "          whole before its first change, then uploaded as in writes. Clean\n"
+    "          files stay cached after close until older than --vfs-cache-max-age or,\n"
+    "          least recently used first, while the cache takes more than\n"
+    "          --vfs-cache-max-size (never a file open or not yet uploaded); the\n"
+    "          unmount drops them.\n"
+    "Reads without a cache file fetch only the ranges asked for (crypt: only the\n"
+    "blocks they touch); a sequential reader gets ranges of --vfs-read-chunk-size,\n"
+    "doubling each time. In the other modes clean files leave the cache right after\n"
+    "their upload, so --vfs-cache-max-size, --vfs-cache-max-age and --vfs-read-ahead\n"
+    "apply to full only.\n"
+    "--poll-interval is accepted (default 1m), but no cvclone backend reports\n"
+    "changes: what others change on the remote shows once --dir-cache-time passed.\n"
+    "--log-file FILE appends the log to FILE; without it a --daemon's log is lost.\n"
+    "With --links (-l) symbolic links are stored as NAME.rclonelink files holding\n"
+    "their target, as rclone does; without it symlink(2) fails with ENOTSUP.\n\n"
+    "Examples:\n"
+    "  cvclone mount 'crypt(s3:bucket/private)' ~/private\n"
+    "  cvclone mount --daemon --read-only backup: /mnt/backup\n";
 
 }  // namespace
 
@@ -214,28 +276,7 @@ Command MakeMountCommand() {
   c.name = "mount";
   c.short_help = "Mount a remote as a filesystem (FUSE)";
   c.usage = "mount REMOTE MOUNTPOINT [flags]";
-  c.long_help =
-      "Serves REMOTE as a filesystem at MOUNTPOINT (an empty directory) until it is\n"
-      "unmounted with 'fusermount3 -u MOUNTPOINT', Ctrl-C or SIGTERM; each uploads what is\n"
-      "not yet uploaded first. With --daemon it returns once the mount is ready.\n\n"
-      "Cache modes (--vfs-cache-mode):\n"
-      "  off     no cache: reads stream from the remote; a file can only be written whole,\n"
-      "          sequentially and write-only (new, or opened with O_TRUNC); close waits\n"
-      "          for the upload.\n"
-      "  writes  (default) a file opened for writing is kept in a cache file under\n"
-      "          --cache-dir and uploaded in one piece --vfs-write-back after its last\n"
-      "          close (fsync uploads at once). The remote never holds a half-written\n"
-      "          file; a file not yet uploaded survives a crash and the next mount of\n"
-      "          the remote uploads it. Reads of other files stream from the remote.\n"
-      "  minimal, full: not implemented yet.\n"
-      "Reads fetch only the ranges asked for (crypt: only the blocks they touch); a\n"
-      "sequential reader gets ranges of --vfs-read-chunk-size, doubling each time.\n"
-      "Clean files leave the cache right after their upload, so --vfs-cache-max-size\n"
-      "and --vfs-cache-max-age have nothing to evict; --vfs-read-ahead applies to the\n"
-      "full mode and --poll-interval to backends that report changes (none yet).\n\n"
-      "Examples:\n"
-      "  cvclone mount 'crypt(s3:bucket/private)' ~/private\n"
-      "  cvclone mount --daemon --read-only backup: /mnt/backup\n";
+  c.long_help = kMountHelp;
   using FT = FlagType;
   c.flags = {
       {"read-only", 0, FT::kBool, "", "Mount read-only"},
@@ -247,14 +288,14 @@ Command MakeMountCommand() {
       {"umask", 0, FT::kString, "MODE", "Permission bits to clear, octal (default: the process umask)"},
       {"dir-cache-time", 0, FT::kString, "DURATION", "How long listings are cached (default 5m)"},
       {"attr-timeout", 0, FT::kString, "DURATION", "How long the kernel caches attributes (default 1s)"},
-      {"poll-interval", 0, FT::kString, "DURATION", "How often to ask for changes (default 1m)"},
+      {"poll-interval", 0, FT::kString, "DURATION", "How often to ask for changes (default 1m; no backend reports any)"},
       {"vfs-cache-mode", 0, FT::kString, "MODE", "off, minimal, writes or full (default writes)"},
       {"vfs-cache-max-size", 0, FT::kString, "SIZE", "Most space the cache may use (default off)"},
       {"vfs-cache-max-age", 0, FT::kString, "DURATION", "Longest a clean file stays cached (default 1h)"},
       {"cache-dir", 0, FT::kString, "DIR", "Cache folder (default $XDG_CACHE_HOME/cvclone)"},
       {"vfs-write-back", 0, FT::kString, "DURATION", "Delay before a closed file is uploaded (default 5s)"},
       {"vfs-read-chunk-size", 0, FT::kString, "SIZE", "First ranged read of a stream (default 128Mi)"},
-      {"vfs-read-ahead", 0, FT::kString, "SIZE", "Extra read-ahead (full mode; default 0)"},
+      {"vfs-read-ahead", 0, FT::kString, "SIZE", "Bytes fetched beyond a read (full mode; default 0)"},
       {"no-modtime", 0, FT::kBool, "", "Neither read nor store modification times"},
       {"volname", 0, FT::kString, "NAME", "Volume name (default: the remote string)"},
       {"daemon", 0, FT::kBool, "", "Run in the background; return once mounted"},

@@ -11,6 +11,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <span>
@@ -55,6 +57,7 @@ void FillStat(const vfs::Attr& a, struct stat* st) {
   const FuseOptions& o = M().options;
   *st = {};
   st->st_mode = a.is_dir ? (S_IFDIR | (0777 & ~o.umask)) : (S_IFREG | (0666 & ~o.umask));
+  if (a.is_link) st->st_mode = S_IFLNK | 0777;
   st->st_nlink = a.is_dir ? 2 : 1;
   st->st_uid = o.uid;
   st->st_gid = o.gid;
@@ -106,7 +109,7 @@ int OpReaddir(const char*, void* buf, fuse_fill_dir_t fill, off_t, fuse_file_inf
   fill(buf, "..", nullptr, 0, fuse_fill_dir_flags{});
   for (const vfs::DirEntry& e : *entries) {
     struct stat st = {};
-    st.st_mode = e.is_dir ? S_IFDIR : S_IFREG;
+    st.st_mode = e.is_dir ? S_IFDIR : (e.is_link ? S_IFLNK : S_IFREG);
     if (fill(buf, e.name.c_str(), &st, 0, fuse_fill_dir_flags{}) != 0) break;
   }
   return 0;
@@ -161,6 +164,18 @@ int OpUtimens(const char* path, const timespec tv[2], fuse_file_info*) {
   return Err(V().SetMtime(P(path), t));
 }
 
+int OpSymlink(const char* target, const char* path) { return Err(V().Symlink(target, P(path))); }
+
+int OpReadlink(const char* path, char* buf, size_t size) {
+  auto target = V().Readlink(P(path));
+  if (!target) return Err(target.error());
+  if (size == 0) return -EINVAL;
+  const size_t n = std::min(size - 1, target->size());  // truncated, as readlink(2) does
+  std::memcpy(buf, target->data(), n);
+  buf[n] = '\0';
+  return 0;
+}
+
 int OpMkdir(const char* path, mode_t) { return Err(V().Mkdir(P(path))); }
 int OpRmdir(const char* path) { return Err(V().Rmdir(P(path))); }
 int OpUnlink(const char* path) { return Err(V().Unlink(P(path))); }
@@ -203,6 +218,8 @@ fuse_operations MakeOps() {
   ops.fsync = OpFsync;
   ops.truncate = OpTruncate;
   ops.utimens = OpUtimens;
+  ops.symlink = OpSymlink;
+  ops.readlink = OpReadlink;
   ops.mkdir = OpMkdir;
   ops.rmdir = OpRmdir;
   ops.unlink = OpUnlink;

@@ -1,10 +1,11 @@
 // `cvclone mount` through real FUSE (issue 15): every file and directory operation on mounted
 // local, crypt(local), s3 and crypt(s3) remotes (s3rver behind the signature-checking front, or
 // RGW for "[any server]"), a random-operation checker against a reference file, kill -9 with
-// dirty files and the next mount uploading them, SIGTERM, --daemon, --read-only, cache mode off,
-// tar, rsync, git and vim working in a mount, find/du/ls -lR over 10,000 files, and rclone
-// reading what a crypt mount wrote. The mount runs as build/cvclone in the
-// foreground (a Child); tests wait for conditions with deadlines, never for fixed times. Every
+// dirty files and the next mount uploading them, SIGTERM, --daemon (its --log-file), --read-only,
+// the cache modes off, minimal and full (sparse cache files), --links (symlinks as .rclonelink
+// objects), tar, rsync, git and vim working in a mount, find/du/ls -lR over 10,000 files, and
+// rclone reading what a crypt mount wrote. The mount runs as build/cvclone in the foreground (a
+// Child); tests wait for conditions with deadlines, never for fixed times. Every
 // test is skipped, saying so, where /dev/fuse or fusermount3 is missing.
 #include <doctest/doctest.h>
 #include <errno.h>
@@ -421,13 +422,14 @@ unsigned Seed() {
 
 // Applies the same random writes, truncates, reads, reopens and renames to a file in the mount
 // and to a reference file on local disk, comparing after each step.
-void RandomOperations(Kind kind, int steps) {
+void RandomOperations(Kind kind, int steps, std::vector<std::string> flags = {}) {
   SKIP_WITHOUT_FUSE();
   const unsigned seed = Seed();
   INFO("remote kind " << KindName(kind) << ", seed " << seed
                       << " (rerun with CVCLONE_MOUNT_SEED=" << seed << ")");
   Mount m(kind);
-  m.Start({"-v"});
+  flags.push_back("-v");
+  m.Start(flags);
   INFO("the mount's log: " << m.Log());
   std::mt19937 rng(seed);
   const std::string ref_path = m.cli().P("reference");
@@ -528,8 +530,11 @@ TEST_CASE("mount: random operations match a reference file on local") {
 TEST_CASE("mount: random operations match a reference file on crypt(local)") {
   RandomOperations(Kind::kCryptLocal, 3000);
 }
-TEST_CASE("mount: random operations match a reference file on crypt(s3)") {
+TEST_CASE("mount: random operations match a reference file on crypt(s3) [any server]") {
   RandomOperations(Kind::kCryptS3, 2000);
+}
+TEST_CASE("mount: random operations match a reference file on crypt(local), cache mode full") {
+  RandomOperations(Kind::kCryptLocal, 500, {"--vfs-cache-mode", "full"});
 }
 
 // ---- crashes, signals, daemon ----
@@ -587,14 +592,19 @@ TEST_CASE("mount: --daemon returns once the mount is ready") {
   SKIP_WITHOUT_FUSE();
   Mount m(Kind::kLocal);
   REQUIRE(test::WriteFile(m.Store() + "/there.txt", "already there"));
+  const std::string log = m.cli().P("daemon.log");
   const ProcessResult r = m.Cvclone({"mount", "--daemon", m.Remote(), m.mountpoint(),
-                                     "--cache-dir", m.cli().P("cache")});
+                                     "--cache-dir", m.cli().P("cache"), "--log-file", log, "-v"});
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
   CHECK(IsMounted(m.mountpoint()));
   CHECK(Read(m.M("there.txt")) == "already there");
   CHECK(Write(m.M("daemon.txt"), "via the daemon") == 0);
   REQUIRE(test::RunProcess(test::FindOnPath("fusermount3"), {"-u", m.mountpoint()}).exit_code == 0);
   CHECK(Eventually([&] { return test::ReadFile(m.Store() + "/daemon.txt") == "via the daemon"; }));
+  // --log-file: the daemon's log (-v: each upload) is there.
+  CHECK(Eventually([&] {
+    return test::Contains(test::ReadFile(log).value_or(""), "uploaded \"daemon.txt\"");
+  }));
 }
 
 // ---- modes and refusals ----
@@ -624,6 +634,88 @@ TEST_CASE("mount: --vfs-cache-mode off streams whole files and refuses the rest"
   CHECK(m.Stop() == 0);
 }
 
+TEST_CASE("mount: --vfs-cache-mode minimal caches only files that cannot be streamed") {
+  SKIP_WITHOUT_FUSE();
+  Mount m(Kind::kCryptLocal);
+  m.Start({"--vfs-cache-mode", "minimal"});
+  CHECK(Write(m.M("m.txt"), "streamed") == 0);
+  CHECK(m.RemoteRead("m.txt") == "streamed");  // write-only O_TRUNC: close returned after upload
+  {
+    const int fd = ::open(m.M("m.txt").c_str(), O_RDWR);  // refused by off
+    REQUIRE(fd >= 0);
+    CHECK(::pwrite(fd, "S", 1, 0) == 1);
+    char buf[8];
+    CHECK(::pread(fd, buf, 8, 0) == 8);
+    CHECK(std::string(buf, 8) == "Streamed");
+    CHECK(::close(fd) == 0);
+  }
+  CHECK(Write(m.M("m.txt"), "!", O_WRONLY | O_APPEND) == 0);  // cannot be streamed: cached
+  CHECK(Err(::truncate(m.M("m.txt").c_str(), 4)) == 0);
+  CHECK(Read(m.M("m.txt")) == "Stre");
+  CHECK(m.Stop() == 0);
+  CHECK(m.RemoteRead("m.txt") == "Stre");
+}
+
+TEST_CASE("mount: --vfs-cache-mode full reads ranges into a sparse cache file") {
+  SKIP_WITHOUT_FUSE();
+  Mount m(Kind::kCryptLocal);
+  std::string data = test::Pattern(8 << 20, 3);
+  REQUIRE(test::WriteFile(m.cli().P("big.src"), data));
+  ProcessResult r = m.Cvclone({"copyto", m.cli().P("big.src"), m.RemotePath("big.bin")});
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  m.Start({"--vfs-cache-mode", "full", "--vfs-read-ahead", "64Ki"});
+  INFO("the mount's log: " << m.Log());
+  const int fd = ::open(m.M("big.bin").c_str(), O_RDONLY);
+  REQUIRE(fd >= 0);
+  std::string buf(4096, '\0');
+  for (const off_t off : {off_t{5} << 20, off_t{123457}, off_t{(8 << 20) - 4096}}) {
+    CHECK(::pread(fd, buf.data(), buf.size(), off) == 4096);
+    CHECK(buf == data.substr(static_cast<size_t>(off), 4096));
+  }
+  // One sparse cache file of the object's size holding a few ranges only.
+  int64_t cached = -1, allocated = -1;
+  for (const auto& e : fs::recursive_directory_iterator(m.cli().P("cache"))) {
+    if (e.path().extension() != ".data") continue;
+    struct stat st;
+    REQUIRE(::stat(e.path().c_str(), &st) == 0);
+    cached = st.st_size;
+    allocated = int64_t{st.st_blocks} * 512;
+  }
+  CHECK(cached == int64_t{8} << 20);
+  CHECK(allocated < int64_t{2} << 20);
+  CHECK(::close(fd) == 0);
+  // A change in the middle: the rest is fetched, and the whole file uploaded.
+  {
+    const int wfd = ::open(m.M("big.bin").c_str(), O_RDWR);
+    REQUIRE(wfd >= 0);
+    CHECK(::pwrite(wfd, "patched", 7, 3 << 20) == 7);
+    CHECK(::close(wfd) == 0);
+  }
+  data.replace(3 << 20, 7, "patched");
+  CHECK((Read(m.M("big.bin")) == data));
+  CHECK(m.Stop() == 0);
+  CHECK((m.RemoteRead("big.bin") == data));
+}
+
+TEST_CASE("mount: --links stores symbolic links as .rclonelink files (crypt(local))") {
+  SKIP_WITHOUT_FUSE();
+  Mount m(Kind::kCryptLocal);
+  m.Start({"--links"});
+  REQUIRE(Write(m.M("target.txt"), "pointed at") == 0);
+  CHECK(Err(::symlink("target.txt", m.M("link").c_str())) == 0);
+  CHECK(Err(::symlink("x", m.M("link").c_str())) == EEXIST);
+  struct stat st;
+  REQUIRE(::lstat(m.M("link").c_str(), &st) == 0);
+  CHECK(S_ISLNK(st.st_mode));
+  char buf[64] = {};
+  CHECK(::readlink(m.M("link").c_str(), buf, sizeof buf) == 10);
+  CHECK(std::string(buf) == "target.txt");
+  CHECK(Read(m.M("link")) == "pointed at");  // the kernel follows it
+  CHECK(Listing(m.mountpoint()) == "link target.txt ");
+  CHECK(m.Stop() == 0);
+  CHECK(m.RemoteRead("link.rclonelink") == "target.txt");
+}
+
 TEST_CASE("mount: a bad mount point or cache mode is one clear error") {
   Mount m(Kind::kLocal);
   ProcessResult r = m.Cvclone({"mount", m.Remote(), m.cli().P("nowhere")});
@@ -634,12 +726,14 @@ TEST_CASE("mount: a bad mount point or cache mode is one clear error") {
   CHECK(r.exit_code != 0);
   CHECK_MESSAGE(test::Contains(r.err, "is not empty"), r.err);
   fs::remove(m.M("occupied"));
-  r = m.Cvclone({"mount", m.Remote(), m.mountpoint(), "--vfs-cache-mode", "full"});
+  r = m.Cvclone({"mount", m.Remote(), m.mountpoint(), "--vfs-cache-mode", "most"});
   CHECK(r.exit_code == 2);
-  CHECK_MESSAGE(test::Contains(r.err, "not implemented yet"), r.err);
+  CHECK_MESSAGE(test::Contains(r.err, "must be off, minimal, writes or full"), r.err);
   r = m.Cvclone({"help", "mount"});
   CHECK(r.exit_code == 0);
   CHECK(test::Contains(r.out, "writes  (default)"));
+  CHECK(test::Contains(r.out, "full    every open file"));
+  CHECK(test::Contains(r.out, "no cvclone backend reports"));
 }
 
 // ---- programs people run in a mount ----

@@ -73,10 +73,6 @@ Vfs::Vfs(VfsOptions options, std::string folder, std::unique_ptr<Impl> impl)
     : options_(std::move(options)), folder_(std::move(folder)), impl_(std::move(impl)) {}
 
 Result<std::unique_ptr<Vfs>> Vfs::New(Remote& remote, VfsOptions options) {
-  if (options.cache_mode == CacheMode::kMinimal || options.cache_mode == CacheMode::kFull) {
-    return MakeError(ErrorCode::kUsage,
-                     "--vfs-cache-mode minimal and full are not implemented yet; use off or writes");
-  }
   auto impl = std::make_unique<Impl>();
   impl->remote = &remote;
   impl->options = options;
@@ -119,6 +115,7 @@ Vfs::~Vfs() {
   for (std::thread& t : impl_->workers) t.join();
   for (auto& [path, item] : impl_->items) {
     if (item->fd >= 0) ::close(item->fd);
+    if (!item->dirty) ::unlink(impl_->DataPath(*item).c_str());  // kFull's clean files
   }
   if (impl_->lock_fd >= 0) ::close(impl_->lock_fd);
 }
@@ -204,7 +201,7 @@ Result<Attr> Vfs::Impl::AttrLocked(std::unique_lock<std::mutex>& lock, const std
     return Attr{.is_dir = false, .size = it->second->size, .mtime = it->second->mtime};
   }
   ObjectInfo* info = Listed(path);
-  if (info == nullptr) return MakeError(ErrorCode::kNotFound, "not found: " + path);
+  if (info == nullptr) return LinkAttr(path);
   if (info->is_dir) {
     return DirAttr(info->mtime == TimePoint{} ? mount_time : info->mtime);
   }
@@ -261,32 +258,50 @@ Result<std::vector<DirEntry>> Vfs::ReadDir(const std::string& dir) {
     if (!attr.is_dir) return MakeError(ErrorCode::kNotDir, "not a directory: " + dir);
   }
   CVC_RETURN_IF_ERROR(impl_->EnsureDir(lock, dir));
-  std::map<std::string, bool> names;
-  for (const auto& [name, info] : impl_->dirs[dir].entries) names[name] = info.is_dir;
+  std::map<std::string, DirEntry> names;
+  auto add = [&](const std::string& name, bool is_dir) {
+    names[name] = DirEntry{.name = name, .is_dir = is_dir};
+  };
+  for (const auto& [name, info] : impl_->dirs[dir].entries) {
+    const std::string link = impl_->LinkName(name, info.is_dir);
+    if (!link.empty()) {
+      names[link] = DirEntry{.name = link, .is_dir = false, .is_link = true};
+    } else {
+      add(name, info.is_dir);
+    }
+  }
   for (const auto& [path, item] : impl_->items) {
-    if (ParentPath(path) == dir) names[BaseName(path)] = false;
+    if (ParentPath(path) == dir) add(BaseName(path), false);
   }
   for (const std::string& v : impl_->virtual_dirs) {
-    if (ParentPath(v) == dir) names[BaseName(v)] = true;
+    if (ParentPath(v) == dir) add(BaseName(v), true);
   }
   for (const auto& [path, writer] : impl_->streams) {
-    if (ParentPath(path) == dir) names[BaseName(path)] = false;
+    if (ParentPath(path) == dir) add(BaseName(path), false);
   }
   std::vector<DirEntry> out;
   out.reserve(names.size());
-  for (const auto& [name, is_dir] : names) out.push_back({name, is_dir});
+  for (auto& [name, entry] : names) out.push_back(std::move(entry));
   return out;
 }
 
 Result<Handle*> Vfs::Impl::OpenItem(std::unique_lock<std::mutex>& lock,
                                      const std::shared_ptr<Item>& item, int flags) {
+  if (item->fd < 0) {  // a clean kFull file kept after its last close
+    item->fd = ::open(DataPath(*item).c_str(), O_RDWR | O_CLOEXEC);
+    if (item->fd < 0) {
+      return Unexpected<Error>(
+          Logged(Error(ErrorCode::kIo, strerror(errno)), "opening the cache file of", item->path));
+    }
+  }
   auto h = std::make_unique<Handle>();
   h->flags = flags;
   h->kind = Handle::Kind::kCache;
   h->item = item;
   item->opens++;  // from here on the item stays, even if an upload of it ends
   if (!Writable(flags) || !(flags & O_TRUNC) || item->size == 0) return h.release();
-  WaitNotUploading(lock, *item);
+  WaitQuiet(lock, *item);
+  Resized(*item, 0);
   Status st = Ok();
   if (ftruncate(item->fd, 0) != 0) {
     st = Unexpected<Error>(Logged(Error(ErrorCode::kIo, strerror(errno)), "truncating", item->path));
@@ -313,61 +328,96 @@ Handle* Vfs::Impl::OpenStream(const std::string& path, int flags) {
   return h.release();
 }
 
-Result<Handle*> Vfs::Open(const std::string& path, int flags) {
-  Impl& im = *impl_;
-  if (Writable(flags) && options_.read_only) {
-    return MakeError(ErrorCode::kPermission, "read-only mount: " + path);
-  }
-  std::unique_lock lock(im.mu);
-  if (auto it = im.items.find(path); it != im.items.end()) {
-    return im.OpenItem(lock, it->second, flags);
-  }
-  CVC_ASSIGN_OR_RETURN(Attr attr, im.AttrLocked(lock, path));
-  if (attr.is_dir) return MakeError(ErrorCode::kIsDir, "is a directory: " + path);
+void Vfs::Impl::RevalidateClean(std::unique_lock<std::mutex>& lock, const std::string& path) {
+  auto it = items.find(path);
+  if (it == items.end()) return;
+  const std::shared_ptr<Item> item = it->second;
+  auto unused = [&] {
+    return items.count(path) && items[path] == item && !item->dirty && item->opens == 0 &&
+           !item->uploading && item->filling == 0;
+  };
+  if (!unused()) return;
+  const Status listed = EnsureDir(lock, ParentPath(path));
+  if (!unused()) return;
+  const ObjectInfo* info = listed ? Listed(path) : nullptr;
+  const bool same = info != nullptr && !info->is_dir && info->size == item->size &&
+                    (info->version.empty() || item->version.empty() ||
+                     info->version == item->version) &&
+                    (info->mtime_is_upload_time || info->mtime == item->mtime);
+  if (same) return;
+  log::Debug("vfs: \"{}\" changed on the remote: dropping its cache file", path);
+  items.erase(path);
+  DropItem(*item);
+}
+
+Result<Handle*> Vfs::Impl::OpenUncached(const std::string& path, int flags, const Attr& attr) {
   if (!Writable(flags)) {
     auto h = std::make_unique<Handle>();
     h->flags = flags;
     h->kind = Handle::Kind::kRemoteRead;
     h->path = path;
     h->size = attr.size;
-    h->next_chunk = options_.read_chunk_size;
+    h->next_chunk = options.read_chunk_size;
     return h.release();
   }
-  if (options_.cache_mode == CacheMode::kOff) {
-    if ((flags & O_ACCMODE) == O_RDWR || !(flags & O_TRUNC)) {
-      return MakeError(ErrorCode::kPermission,
-                       "with --vfs-cache-mode off a file can only be written whole, write-only "
-                       "(O_TRUNC): " + path);
-    }
-    return im.OpenStream(path, flags);
+  if ((flags & O_ACCMODE) == O_RDWR || !(flags & O_TRUNC)) {
+    return MakeError(ErrorCode::kPermission,
+                     "with --vfs-cache-mode off a file can only be written whole, write-only "
+                     "(O_TRUNC): " + path);
   }
-  // A cache file: empty when truncated, else the object's bytes.
+  return OpenStream(path, flags);
+}
+
+Result<Handle*> Vfs::Impl::OpenCached(std::unique_lock<std::mutex>& lock, const std::string& path,
+                                      int flags, const Attr& attr) {
+  // A cache file: empty when truncated, sparse in kFull, else the object's bytes.
   std::shared_ptr<Item> item;
-  const bool truncate = (flags & O_TRUNC) || attr.size == 0;
+  const bool truncate = (Writable(flags) && (flags & O_TRUNC)) || attr.size == 0;
   if (truncate) {
-    CVC_ASSIGN_OR_RETURN(item, im.NewItem(path));
+    CVC_ASSIGN_OR_RETURN(item, NewItem(path));
     item->mtime = attr.mtime;
+  } else if (options.cache_mode == CacheMode::kFull) {
+    CVC_ASSIGN_OR_RETURN(item, SparseItem(path, attr));
+    if (const ObjectInfo* info = Listed(path)) item->version = info->version;
   } else {
     lock.unlock();
-    CVC_ASSIGN_OR_RETURN(item, im.DownloadItem(path));
+    CVC_ASSIGN_OR_RETURN(item, DownloadItem(path));
     lock.lock();
   }
-  if (im.items.count(path) != 0) {  // another open made one meanwhile: use that
-    im.DropItem(*item);
-    lock.unlock();
-    return Open(path, flags);
+  if (auto it = items.find(path); it != items.end()) {  // another open made one meanwhile
+    DropItem(*item);
+    return OpenItem(lock, it->second, flags);
   }
-  im.items[path] = item;
+  items[path] = item;
   if (truncate && attr.size != 0) {
-    im.Touched(*item);
-    Status st = im.MarkDirty(*item);
+    Touched(*item);
+    Status st = MarkDirty(*item);
     if (!st) {
-      im.items.erase(path);
-      im.DropItem(*item);
+      items.erase(path);
+      DropItem(*item);
       return Propagate(st.error());
     }
   }
-  return im.OpenItem(lock, item, flags & ~O_TRUNC);
+  return OpenItem(lock, item, flags & ~O_TRUNC);
+}
+
+Result<Handle*> Vfs::Open(const std::string& path, int flags) {
+  Impl& im = *impl_;
+  if (Writable(flags) && options_.read_only) {
+    return MakeError(ErrorCode::kPermission, "read-only mount: " + path);
+  }
+  std::unique_lock lock(im.mu);
+  if (options_.cache_mode == CacheMode::kFull) im.RevalidateClean(lock, path);
+  if (auto it = im.items.find(path); it != im.items.end()) {
+    return im.OpenItem(lock, it->second, flags);
+  }
+  CVC_ASSIGN_OR_RETURN(Attr attr, im.AttrLocked(lock, path));
+  if (attr.is_dir) return MakeError(ErrorCode::kIsDir, "is a directory: " + path);
+  if (auto it = im.items.find(path); it != im.items.end()) {  // made while listing
+    return im.OpenItem(lock, it->second, flags);
+  }
+  if (!im.UsesCache(flags, true)) return im.OpenUncached(path, flags, attr);
+  return im.OpenCached(lock, path, flags, attr);
 }
 
 Result<Handle*> Vfs::Create(const std::string& path, int flags) {
@@ -386,7 +436,7 @@ Result<Handle*> Vfs::Create(const std::string& path, int flags) {
     }
     if (existing.error().code() != ErrorCode::kNotFound) return Propagate(existing.error());
   }
-  if (options_.cache_mode == CacheMode::kOff) {
+  if (!im.UsesCache(flags, false)) {
     if ((flags & O_ACCMODE) == O_RDWR) {
       return MakeError(ErrorCode::kPermission,
                        "with --vfs-cache-mode off a file cannot be opened for reading and writing: " +
@@ -417,6 +467,11 @@ Result<size_t> Vfs::Read(Handle& h, std::span<std::byte> buf, int64_t offset) {
     return MakeError(ErrorCode::kPermission, "opened write-only: " + h.path);
   }
   if (h.kind == Handle::Kind::kRemoteRead) return impl_->ReadRemote(h, buf, offset);
+  {
+    std::unique_lock lock(impl_->mu);
+    CVC_RETURN_IF_ERROR(
+        impl_->Fill(lock, h.item, offset, static_cast<int64_t>(buf.size())));  // kFull only
+  }
   size_t done = 0;
   while (done < buf.size()) {
     ssize_t n = pread(h.item->fd, buf.data() + done, buf.size() - done, offset + done);
@@ -446,7 +501,7 @@ Result<size_t> Vfs::Write(Handle& h, std::span<const std::byte> data, int64_t of
   }
   Item& item = *h.item;
   std::unique_lock lock(impl_->mu);
-  impl_->WaitNotUploading(lock, item);
+  CVC_RETURN_IF_ERROR(impl_->PrepareChange(lock, h.item));
   if (h.flags & O_APPEND) offset = item.size;
   lock.unlock();
   size_t done = 0;
@@ -510,7 +565,7 @@ Status Vfs::Truncate(const std::string& path, int64_t size, Handle* h) {
   }
   Handle* opened = nullptr;
   if (h == nullptr || h->kind != Handle::Kind::kCache) {
-    if (options_.cache_mode == CacheMode::kOff) {
+    if (!impl_->UsesCache(O_RDWR, true)) {
       CVC_ASSIGN_OR_RETURN(Attr attr, GetAttr(path));
       if (attr.size == size) return Ok();
       return MakeError(ErrorCode::kPermission,
@@ -524,7 +579,11 @@ Status Vfs::Truncate(const std::string& path, int64_t size, Handle* h) {
     std::unique_lock lock(impl_->mu);
     Item& item = *h->item;
     if (item.size != size) {
-      impl_->WaitNotUploading(lock, item);
+      impl_->WaitQuiet(lock, item);
+      Impl::Resized(item, size);
+      st = impl_->PrepareChange(lock, h->item);
+    }
+    if (st && item.size != size) {
       if (ftruncate(item.fd, size) != 0) {
         st = Unexpected<Error>(Logged(Error(errno == ENOSPC ? ErrorCode::kNoSpace : ErrorCode::kIo,
                                             strerror(errno)),
@@ -620,12 +679,15 @@ Status Vfs::Unlink(const std::string& path) {
       item->deleted = true;
       im.DropItem(*item);
     }
-  } else {
+  }
+  std::string object = path;  // a link's is path + kLinkSuffix
+  if (!had_item) {
     CVC_ASSIGN_OR_RETURN(Attr attr, im.AttrLocked(lock, path));
     if (attr.is_dir) return MakeError(ErrorCode::kIsDir, "is a directory: " + path);
+    if (attr.is_link) object += kLinkSuffix;
   }
   lock.unlock();
-  Status st = im.remote->Delete(im.ctx, path);
+  Status st = im.remote->Delete(im.ctx, object);
   lock.lock();
   if (!st && !(had_item && st.error().code() == ErrorCode::kNotFound)) {
     if (st.error().code() == ErrorCode::kNotFound || st.error().code() == ErrorCode::kIsDir) {
@@ -633,7 +695,7 @@ Status Vfs::Unlink(const std::string& path) {
     }
     return Unexpected<Error>(Logged(st.error(), "deleting", path));
   }
-  im.RemoveListed(path);
+  im.RemoveListed(object);
   return Ok();
 }
 
@@ -653,14 +715,15 @@ Status Vfs::Rename(const std::string& from, const std::string& to, bool no_repla
     if (no_replace) return MakeError(ErrorCode::kExists, "exists: " + to);
     if (dst->is_dir && !src.is_dir) return MakeError(ErrorCode::kIsDir, "is a directory: " + to);
     if (!dst->is_dir && src.is_dir) return MakeError(ErrorCode::kNotDir, "not a directory: " + to);
-    if (dst->is_dir) {
+    if (dst->is_dir || dst->is_link != src.is_link) {  // not replaced by the move below
       lock.unlock();
-      CVC_RETURN_IF_ERROR(Rmdir(to));
+      CVC_RETURN_IF_ERROR(dst->is_dir ? Rmdir(to) : Unlink(to));
       lock.lock();
     }
   } else if (dst.error().code() != ErrorCode::kNotFound) {
     return Propagate(dst.error());
   }
+  if (src.is_link) return im.RenameFile(lock, from + kLinkSuffix, to + kLinkSuffix);
   return src.is_dir ? im.RenameDir(lock, from, to) : im.RenameFile(lock, from, to);
 }
 

@@ -15,7 +15,15 @@
 //   written when it first becomes dirty) and the next Vfs over the same remote and cache folder
 //   uploads it. A failed upload is logged naming the file and retried with backoff; the file is
 //   never dropped. Files opened read-only and not dirty are read through the remote.
-// kMinimal and kFull are refused by Vfs::New (kUsage).
+// - kMinimal: as kOff, except that files opened for reading and writing, and files opened
+//   write-only that cannot be streamed (existing, without O_TRUNC), and truncations, go through
+//   a cache file as in kWrites.
+// - kFull: every open file is backed by a cache file. An existing file's cache file starts
+//   sparse: a read fetches only the missing ranges it touches (plus read_ahead bytes) and keeps
+//   them; a write changes the cache file only, and the missing rest is fetched before the
+//   upload. Clean files stay cached after their last close until evicted (cache_max_age,
+//   cache_max_size; least recently used first; never a dirty or open one), and are reused by
+//   the next open while the remote object is unchanged. They do not outlive the Vfs.
 //
 // Threads: every method may be called from any number of threads at once.
 #pragma once
@@ -50,10 +58,20 @@ struct VfsOptions {
   // Neither read exact mtimes (S3 listings give upload times) nor store them (utimes ignored).
   bool no_modtime = false;
   int upload_workers = 4;  // uploads at once
+  // kFull: bytes fetched beyond each read that misses the cache.
+  int64_t read_ahead = 0;
+  // kFull: the most the cache files may take on disk (blocks allocated), -1 for no limit.
+  int64_t cache_max_size = -1;
+  // kFull: how long a clean file stays cached after its last close.
+  std::chrono::nanoseconds cache_max_age = std::chrono::hours(1);
+  // rclone's --links: a symbolic link is stored as an object NAME.rclonelink holding its target,
+  // and such objects are shown as links named NAME.
+  bool links = false;
 };
 
 struct Attr {
   bool is_dir = false;
+  bool is_link = false;  // size: the target's length
   int64_t size = 0;
   TimePoint mtime{};
 };
@@ -61,7 +79,11 @@ struct Attr {
 struct DirEntry {
   std::string name;
   bool is_dir = false;
+  bool is_link = false;
 };
+
+// The name suffix of the objects that hold symbolic links (options.links).
+inline constexpr const char* kLinkSuffix = ".rclonelink";
 
 struct Handle;  // an open file; owned by the Vfs from Open/Create until Release
 
@@ -116,6 +138,11 @@ class Vfs {
   Status Unlink(const std::string& path);
   // rename(2): replaces a file, or an empty directory, at to; no_replace: kExists if to exists.
   Status Rename(const std::string& from, const std::string& to, bool no_replace);
+  // symlink(2) (options.links; else kUnsupported): stores target in the object
+  // path + kLinkSuffix. Existing path → kExists; missing parent → kNotFound.
+  Status Symlink(const std::string& target, const std::string& path);
+  // readlink(2): the target of the link path; not a link → kInvalidArgument.
+  Result<std::string> Readlink(const std::string& path);
 
   // Uploads every dirty file now, waiting for each; the first error (the files that failed stay
   // in the cache for the next run). Further changes are still accepted afterwards.

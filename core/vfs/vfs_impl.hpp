@@ -34,6 +34,14 @@ struct Item {
   SteadyTime upload_due{};
   int failures = 0;            // uploads failed in a row
   bool shutdown_failed = false;  // failed during Shutdown: left for the next run
+  // kFull: the bytes of [0, backed) that are not in `present` (start → end ranges of the data
+  // file) are still the remote object's, fetched on demand; beyond backed the data file holds
+  // what was written, holes reading as zeros. backed is 0 for a file cached whole.
+  int64_t backed = 0;
+  std::map<int64_t, int64_t> present;
+  int filling = 0;         // downloads into the data file running now
+  std::string version;     // the remote object's version the clean bytes are of
+  SteadyTime last_used{};  // the last close, for eviction (least recently used first)
 };
 
 class StreamWriter;  // kOff writes: a Put fed through a pipe (vfs_stream.cpp)
@@ -80,6 +88,7 @@ struct Vfs::Impl {
   // either a cache item or an object the rename lists, never neither.
   std::set<std::string> frozen;
   bool Frozen(const std::string& path) const;
+  SteadyTime next_evict{};  // Evict does nothing before then
   bool flushing = false;  // Shutdown: every dirty item is due now
   bool stopping = false;  // workers exit
   std::vector<std::thread> workers;
@@ -119,10 +128,45 @@ struct Vfs::Impl {
   void WaitNotUploading(std::unique_lock<std::mutex>& lock, Item& item);
   // Uploads item if dirty (lock held on entry and exit, released while uploading).
   Status Upload(std::unique_lock<std::mutex>& lock, const std::shared_ptr<Item>& item);
+  // One Put of a cache file's first size bytes (lock not held).
+  Result<ObjectInfo> PutCacheFile(const std::string& path, const std::string& data, int64_t size,
+                                  TimePoint mtime);
+  // Records a successful upload of generation of item to path (lock held).
+  void Uploaded(const std::shared_ptr<Item>& item, const ObjectInfo& stored, uint64_t generation,
+                const std::string& path);
   // The handle's item was closed for the last time (lock held).
   void Closed(const std::shared_ptr<Item>& item);
+  // A clean item no handle has: kFull keeps it (descriptor closed) for eviction, other modes
+  // drop it (lock held).
+  void KeepOrDrop(const std::shared_ptr<Item>& item);
   void WorkerLoop();
+  // Takes up the dirty items a previous run left in the cache folder.
   Status Recover();
+  // The dirty item of <id>.meta and <id>.data (its data file open); an error naming the files.
+  Result<std::shared_ptr<Item>> LoadItem(const std::string& id);
+
+  // ---- sparse cache files of kFull (vfs_sparse.cpp) ----
+  // Whether an open with flags of a file (existing or not) goes through a cache file.
+  bool UsesCache(int flags, bool exists) const;
+  // A clean item for the existing object path of attr's size, none of its bytes fetched yet.
+  Result<std::shared_ptr<Item>> SparseItem(const std::string& path, const Attr& attr);
+  // Fetches the missing bytes of [offset, offset + len) ∩ [0, backed), plus --vfs-read-ahead
+  // bytes after them (lock held on entry and exit, released while downloading).
+  Status Fill(std::unique_lock<std::mutex>& lock, const std::shared_ptr<Item>& item, int64_t offset,
+              int64_t len);
+  // Waits until item's data file may change, and fetches what it still misses first, so that a
+  // dirty item is always whole (lock held on entry and exit; released while downloading).
+  Status PrepareChange(std::unique_lock<std::mutex>& lock, const std::shared_ptr<Item>& item);
+  // Waits until item's data file may change: no upload and no download into it (lock held).
+  void WaitQuiet(std::unique_lock<std::mutex>& lock, Item& item);
+  // Records that [start, end) of item's data file now holds its bytes.
+  static void MarkPresent(Item& item, int64_t start, int64_t end);
+  // The size of item is now size: bytes past it no longer come from the remote.
+  static void Resized(Item& item, int64_t size);
+  // Drops clean, closed items older than --vfs-cache-max-age, then the least recently used
+  // ones while the cache uses more than --vfs-cache-max-size (lock held). The next time an
+  // item becomes too old, or SteadyTime::max().
+  SteadyTime Evict();
 
   // ---- handles (vfs.cpp) ----
   // A handle on item (truncated first for a writable O_TRUNC open); lock held.
@@ -130,9 +174,24 @@ struct Vfs::Impl {
                            int flags);
   // A kOff writer of path, shown while it runs (lock held).
   Handle* OpenStream(const std::string& path, int flags);
+  // Open of an existing file of attr without a cache file: a remote reader, or (writable) a
+  // kOff writer where the flags allow streaming.
+  Result<Handle*> OpenUncached(const std::string& path, int flags, const Attr& attr);
+  // Open of an existing file through a new cache file (lock held; released while downloading).
+  Result<Handle*> OpenCached(std::unique_lock<std::mutex>& lock, const std::string& path, int flags,
+                             const Attr& attr);
+  // kFull: drops the clean, closed cache file of path if the remote object changed since.
+  void RevalidateClean(std::unique_lock<std::mutex>& lock, const std::string& path);
 
   // ---- data (vfs_read.cpp) ----
   Result<size_t> ReadRemote(Handle& h, std::span<std::byte> buf, int64_t offset);
+
+  // ---- symbolic links (vfs_links.cpp) ----
+  // The link name an entry of the object listing stands for, or "" (not a link, or !links).
+  std::string LinkName(const std::string& name, bool is_dir) const;
+  // Attr of path as a link: its object path + kLinkSuffix in the fresh parent listing (lock
+  // held); kNotFound otherwise.
+  Result<Attr> LinkAttr(const std::string& path);
 
   // ---- renames (vfs_rename.cpp) ----
   Status RenameFile(std::unique_lock<std::mutex>& lock, const std::string& from,
@@ -141,6 +200,25 @@ struct Vfs::Impl {
                    const std::string& to);
   Status RenameDirFrozen(std::unique_lock<std::mutex>& lock, const std::string& from,
                          const std::string& to);
+  // The steps of RenameDirFrozen; the remote ones run without the lock.
+  // Makes the folders (rebased from `from` to `to`), recording those made.
+  Status MakeFolders(const std::vector<std::string>& folders, const std::string& from,
+                     const std::string& to, std::vector<std::string>& made);
+  // Removes folders, children first; failures are logged only when why is given.
+  void RemoveFolders(std::vector<std::string> folders, const std::string& why);
+  // Renames the cache items and virtual directories under from to under to (lock held). The old
+  // paths of dirty items go to *stale when given. The first error of writing their metadata.
+  Status RebaseItems(std::unique_lock<std::mutex>& lock, const std::string& from,
+                     const std::string& to, std::set<std::string>* stale);
+  // Moves objects under from to under to (stale ones are deleted), recording each move.
+  Status MoveObjects(const std::vector<ObjectInfo>& objects, const std::string& from,
+                     const std::string& to, const std::set<std::string>& stale,
+                     std::vector<std::pair<std::string, std::string>>& moved);
+  // Moves the objects of `moved` back, last first; what cannot be moved back is logged.
+  void UndoMoves(const std::vector<std::pair<std::string, std::string>>& moved,
+                 const std::string& from, const std::string& to);
+  // Drops the cached listings of both directories and below (lock held).
+  void ForgetListings(const std::string& from, const std::string& to);
   // Every folder (dir first) and object the remote holds under dir (lock not held).
   Status ListTree(const std::string& dir, std::vector<std::string>& folders,
                   std::vector<ObjectInfo>& objects);

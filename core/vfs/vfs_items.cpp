@@ -172,6 +172,7 @@ void Vfs::Impl::WaitNotUploading(std::unique_lock<std::mutex>& lock, Item& item)
 
 void Vfs::Impl::Closed(const std::shared_ptr<Item>& item) {
   if (item->opens > 0) return;
+  item->last_used = std::chrono::steady_clock::now();
   if (item->deleted) {
     if (item->fd >= 0) ::close(item->fd);
     item->fd = -1;
@@ -183,9 +184,36 @@ void Vfs::Impl::Closed(const std::shared_ptr<Item>& item) {
     return;
   }
   if (item->uploading) return;  // the upload drops it when done
+  KeepOrDrop(item);
+}
+
+void Vfs::Impl::KeepOrDrop(const std::shared_ptr<Item>& item) {
+  if (options.cache_mode == CacheMode::kFull) {
+    // Kept for the next open until evicted; its descriptor is closed (thousands may be kept).
+    if (item->fd >= 0) ::close(item->fd);
+    item->fd = -1;
+    cv.notify_all();  // the workers evict
+    return;
+  }
   auto it = items.find(item->path);
   if (it != items.end() && it->second == item) items.erase(it);
   DropItem(*item);
+}
+
+Result<ObjectInfo> Vfs::Impl::PutCacheFile(const std::string& path, const std::string& data,
+                                           int64_t size, TimePoint mtime) {
+  const int fd = ::open(data.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Unexpected<Error>(ErrnoError("opening " + data));
+  CacheFileReader reader(fd, size);
+  PutOptions opts;
+  opts.size = size;
+  opts.mtime = mtime;
+  opts.reopen = [data, size]() -> Result<std::unique_ptr<Reader>> {
+    const int again = ::open(data.c_str(), O_RDONLY | O_CLOEXEC);
+    if (again < 0) return Unexpected<Error>(ErrnoError("opening " + data));
+    return std::unique_ptr<Reader>(std::make_unique<CacheFileReader>(again, size));
+  };
+  return remote->Put(ctx, path, reader, opts);
 }
 
 Status Vfs::Impl::Upload(std::unique_lock<std::mutex>& lock, const std::shared_ptr<Item>& item) {
@@ -195,25 +223,10 @@ Status Vfs::Impl::Upload(std::unique_lock<std::mutex>& lock, const std::shared_p
   const uint64_t generation = item->generation;
   const std::string path = item->path;
   const int64_t size = item->size;
-  const TimePoint mtime = item->mtime;
   const std::string data = DataPath(*item);
+  const TimePoint mtime = item->mtime;
   lock.unlock();
-  Result<ObjectInfo> stored = MakeError(ErrorCode::kInternal, "not run");
-  const int fd = ::open(data.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    stored = Unexpected<Error>(ErrnoError("opening " + data));
-  } else {
-    CacheFileReader reader(fd, size);
-    PutOptions opts;
-    opts.size = size;
-    opts.mtime = mtime;
-    opts.reopen = [data, size]() -> Result<std::unique_ptr<Reader>> {
-      const int again = ::open(data.c_str(), O_RDONLY | O_CLOEXEC);
-      if (again < 0) return Unexpected<Error>(ErrnoError("opening " + data));
-      return std::unique_ptr<Reader>(std::make_unique<CacheFileReader>(again, size));
-    };
-    stored = remote->Put(ctx, path, reader, opts);
-  }
+  Result<ObjectInfo> stored = PutCacheFile(path, data, size, mtime);
   lock.lock();
   item->uploading = false;
   cv.notify_all();
@@ -228,22 +241,24 @@ Status Vfs::Impl::Upload(std::unique_lock<std::mutex>& lock, const std::shared_p
     return Unexpected<Error>(stored.error().WithContext("uploading \"" + path + "\""));
   }
   log::Info("vfs: uploaded \"{}\" ({} bytes)", path, size);
+  Uploaded(item, *stored, generation, path);
+  return Ok();
+}
+
+void Vfs::Impl::Uploaded(const std::shared_ptr<Item>& item, const ObjectInfo& stored,
+                         uint64_t generation, const std::string& path) {
   item->failures = 0;
   if (item->path == path && !item->deleted) {
-    ObjectInfo listed = *stored;
+    ObjectInfo listed = stored;
     listed.path = path;
     SetListed(listed);
   }
   if (item->generation == generation && item->path == path && !item->deleted) {
     item->dirty = false;
+    item->version = stored.version;
     ::unlink(MetaPath(*item).c_str());
-    if (item->opens == 0) {
-      auto it = items.find(item->path);
-      if (it != items.end() && it->second == item) items.erase(it);
-      DropItem(*item);
-    }
+    if (item->opens == 0) KeepOrDrop(item);
   }
-  return Ok();
 }
 
 bool Vfs::Impl::Frozen(const std::string& path) const {
@@ -278,6 +293,7 @@ void Vfs::Impl::WorkerLoop() {
       }
       earliest = std::min(earliest, item->upload_due);
     }
+    if (!next) earliest = std::min(earliest, Evict());
     if (next) {
       (void)Upload(lock, next);  // failures are logged and retried
       continue;
@@ -288,6 +304,48 @@ void Vfs::Impl::WorkerLoop() {
       cv.wait_until(lock, earliest);
     }
   }
+}
+
+Result<std::shared_ptr<Item>> Vfs::Impl::LoadItem(const std::string& id) {
+  std::ifstream in(folder + "/" + id + ".meta", std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string s = text.str();
+  const size_t nl1 = s.find('\n');
+  const size_t nl2 = nl1 == std::string::npos ? nl1 : s.find('\n', nl1 + 1);
+  auto item = std::make_shared<Item>();
+  item->id = id;
+  if (nl2 == std::string::npos || s.substr(0, nl1) != kMetaMagic) {
+    return MakeError(ErrorCode::kCorrupt, fmt::format("cache metadata {}/{}.meta is unreadable; "
+                                                        "leaving it and its data there",
+                                                        folder, id));
+  }
+  item->path = s.substr(nl2 + 1);
+  if (!ValidatePath(item->path)) {
+    return MakeError(ErrorCode::kCorrupt, fmt::format("cache metadata {}/{}.meta names an "
+                                                        "invalid path; leaving it",
+                                                        folder, id));
+  }
+  const int64_t mtime_ns = std::stoll(s.substr(nl1 + 1, nl2 - nl1 - 1));
+  const std::string data = DataPath(*item);
+  item->fd = ::open(data.c_str(), O_RDWR | O_CLOEXEC);
+  struct stat st;
+  if (item->fd < 0 || fstat(item->fd, &st) != 0) {
+    if (item->fd >= 0) ::close(item->fd);
+    return MakeError(ErrorCode::kNotFound, fmt::format("cache data {} of \"{}\" is missing; it "
+                                                       "cannot be uploaded",
+                                                       data, item->path));
+  }
+  item->size = st.st_size;
+  item->mtime_set = mtime_ns != 0;
+  item->meta_current = true;
+  item->mtime = item->mtime_set
+                    ? TimePoint(std::chrono::nanoseconds(mtime_ns))
+                    : TimePoint(std::chrono::seconds(st.st_mtim.tv_sec) +
+                                std::chrono::nanoseconds(st.st_mtim.tv_nsec));
+  item->dirty = true;
+  item->upload_due = std::chrono::steady_clock::now();
+  return item;
 }
 
 Status Vfs::Impl::Recover() {
@@ -301,41 +359,12 @@ Status Vfs::Impl::Recover() {
   if (ec) return MakeError(ErrorCode::kIo, "reading cache folder " + folder + ": " + ec.message());
   std::set<std::string> kept;
   for (const std::string& id : metas) {
-    std::ifstream in(folder + "/" + id + ".meta", std::ios::binary);
-    std::stringstream text;
-    text << in.rdbuf();
-    const std::string s = text.str();
-    const size_t nl1 = s.find('\n');
-    const size_t nl2 = nl1 == std::string::npos ? nl1 : s.find('\n', nl1 + 1);
-    auto item = std::make_shared<Item>();
-    item->id = id;
-    if (nl2 == std::string::npos || s.substr(0, nl1) != kMetaMagic) {
-      log::Error("vfs: cache metadata {}/{}.meta is unreadable; leaving it and its data there",
-                 folder, id);
+    auto loaded = LoadItem(id);
+    if (!loaded) {
+      log::Error("vfs: {}", loaded.error().message());
       continue;
     }
-    item->path = s.substr(nl2 + 1);
-    if (!ValidatePath(item->path)) {
-      log::Error("vfs: cache metadata {}/{}.meta names an invalid path; leaving it", folder, id);
-      continue;
-    }
-    const int64_t mtime_ns = std::stoll(s.substr(nl1 + 1, nl2 - nl1 - 1));
-    const std::string data = DataPath(*item);
-    item->fd = ::open(data.c_str(), O_RDWR | O_CLOEXEC);
-    struct stat st;
-    if (item->fd < 0 || fstat(item->fd, &st) != 0) {
-      log::Error("vfs: cache data {} of \"{}\" is missing; it cannot be uploaded", data, item->path);
-      continue;
-    }
-    item->size = st.st_size;
-    item->mtime_set = mtime_ns != 0;
-    item->meta_current = true;
-    item->mtime = item->mtime_set
-                      ? TimePoint(std::chrono::nanoseconds(mtime_ns))
-                      : TimePoint(std::chrono::seconds(st.st_mtim.tv_sec) +
-                                  std::chrono::nanoseconds(st.st_mtim.tv_nsec));
-    item->dirty = true;
-    item->upload_due = std::chrono::steady_clock::now();
+    std::shared_ptr<Item> item = *loaded;
     if (auto old = items.find(item->path); old != items.end()) {
       // Two files claim one path (a crash during a rename): keep the newer one.
       if (old->second->mtime >= item->mtime) {

@@ -1,6 +1,8 @@
 // Vfs renames of files and directories. The remote has no directory rename: a directory is
 // renamed object by object (server-side where the remote can), then its old folders removed.
 #include <algorithm>
+#include <set>
+#include <utility>
 
 #include "core/log.hpp"
 #include "core/vfs/vfs_impl.hpp"
@@ -81,12 +83,12 @@ Status Vfs::Impl::RenameFile(std::unique_lock<std::mutex>& lock, const std::stri
   while (true) {
     auto it = items.find(from);
     if (it == items.end()) break;
-    if (!it->second->uploading) {
+    if (!it->second->uploading && it->second->filling == 0) {
       item = it->second;
       break;
     }
     std::shared_ptr<Item> running = it->second;
-    WaitNotUploading(lock, *running);
+    WaitQuiet(lock, *running);
   }
   if (item && item->dirty) {
     // Its bytes go to `to` by the upload; the stale object at `from` goes away.
@@ -125,7 +127,10 @@ Status Vfs::Impl::RenameFile(std::unique_lock<std::mutex>& lock, const std::stri
 
 Status Vfs::Impl::RenameDir(std::unique_lock<std::mutex>& lock, const std::string& from,
                             const std::string& to) {
+  // Nothing under either name is uploaded meanwhile: an undo then finds under `to` only what it
+  // moved there.
   frozen.insert(from);
+  frozen.insert(to);
   std::vector<std::shared_ptr<Item>> running;
   for (auto& [path, item] : items) {
     if (Under(path, from) && item->uploading) running.push_back(item);
@@ -133,45 +138,95 @@ Status Vfs::Impl::RenameDir(std::unique_lock<std::mutex>& lock, const std::strin
   for (const auto& item : running) WaitNotUploading(lock, *item);
   Status st = RenameDirFrozen(lock, from, to);
   frozen.erase(from);
+  frozen.erase(to);
   cv.notify_all();
   return st;
 }
 
+// A directory rename that fails midway is undone: rename(2) happens whole or not at all, and a
+// program told EIO expects everything still under the old name. Rolling forward instead would
+// need the failing move to succeed, which is what just failed.
 Status Vfs::Impl::RenameDirFrozen(std::unique_lock<std::mutex>& lock, const std::string& from,
                                   const std::string& to) {
   log::Debug("vfs: renaming directory \"{}\" to \"{}\"", from, to);
   std::vector<ObjectInfo> objects;
   std::vector<std::string> folders;
   lock.unlock();
-  Status listed = ListTree(from, folders, objects);
-  if (!listed) {
+  Status st = ListTree(from, folders, objects);
+  std::vector<std::string> made;  // new folders, parents first
+  if (st) st = MakeFolders(folders, from, to, made);
+  if (!st) {
+    RemoveFolders(made, "");
     lock.lock();
-    return listed;
-  }
-  for (const std::string& dir : folders) {
-    Status st = remote->Mkdir(ctx, Rebase(dir, from, to));
-    if (!st) {
-      lock.lock();
-      return Unexpected<Error>(Logged(st.error(), "making directory", Rebase(dir, from, to)));
-    }
+    return st;
   }
   lock.lock();
-  // Dirty files under `from` take their new names (their uploads store them there); their old
-  // versions on the remote are deleted, not moved.
+  std::set<std::string> stale;  // old versions of dirty files: deleted, not moved
+  st = RebaseItems(lock, from, to, &stale);
+  std::vector<std::pair<std::string, std::string>> moved;  // (old, new) object paths
+  lock.unlock();
+  if (st) st = MoveObjects(objects, from, to, stale, moved);
+  if (!st) {
+    UndoMoves(moved, from, to);
+    RemoveFolders(made, "");
+    lock.lock();
+    (void)RebaseItems(lock, to, from, nullptr);
+    ForgetListings(from, to);
+    return st;
+  }
+  RemoveFolders(folders, "after renaming it");
+  lock.lock();
+  ForgetListings(from, to);
+  RemoveListed(from);
+  ObjectInfo info;
+  info.path = to;
+  info.is_dir = true;
+  SetListed(info);
+  return Ok();
+}
+
+Status Vfs::Impl::MakeFolders(const std::vector<std::string>& folders, const std::string& from,
+                              const std::string& to, std::vector<std::string>& made) {
+  for (const std::string& dir : folders) {
+    const std::string target = Rebase(dir, from, to);
+    Status st = remote->Mkdir(ctx, target);
+    if (!st) return Unexpected<Error>(Logged(st.error(), "making directory", target));
+    made.push_back(target);
+  }
+  return Ok();
+}
+
+void Vfs::Impl::RemoveFolders(std::vector<std::string> folders, const std::string& why) {
+  std::sort(folders.begin(), folders.end(), std::greater<>());  // children first
+  for (const std::string& dir : folders) {
+    Status st = remote->Rmdir(ctx, dir);
+    if (!st && st.error().code() != ErrorCode::kDirNotFound && !why.empty()) {
+      log::Error("vfs: removing old directory \"{}\" {}: {}", dir, why, st.error().message());
+    }
+  }
+}
+
+Status Vfs::Impl::RebaseItems(std::unique_lock<std::mutex>& lock, const std::string& from,
+                              const std::string& to, std::set<std::string>* stale) {
+  // Dirty files take their new names (their uploads store them there); their old versions on
+  // the remote are deleted, not moved.
   std::vector<std::shared_ptr<Item>> moving;
   for (auto& [path, item] : items) {
     if (Under(path, from)) moving.push_back(item);
   }
-  for (const auto& item : moving) WaitNotUploading(lock, *item);
-  std::set<std::string> stale;  // old versions of dirty files: deleted, not moved
+  for (const auto& item : moving) WaitQuiet(lock, *item);
+  Status first = Ok();
   for (const auto& item : moving) {
     if (item->deleted || !Under(item->path, from)) continue;
-    if (item->dirty) stale.insert(item->path);
+    if (item->dirty && stale != nullptr) stale->insert(item->path);
     items.erase(item->path);
     item->path = Rebase(item->path, from, to);
     item->meta_current = false;
     items[item->path] = item;
-    if (item->dirty) CVC_RETURN_IF_ERROR(MarkDirty(*item));
+    if (item->dirty) {
+      Status st = MarkDirty(*item);
+      if (!st && first) first = st;
+    }
   }
   std::set<std::string> virtuals;
   for (const std::string& v : virtual_dirs) {
@@ -182,32 +237,53 @@ Status Vfs::Impl::RenameDirFrozen(std::unique_lock<std::mutex>& lock, const std:
     virtual_dirs.insert(Rebase(v, from, to));
   }
   if (!remote->GetFeatures().empty_dirs) virtual_dirs.insert(to);
-  lock.unlock();
+  return first;
+}
+
+Status Vfs::Impl::MoveObjects(const std::vector<ObjectInfo>& objects, const std::string& from,
+                              const std::string& to, const std::set<std::string>& stale,
+                              std::vector<std::pair<std::string, std::string>>& moved) {
   for (const ObjectInfo& info : objects) {
     if (stale.count(info.path)) {
       log::Debug("vfs: deleting \"{}\": its renamed cache file replaces it", info.path);
       Status st = remote->Delete(ctx, info.path);
       if (!st && st.error().code() != ErrorCode::kNotFound) {
-        lock.lock();
         return Unexpected<Error>(Logged(st.error(), "deleting the old name of renamed", info.path));
       }
       continue;
     }
-    auto moved = MoveObject(info.path, Rebase(info.path, from, to));
-    if (!moved && moved.error().code() != ErrorCode::kNotFound) {
-      lock.lock();
-      return Unexpected<Error>(Logged(moved.error(), "renaming", info.path));
+    const std::string target = Rebase(info.path, from, to);
+    auto done = MoveObject(info.path, target);
+    if (!done && done.error().code() != ErrorCode::kNotFound) {
+      return Unexpected<Error>(Logged(done.error(), "renaming", info.path));
+    }
+    if (done) moved.emplace_back(info.path, target);
+  }
+  return Ok();
+}
+
+void Vfs::Impl::UndoMoves(const std::vector<std::pair<std::string, std::string>>& moved,
+                          const std::string& from, const std::string& to) {
+  if (moved.empty()) return;
+  log::Notice("vfs: renaming directory \"{}\" to \"{}\" failed midway: moving {} file(s) back",
+              from, to, moved.size());
+  size_t left = 0;
+  for (auto it = moved.rbegin(); it != moved.rend(); ++it) {
+    auto back = MoveObject(it->second, it->first);
+    if (!back) {
+      left++;
+      log::Error("vfs: cannot move \"{}\" back to \"{}\": {}", it->second, it->first,
+                 back.error().message());
     }
   }
-  std::sort(folders.begin(), folders.end(), std::greater<>());  // children first
-  for (const std::string& dir : folders) {
-    Status st = remote->Rmdir(ctx, dir);
-    if (!st && st.error().code() != ErrorCode::kDirNotFound) {
-      log::Error("vfs: removing old directory \"{}\" after renaming it: {}", dir,
-                 st.error().message());
-    }
+  if (left > 0) {
+    log::Error("vfs: {} file(s) stay under \"{}\" while the rest is under \"{}\"; move them "
+               "back by hand",
+               left, to, from);
   }
-  lock.lock();
+}
+
+void Vfs::Impl::ForgetListings(const std::string& from, const std::string& to) {
   for (auto it = dirs.begin(); it != dirs.end();) {
     if (it->first == from || Under(it->first, from) || it->first == to || Under(it->first, to)) {
       it = dirs.erase(it);
@@ -215,12 +291,7 @@ Status Vfs::Impl::RenameDirFrozen(std::unique_lock<std::mutex>& lock, const std:
       ++it;
     }
   }
-  RemoveListed(from);
-  ObjectInfo info;
-  info.path = to;
-  info.is_dir = true;
-  SetListed(info);
-  return Ok();
+  RemoveListed(to);
 }
 
 }  // namespace cvclone::vfs

@@ -1,9 +1,12 @@
 // Vfs without FUSE: ranged reads through crypt fetch only what they need, the write cache
-// uploads atomically after close, survives a crash, and retries failed uploads.
+// uploads atomically after close, survives a crash, and retries failed uploads; the minimal and
+// full cache modes (ranges fetched into sparse files, eviction), a directory rename undone when
+// it fails midway, and symbolic links as .rclonelink objects.
 #include "core/vfs/vfs.hpp"
 
 #include <doctest/doctest.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 
 #include <atomic>
 #include <filesystem>
@@ -254,8 +257,239 @@ TEST_CASE("vfs: read-only refuses changes and off mode writes whole files only")
   (*off)->Release(*h);
   CHECK(ReadRemote(memory, "s.txt") == "abcdef");
   CHECK((*off)->Open("s.txt", O_RDWR).error().code() == ErrorCode::kPermission);
+  CHECK(ParseCacheMode("most").error().code() == ErrorCode::kUsage);
+}
+
+// The cache files in the Vfs's cache folder.
+int CacheFiles(const Vfs& v) {
+  int n = 0;
+  for (const auto& e : std::filesystem::directory_iterator(v.cache_folder())) {
+    n += e.path().extension() == ".data" ? 1 : 0;
+  }
+  return n;
+}
+
+void PutObject(Remote& r, const std::string& path, const std::string& data) {
+  MemoryReader src(MemoryReader::kView, data);
+  PutOptions po;
+  po.size = static_cast<int64_t>(data.size());
+  REQUIRE(r.Put(Context{}, path, src, po).has_value());
+}
+
+TEST_CASE("vfs: minimal mode caches only what cannot be streamed") {
+  test::TempDir dir;
+  MemoryRemote memory;
+  VfsOptions o = Options(dir);
+  o.cache_mode = CacheMode::kMinimal;
+  auto v = Vfs::New(memory, o);
+  REQUIRE(v.has_value());
+  // Write-only with O_TRUNC streams: sequential only, stored when closed, no cache file.
+  auto h = (*v)->Create("s.txt", O_WRONLY | O_CREAT | O_TRUNC);
+  REQUIRE(h.has_value());
+  REQUIRE((*v)->Write(**h, AsBytes("abc"), 0).has_value());
+  CHECK(!(*v)->Write(**h, AsBytes("x"), 10).has_value());
+  CHECK(CacheFiles(**v) == 0);
+  REQUIRE((*v)->Flush(**h).has_value());
+  (*v)->Release(*h);
+  CHECK(ReadRemote(memory, "s.txt") == "abc");
+  // Read-write, and write-only without O_TRUNC: a cache file, written anywhere.
+  h = (*v)->Open("s.txt", O_RDWR);
+  REQUIRE(h.has_value());
+  CHECK(CacheFiles(**v) == 1);
+  REQUIRE((*v)->Write(**h, AsBytes("B"), 1).has_value());
+  (*v)->Release(*h);
+  h = (*v)->Open("s.txt", O_WRONLY);
+  REQUIRE(h.has_value());
+  REQUIRE((*v)->Write(**h, AsBytes("def"), 3).has_value());
+  (*v)->Release(*h);
+  REQUIRE((*v)->Truncate("s.txt", 5, nullptr).has_value());
+  REQUIRE(Eventually([&] { return (*v)->DirtyCount() == 0; }));
+  CHECK(ReadRemote(memory, "s.txt") == "aBcde");
+  // Read-only opens stream from the remote.
+  REQUIRE(Eventually([&] { return CacheFiles(**v) == 0; }));
+  h = (*v)->Open("s.txt", O_RDONLY);
+  REQUIRE(h.has_value());
+  CHECK(CacheFiles(**v) == 0);
+  (*v)->Release(*h);
+  CHECK(ReadFile(**v, "s.txt") == "aBcde");
+}
+
+TEST_CASE("vfs: full mode fetches only the ranges read, keeps them and uploads whole files") {
+  test::TempDir dir;
+  MemoryRemote memory;
+  std::string data = test::Pattern(size_t{8} << 20, 5);
+  PutObject(memory, "big", data);
+  CountingRemote counting(memory);
+  VfsOptions o = Options(dir);
   o.cache_mode = CacheMode::kFull;
-  CHECK(Vfs::New(memory, o).error().code() == ErrorCode::kUsage);
+  o.read_ahead = 65536;
+  o.dir_cache_time = seconds(0);  // sees the change of the object below
+  auto v = Vfs::New(counting, o);
+  REQUIRE(v.has_value());
+  auto h = (*v)->Open("big", O_RDONLY);
+  REQUIRE(h.has_value());
+  std::vector<std::byte> buf(4096);
+  REQUIRE((*v)->Read(**h, buf, 3 << 20).has_value());
+  CHECK(std::string(reinterpret_cast<const char*>(buf.data()), buf.size()) ==
+        data.substr(3 << 20, 4096));
+  CHECK(counting.bytes == 4096 + 65536);  // the read and its read-ahead
+  REQUIRE((*v)->Read(**h, buf, (3 << 20) + 8192).has_value());
+  REQUIRE((*v)->Read(**h, buf, 3 << 20).has_value());
+  CHECK(counting.bytes == 4096 + 65536);  // served by the cache file
+  // The end of the file: the read-ahead stops there.
+  REQUIRE((*v)->Read(**h, buf, (8 << 20) - 100).value() == 100);
+  CHECK(counting.bytes == 4096 + 65536 + 100);
+  (*v)->Release(*h);
+  struct stat st;
+  REQUIRE(CacheFiles(**v) == 1);  // kept after close
+  for (const auto& e : std::filesystem::directory_iterator((*v)->cache_folder())) {
+    if (e.path().extension() == ".data") REQUIRE(::stat(e.path().c_str(), &st) == 0);
+  }
+  CHECK(st.st_size == int64_t{8} << 20);
+  CHECK(int64_t{st.st_blocks} * 512 < int64_t{1} << 20);  // sparse
+
+  // A change fetches the rest first; the upload holds every byte.
+  h = (*v)->Open("big", O_RDWR);
+  REQUIRE(h.has_value());
+  REQUIRE((*v)->Write(**h, AsBytes("patch"), 5 << 20).has_value());
+  data.replace(5 << 20, 5, "patch");
+  REQUIRE((*v)->Truncate("big", (6 << 20) + 1, *h).has_value());
+  data.resize((6 << 20) + 1);
+  (*v)->Release(*h);
+  REQUIRE(Eventually([&] { return (*v)->DirtyCount() == 0; }));
+  CHECK((ReadRemote(memory, "big") == data));
+  const int64_t before = counting.bytes;
+  CHECK((ReadFile(**v, "big") == data));
+  CHECK(counting.bytes == before);  // whole in the cache
+
+  // An object changed on the remote is not served from the old cache file.
+  PutObject(memory, "big", "replaced");
+  CHECK(ReadFile(**v, "big") == "replaced");
+}
+
+TEST_CASE("vfs: full mode evicts clean files least recently used first, never open or dirty ones") {
+  test::TempDir dir;
+  MemoryRemote memory;
+  const std::string a = test::Pattern(1 << 20, 1), b = test::Pattern(1 << 20, 2),
+                    c = test::Pattern(1 << 20, 3);
+  PutObject(memory, "a", a);
+  PutObject(memory, "b", b);
+  PutObject(memory, "c", c);
+  CountingRemote counting(memory);
+  VfsOptions o = Options(dir);
+  o.cache_mode = CacheMode::kFull;
+  o.cache_max_size = (int64_t{5} << 20) / 2;  // room for two of them
+  o.write_back = std::chrono::hours(1);
+  auto v = Vfs::New(counting, o);
+  REQUIRE(v.has_value());
+  auto open_c = (*v)->Open("c", O_RDONLY);  // open all along: never evicted
+  REQUIRE(open_c.has_value());
+  std::vector<std::byte> buf(1 << 20);
+  REQUIRE((*v)->Read(**open_c, buf, 0).value() == buf.size());
+  CHECK(ReadFile(**v, "a") == a);
+  CHECK(ReadFile(**v, "b") == b);  // three files: a, the least recently used, goes
+  WriteFile(**v, "d", std::string(1 << 20, 'd'));  // dirty (write-back 1h): stays
+  REQUIRE(Eventually([&] { return CacheFiles(**v) == 2; }));  // c (open) and d (dirty)
+  int64_t before = counting.bytes;
+  REQUIRE((*v)->Read(**open_c, buf, 0).value() == buf.size());
+  CHECK(counting.bytes == before);
+  CHECK((*v)->DirtyCount() == 1);
+  CHECK(ReadFile(**v, "d") == std::string(1 << 20, 'd'));
+  CHECK(counting.bytes == before);
+  (*v)->Release(*open_c);
+  CHECK((*v)->Shutdown().has_value());
+  CHECK(ReadRemote(memory, "d") == std::string(1 << 20, 'd'));
+  v->reset();
+
+  // --vfs-cache-max-age 0: a clean file leaves the cache once closed.
+  o.cache_max_size = -1;
+  o.cache_max_age = seconds(0);
+  v = Vfs::New(counting, o);
+  REQUIRE(v.has_value());
+  CHECK(ReadFile(**v, "a") == a);
+  CHECK(Eventually([&] { return CacheFiles(**v) == 0; }));
+}
+
+TEST_CASE("vfs: a directory rename that fails midway is undone") {
+  test::TempDir dir;
+  MemoryRemote memory;
+  FaultRemote faults(memory);
+  for (const char* name : {"d/1", "d/2", "d/3", "d/4", "d/sub/5"}) PutObject(memory, name, name);
+  VfsOptions o = Options(dir);
+  o.write_back = std::chrono::hours(1);
+  auto v = Vfs::New(faults, o);
+  REQUIRE(v.has_value());
+  WriteFile(**v, "d/2", "dirty 2");  // a dirty file: its old object goes, its cache file moves
+  // The move of d/3 fails (server-side move, copy, and download + upload alike).
+  faults.FailOn(FaultOp::kCopy, PathIs("e/3"), Error(ErrorCode::kNetwork, "injected"));
+  faults.FailOn(FaultOp::kPut, PathIs("e/3"), Error(ErrorCode::kNetwork, "injected"));
+  auto renamed = (*v)->Rename("d", "e", false);
+  REQUIRE(!renamed.has_value());
+  CHECK(ErrnoFor(renamed.error()) == EIO);
+  // Everything is under the old name again, on the remote and in the view.
+  CHECK((*v)->GetAttr("e").error().code() == ErrorCode::kNotFound);
+  auto listed = (*v)->ReadDir("d");
+  REQUIRE(listed.has_value());
+  std::string names;
+  for (const DirEntry& e : *listed) names += e.name + " ";
+  CHECK(names == "1 2 3 4 sub ");
+  CHECK(ReadFile(**v, "d/1") == "d/1");
+  CHECK(ReadFile(**v, "d/2") == "dirty 2");
+  CHECK(ReadFile(**v, "d/sub/5") == "d/sub/5");
+  CHECK(!memory.Stat(Context{}, "e/1").has_value());
+  CHECK(!memory.Stat(Context{}, "e/sub/5").has_value());
+  CHECK(ReadRemote(memory, "d/1") == "d/1");
+  CHECK(ReadRemote(memory, "d/sub/5") == "d/sub/5");
+  // Once the fault is gone the same rename succeeds, and the dirty file lands under e.
+  faults.ClearFaults();
+  REQUIRE((*v)->Rename("d", "e", false).has_value());
+  CHECK((*v)->Shutdown().has_value());
+  CHECK(ReadRemote(memory, "e/2") == "dirty 2");
+  CHECK(ReadRemote(memory, "e/3") == "d/3");
+  CHECK(ReadRemote(memory, "e/sub/5") == "d/sub/5");
+  CHECK(!memory.Stat(Context{}, "d/1").has_value());
+  CHECK(!memory.Stat(Context{}, "d/2").has_value());
+}
+
+TEST_CASE("vfs: with links, symbolic links are NAME.rclonelink objects holding the target") {
+  test::TempDir dir;
+  MemoryRemote memory;
+  VfsOptions o = Options(dir);
+  auto plain = Vfs::New(memory, o);
+  REQUIRE(plain.has_value());
+  CHECK((*plain)->Symlink("t", "l").error().code() == ErrorCode::kUnsupported);
+  plain->reset();
+  o.links = true;
+  auto v = Vfs::New(memory, o);
+  REQUIRE(v.has_value());
+  REQUIRE((*v)->Mkdir("d").has_value());
+  REQUIRE((*v)->Symlink("../target file", "d/l").has_value());
+  CHECK(ReadRemote(memory, "d/l.rclonelink") == "../target file");
+  CHECK((*v)->Symlink("x", "d/l").error().code() == ErrorCode::kExists);
+  auto attr = (*v)->GetAttr("d/l");
+  REQUIRE(attr.has_value());
+  CHECK(attr->is_link);
+  CHECK(attr->size == 14);
+  CHECK((*v)->Readlink("d/l").value() == "../target file");
+  WriteFile(**v, "d/f", "file");
+  CHECK((*v)->Readlink("d/f").error().code() == ErrorCode::kInvalidArgument);
+  auto listed = (*v)->ReadDir("d");
+  REQUIRE(listed.has_value());
+  REQUIRE(listed->size() == 2);
+  CHECK((*listed)[0].name == "f");
+  CHECK(!(*listed)[0].is_link);
+  CHECK((*listed)[1].name == "l");
+  CHECK((*listed)[1].is_link);
+  // rename moves the object; a link replacing a file removes the file.
+  REQUIRE((*v)->Rename("d/l", "d/f", false).has_value());
+  REQUIRE(Eventually([&] { return (*v)->DirtyCount() == 0; }));
+  CHECK(ReadRemote(memory, "d/f.rclonelink") == "../target file");
+  CHECK(!memory.Stat(Context{}, "d/f").has_value());
+  CHECK(!memory.Stat(Context{}, "d/l.rclonelink").has_value());
+  CHECK((*v)->GetAttr("d/f")->is_link);
+  REQUIRE((*v)->Unlink("d/f").has_value());
+  CHECK(!memory.Stat(Context{}, "d/f.rclonelink").has_value());
+  CHECK((*v)->GetAttr("d/f").error().code() == ErrorCode::kNotFound);
 }
 
 }  // namespace
