@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdlib>
 #include <string_view>
 #include <filesystem>
@@ -49,6 +50,21 @@ Result<unsigned> ParseOctal(const std::string& text, const std::string& flag) {
                                             ": want an octal mode such as 022");
   }
   return static_cast<unsigned>(v);
+}
+
+// --uid/--gid: a decimal user or group id; fallback without the flag. (uid_t)-1 means "no
+// change" to the kernel, so it is refused with the other values out of range.
+Result<unsigned> IdFlag(const Invocation& inv, const std::string& flag, unsigned fallback) {
+  if (!inv.flags.Has(flag)) return fallback;
+  const std::string text = inv.flags.Get(flag);
+  unsigned id = 0;
+  const auto parsed = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (text.empty() || parsed.ec != std::errc() || parsed.ptr != text.data() + text.size() ||
+      id == static_cast<unsigned>(-1)) {
+    return MakeError(ErrorCode::kUsage, "invalid value \"" + text + "\" for --" + flag +
+                                            ": want a numeric id such as 1000");
+  }
+  return id;
 }
 
 Result<int64_t> SizeFlag(const Invocation& inv, const std::string& flag, int64_t fallback) {
@@ -100,8 +116,8 @@ Result<Settings> ParseSettings(const Invocation& inv) {
   f.allow_other = inv.flags.Bool("allow-other");
   f.allow_non_empty = inv.flags.Bool("allow-non-empty");
   f.default_permissions = inv.flags.Bool("default-permissions");
-  f.uid = inv.flags.Has("uid") ? static_cast<unsigned>(std::stoul(inv.flags.Get("uid"))) : getuid();
-  f.gid = inv.flags.Has("gid") ? static_cast<unsigned>(std::stoul(inv.flags.Get("gid"))) : getgid();
+  CVC_ASSIGN_OR_RETURN(f.uid, IdFlag(inv, "uid", getuid()));
+  CVC_ASSIGN_OR_RETURN(f.gid, IdFlag(inv, "gid", getgid()));
   f.umask = ProcessUmask();
   if (inv.flags.Has("umask")) {
     CVC_ASSIGN_OR_RETURN(f.umask, ParseOctal(inv.flags.Get("umask"), "umask"));

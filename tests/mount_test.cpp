@@ -729,6 +729,13 @@ TEST_CASE("mount: a bad mount point or cache mode is one clear error") {
   r = m.Cvclone({"mount", m.Remote(), m.mountpoint(), "--vfs-cache-mode", "most"});
   CHECK(r.exit_code == 2);
   CHECK_MESSAGE(test::Contains(r.err, "must be off, minimal, writes or full"), r.err);
+  for (const char* flag : {"--uid", "--gid"}) {
+    for (const char* value : {"me", "12x", "-1", "99999999999"}) {
+      r = m.Cvclone({"mount", m.Remote(), m.mountpoint(), flag, value});
+      CHECK(r.exit_code == 2);
+      CHECK_MESSAGE(test::Contains(r.err, std::string("for ") + flag), r.err);
+    }
+  }
   r = m.Cvclone({"help", "mount"});
   CHECK(r.exit_code == 0);
   CHECK(test::Contains(r.out, "writes  (default)"));

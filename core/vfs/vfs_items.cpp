@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -326,7 +327,17 @@ Result<std::shared_ptr<Item>> Vfs::Impl::LoadItem(const std::string& id) {
                                                         "invalid path; leaving it",
                                                         folder, id));
   }
-  const int64_t mtime_ns = std::stoll(s.substr(nl1 + 1, nl2 - nl1 - 1));
+  const std::string_view mtime_text = std::string_view(s).substr(nl1 + 1, nl2 - nl1 - 1);
+  int64_t mtime_ns = 0;
+  const auto parsed =
+      std::from_chars(mtime_text.data(), mtime_text.data() + mtime_text.size(), mtime_ns);
+  if (mtime_text.empty() || parsed.ec != std::errc() ||
+      parsed.ptr != mtime_text.data() + mtime_text.size()) {
+    return MakeError(ErrorCode::kCorrupt, fmt::format("cache metadata {}/{}.meta has an invalid "
+                                                        "modification time; leaving it and its "
+                                                        "data there",
+                                                        folder, id));
+  }
   const std::string data = DataPath(*item);
   item->fd = ::open(data.c_str(), O_RDWR | O_CLOEXEC);
   struct stat st;

@@ -233,6 +233,40 @@ TEST_CASE("vfs: dirty files survive the process and the next Vfs uploads them") 
   CHECK(!memory.Stat(Context{}, "one.txt").has_value());
 }
 
+TEST_CASE("vfs: a cache metadata file with a damaged mtime is left and named, the rest uploads") {
+  test::TempDir dir;
+  MemoryRemote memory;
+  VfsOptions o = Options(dir);
+  o.write_back = std::chrono::hours(1);
+  {
+    auto v = Vfs::New(memory, o);
+    REQUIRE(v.has_value());
+    WriteFile(**v, "good.txt", "kept");
+    WriteFile(**v, "bad.txt", "damaged");
+  }
+  // The mtime line (the second) of bad.txt's metadata, damaged as a torn disk write may leave it.
+  std::string damage = "12x";
+  SUBCASE("trailing garbage") {}
+  SUBCASE("no number") { damage = "x12"; }
+  int damaged = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(o.cache_dir)) {
+    if (e.path().extension() != ".meta") continue;
+    std::string text = test::ReadFile(e.path().string()).value_or("");
+    if (!text.ends_with("\nbad.txt")) continue;
+    const size_t nl1 = text.find('\n'), nl2 = text.find('\n', nl1 + 1);
+    text.replace(nl1 + 1, nl2 - nl1 - 1, damage);
+    REQUIRE(test::WriteFile(e.path().string(), text));
+    damaged++;
+  }
+  REQUIRE(damaged == 1);
+  o.write_back = seconds(0);
+  auto v = Vfs::New(memory, o);
+  REQUIRE(v.has_value());
+  REQUIRE(Eventually([&] { return memory.Stat(Context{}, "good.txt").has_value(); }));
+  CHECK(ReadRemote(memory, "good.txt") == "kept");
+  CHECK(!memory.Stat(Context{}, "bad.txt").has_value());
+}
+
 TEST_CASE("vfs: read-only refuses changes and off mode writes whole files only") {
   test::TempDir dir;
   MemoryRemote memory;
