@@ -1,5 +1,7 @@
 #include "core/remote.hpp"
 
+#include "core/io.hpp"
+
 namespace cvclone {
 
 const char* HashName(HashType type) {
@@ -45,6 +47,32 @@ Result<std::string> Remote::PublicLink(const Context&, const std::string&, std::
 }
 Status Remote::Cleanup(const Context&, const std::string&, std::chrono::seconds, bool) {
   return NotOffered(*this, "cleanup");
+}
+namespace {
+
+// Remote::OpenRandom's default: a ranged stream per read.
+class RangedRandomReader : public RandomReader {
+ public:
+  RangedRandomReader(Remote& remote, const Context& ctx, std::string path)
+      : remote_(remote), ctx_(ctx), path_(std::move(path)) {}
+  Result<size_t> ReadAt(std::span<std::byte> buf, int64_t offset) override {
+    if (buf.empty()) return size_t{0};
+    CVC_ASSIGN_OR_RETURN(std::unique_ptr<Reader> r,
+                         remote_.Open(ctx_, path_, offset, static_cast<int64_t>(buf.size())));
+    return ReadFull(ctx_, *r, buf);
+  }
+
+ private:
+  Remote& remote_;
+  Context ctx_;
+  std::string path_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<RandomReader>> Remote::OpenRandom(const Context& ctx,
+                                                         const std::string& path) {
+  return std::unique_ptr<RandomReader>(std::make_unique<RangedRandomReader>(*this, ctx, path));
 }
 void Remote::StartBatch(BatchFailure) {}
 Status Remote::FinishBatch(const Context&) { return Ok(); }

@@ -86,6 +86,16 @@ class Reader {
   virtual std::string Version() const { return ""; }
 };
 
+// Positioned reads of one object, for random access (a mount's reads after a seek). ReadAt fills
+// buf from the object's byte `offset` and returns how many bytes it read: fewer than buf.size()
+// only at the end of the object (0 at or past it). No position is kept and an error does not
+// stick: each call stands alone. One thread at a time, as a Reader.
+class RandomReader {
+ public:
+  virtual ~RandomReader() = default;
+  virtual Result<size_t> ReadAt(std::span<std::byte> buf, int64_t offset) = 0;
+};
+
 // Optional capabilities. A wrapper remote ANDs these with its inner remote's, so it never
 // advertises what the inner remote cannot do. Operations not advertised return kUnsupported.
 struct Features {
@@ -112,6 +122,10 @@ struct Features {
   // Listings give upload times (ObjectInfo::mtime_is_upload_time) and objects carry versions:
   // the engine remembers which version it stored from which source (StoredVersions).
   bool listed_mtime_is_upload_time = false;
+  // Every write (Put, Delete, Mkdir, Rmdir, Purge, SetModTime, Copy, Move, Cleanup) fails with
+  // kPermission (encfs). The engine refuses a run that would write here before it starts, so
+  // the user sees one error instead of one per running transfer.
+  bool read_only = false;
 };
 
 struct PutOptions {
@@ -192,6 +206,14 @@ class Remote {
   virtual Result<std::unique_ptr<Reader>> OpenListed(const Context& ctx, const ObjectInfo& listed) {
     return Open(ctx, listed.path);
   }
+
+  // Opens an object for positioned reads (RandomReader). Missing → kNotFound, a directory →
+  // kIsDir, either now or from the first ReadAt. The default opens one ranged stream per ReadAt
+  // (Open with offset and count); a backend that can read anywhere in an open object (local: one
+  // descriptor) or a wrapper that learns something once per object (crypt: the header's nonce)
+  // overrides it. Reads see the object as it was opened or as stored now, backend's choice.
+  virtual Result<std::unique_ptr<RandomReader>> OpenRandom(const Context& ctx,
+                                                           const std::string& path);
 
   // Writes the object at path from src, creating parent directories as needed, replacing any
   // existing object. Atomic: the object appears complete or not at all; on any failure (src

@@ -31,6 +31,22 @@ class NamingReader : public Reader {
   std::optional<ObjectInfo> opened_;  // the plaintext info of the whole object, if known
 };
 
+// Adds "crypt: PATH: " to the errors of a decrypting random reader, as NamingReader.
+class NamingRandomReader : public RandomReader {
+ public:
+  NamingRandomReader(std::unique_ptr<RandomReader> inner, std::string context)
+      : inner_(std::move(inner)), context_(std::move(context)) {}
+  Result<size_t> ReadAt(std::span<std::byte> buf, int64_t offset) override {
+    auto r = inner_->ReadAt(buf, offset);
+    if (!r) return Propagate(r.error(), context_);
+    return r;
+  }
+
+ private:
+  std::unique_ptr<RandomReader> inner_;
+  std::string context_;
+};
+
 // Whether to encrypt a source of this size on a background thread: only for sources whose size
 // is known (files, remote objects; not a stream such as rcat's stdin, which may block) and
 // longer than what is sealed before the pipeline starts anyway.
@@ -68,6 +84,9 @@ class CryptRemote : public Remote, public CryptView {
   Result<std::unique_ptr<Reader>> Open(const Context& ctx, const std::string& path,
                                        int64_t offset, int64_t count) override;
   Result<std::unique_ptr<Reader>> OpenListed(const Context& ctx, const ObjectInfo& listed) override;
+  // The header is read once; each read then fetches only the chunks it touches.
+  Result<std::unique_ptr<RandomReader>> OpenRandom(const Context& ctx,
+                                                   const std::string& path) override;
   Result<ObjectInfo> Put(const Context& ctx, const std::string& path, Reader& src,
                          const PutOptions& opts) override;
 
@@ -251,6 +270,18 @@ Result<std::unique_ptr<Reader>> CryptRemote::Open(const Context& ctx, const std:
   auto reader = std::make_unique<DecryptingReader>(keys_->data_key, std::move(src), *nonce,
                                                    range.first_chunk, range.discard, count);
   return std::unique_ptr<Reader>(std::make_unique<NamingReader>(std::move(reader), context));
+}
+
+Result<std::unique_ptr<RandomReader>> CryptRemote::OpenRandom(const Context& ctx,
+                                                              const std::string& path) {
+  CVC_ASSIGN_OR_RETURN(std::string enc, EncFile(path));
+  const std::string context = "crypt: " + path;
+  auto inner = inner_->OpenRandom(ctx, enc);
+  if (!inner) return DirInstead(ctx, path, enc, inner.error());
+  auto reader = DecryptingRandomReader::Open(keys_->data_key, std::move(inner).value());
+  if (!reader) return Propagate(reader.error(), context);
+  return std::unique_ptr<RandomReader>(
+      std::make_unique<NamingRandomReader>(std::move(reader).value(), context));
 }
 
 Result<std::unique_ptr<Reader>> CryptRemote::OpenListed(const Context& ctx,

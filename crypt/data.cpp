@@ -400,4 +400,109 @@ Result<size_t> DecryptingReader::Read(std::span<std::byte> buf) {
   return n;
 }
 
+// ---- DecryptingRandomReader ----
+
+DecryptingRandomReader::DecryptingRandomReader(const DataKey& key,
+                                               std::unique_ptr<RandomReader> src,
+                                               const Nonce& nonce)
+    : key_(key), src_(std::move(src)), nonce_(nonce) {
+  if (auto s = InitSodium(); !s) init_error_ = s.error();
+}
+
+Result<std::unique_ptr<DecryptingRandomReader>> DecryptingRandomReader::Open(
+    const DataKey& key, std::unique_ptr<RandomReader> src) {
+  std::array<uint8_t, kHeaderSize> h;
+  CVC_ASSIGN_OR_RETURN(size_t n, src->ReadAt(std::as_writable_bytes(std::span(h)), 0));
+  MemoryReader header(std::string(reinterpret_cast<const char*>(h.data()), n));
+  CVC_ASSIGN_OR_RETURN(Nonce nonce, ReadHeader(header));
+  return std::make_unique<DecryptingRandomReader>(key, std::move(src), nonce);
+}
+
+Status DecryptingRandomReader::Load(uint64_t first, size_t count) {
+  held_count_ = 0;
+  held_len_ = 0;
+  cipher_.resize(count * kEncryptedChunkSize);
+  const int64_t at = kHeader + static_cast<int64_t>(first) * kEncChunk;
+  CVC_ASSIGN_OR_RETURN(size_t n, src_->ReadAt(std::as_writable_bytes(std::span(cipher_)), at));
+  const size_t rest = n % kEncryptedChunkSize;
+  if (rest != 0 && rest <= kChunkOverhead) return TruncatedError();
+  Nonce nonce = nonce_;
+  NonceAdd(nonce, first);
+  std::array<uint8_t, crypto_onetimeauth_poly1305_KEYBYTES> mac_key;
+  for (size_t pos = 0; pos < n; pos += kEncryptedChunkSize) {
+    const size_t len = std::min(kEncryptedChunkSize, n - pos);
+    // secretbox: the first 32 keystream bytes are the chunk's one-time Poly1305 key.
+    crypto_stream_xsalsa20(mac_key.data(), mac_key.size(), nonce.data(), key_.data());
+    const uint8_t* tag = cipher_.data() + pos;
+    const int bad = crypto_onetimeauth_poly1305_verify(tag, tag + kChunkOverhead,
+                                                       len - kChunkOverhead, mac_key.data());
+    sodium_memzero(mac_key.data(), mac_key.size());
+    if (bad != 0) return AuthError();
+    NonceIncrement(nonce);
+  }
+  held_first_ = first;
+  held_count_ = (n + kEncryptedChunkSize - 1) / kEncryptedChunkSize;
+  held_len_ = n;
+  return Ok();
+}
+
+size_t DecryptingRandomReader::PlainSize(uint64_t index) const {
+  const size_t pos = static_cast<size_t>(index - held_first_) * kEncryptedChunkSize;
+  return std::min(kEncryptedChunkSize, held_len_ - pos) - kChunkOverhead;
+}
+
+void DecryptingRandomReader::DecryptPart(uint64_t index, size_t from, size_t n,
+                                         uint8_t* out) const {
+  constexpr size_t kBlock = 64;        // XSalsa20 keystream block
+  constexpr size_t kMacKeyBytes = 32;  // keystream bytes before the message's
+  Nonce nonce = nonce_;
+  NonceAdd(nonce, index);
+  const uint8_t* in = cipher_.data() +
+                      static_cast<size_t>(index - held_first_) * kEncryptedChunkSize +
+                      kChunkOverhead + from;
+  size_t stream_pos = kMacKeyBytes + from;
+  if (const size_t pad = stream_pos % kBlock; pad != 0) {  // up to the next block boundary
+    const size_t head = std::min(n, kBlock - pad);
+    std::array<uint8_t, kBlock> block{};
+    std::memcpy(block.data() + pad, in, head);
+    crypto_stream_xsalsa20_xor_ic(block.data(), block.data(), pad + head, nonce.data(),
+                                  stream_pos / kBlock, key_.data());
+    std::memcpy(out, block.data() + pad, head);
+    sodium_memzero(block.data(), block.size());
+    in += head;
+    out += head;
+    n -= head;
+    stream_pos += head;
+  }
+  if (n > 0) {
+    crypto_stream_xsalsa20_xor_ic(out, in, n, nonce.data(), stream_pos / kBlock, key_.data());
+  }
+}
+
+Result<size_t> DecryptingRandomReader::ReadAt(std::span<std::byte> buf, int64_t offset) {
+  if (init_error_) return Unexpected<Error>(*init_error_);
+  if (offset < 0) return MakeError(ErrorCode::kInvalidArgument, "crypt: negative offset");
+  auto* dst = reinterpret_cast<uint8_t*>(buf.data());
+  size_t done = 0;
+  while (done < buf.size()) {
+    const int64_t pos = offset + static_cast<int64_t>(done);
+    const auto index = static_cast<uint64_t>(pos / kChunk);
+    const auto within = static_cast<size_t>(pos % kChunk);
+    if (!Holds(index)) {
+      const auto last =
+          static_cast<uint64_t>((pos + static_cast<int64_t>(buf.size() - done) - 1) / kChunk);
+      CVC_RETURN_IF_ERROR(
+          Load(index, static_cast<size_t>(std::min<uint64_t>(last - index + 1, kBatchChunks))));
+      if (!Holds(index)) break;  // past the end
+    }
+    const size_t plain = PlainSize(index);
+    if (within >= plain) break;
+    const size_t n = std::min(buf.size() - done, plain - within);
+    DecryptPart(index, within, n, dst + done);
+    done += n;
+    if (plain < kChunkSize) break;  // the last chunk
+  }
+  return done;
+}
+
 }  // namespace cvclone::crypt

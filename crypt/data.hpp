@@ -4,7 +4,8 @@
 // crypto_secretbox_easy: 16-byte tag, then ciphertext). An empty file is the header only.
 //
 // Readers here are pull streams (core/remote.hpp): an EncryptingReader for uploads and a
-// DecryptingReader for downloads, each holding at most two chunk buffers. Neither names the file
+// DecryptingReader for downloads, each holding at most two chunk buffers; and a
+// DecryptingRandomReader for positioned reads (a mount's reads after a seek). None names the file
 // in its errors; that is the caller's job. Like every Reader, one thread at a time.
 #pragma once
 
@@ -165,6 +166,51 @@ class DecryptingReader : public Reader {
   Batch* batch_ = nullptr;
   size_t batch_pos_ = 0;
   std::unique_ptr<BatchPipeline> pipeline_;  // last: stopped first on destruction
+};
+
+// Positioned reads of the plaintext of an encrypted object, given positioned reads of its
+// ciphertext (src, the whole object from its header on). A read fetches only the chunks it
+// touches (one src read per kBatchChunks chunks) and authenticates each of them whole (Poly1305
+// over the chunk's ciphertext) before any of its bytes is returned; it then decrypts only the
+// bytes asked for (XSalsa20 from the keystream block that covers them), since a 4 KiB read of a
+// 64 KiB chunk need not pay for the other 60 KiB. The chunks of the last read are kept
+// (authenticated ciphertext, at most kBatchChunks), so the next read of one of them costs no I/O.
+// Errors, not sticky: kCorrupt "file has truncated block header" when a touched last chunk holds
+// 1..16 bytes, "failed to authenticate decrypted block: ..." when a touched chunk fails
+// authentication (no byte of that read is returned); src's errors pass through. An object cut
+// at a chunk boundary reads as a shorter one (as with DecryptingReader: the caller knows the
+// size it expects).
+class DecryptingRandomReader : public RandomReader {
+ public:
+  // nonce: the object's initial nonce (its header, see ReadHeader).
+  DecryptingRandomReader(const DataKey& key, std::unique_ptr<RandomReader> src, const Nonce& nonce);
+  // Reads and checks the header through src (errors as ReadHeader's).
+  static Result<std::unique_ptr<DecryptingRandomReader>> Open(const DataKey& key,
+                                                              std::unique_ptr<RandomReader> src);
+
+  Result<size_t> ReadAt(std::span<std::byte> buf, int64_t offset) override;
+
+ private:
+  // Reads chunks [first, first + count) (fewer at the end of the object) and authenticates
+  // them; they become the held chunks. On error nothing is held.
+  Status Load(uint64_t first, size_t count);
+  bool Holds(uint64_t index) const {
+    return index >= held_first_ && index - held_first_ < held_count_;
+  }
+  // Plaintext bytes of held chunk `index`.
+  size_t PlainSize(uint64_t index) const;
+  // Decrypts plaintext bytes [from, from + n) of held chunk `index` into out.
+  void DecryptPart(uint64_t index, size_t from, size_t n, uint8_t* out) const;
+
+  WipedDataKey key_;
+  std::unique_ptr<RandomReader> src_;
+  Nonce nonce_;
+  // The held chunks' ciphertext, each at a kEncryptedChunkSize stride.
+  std::vector<uint8_t> cipher_;
+  uint64_t held_first_ = 0;
+  uint64_t held_count_ = 0;
+  size_t held_len_ = 0;  // ciphertext bytes held
+  std::optional<Error> init_error_;
 };
 
 }  // namespace cvclone::crypt

@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <cstring>
 #include <filesystem>
 #include <string>
 
@@ -354,6 +355,155 @@ TEST_CASE("data: source errors pass through the encrypting reader and stick") {
   CHECK(r.error().code() == ErrorCode::kIo);
   std::vector<std::byte> buf(10);
   CHECK_FALSE(enc.Read(buf).has_value());
+}
+
+// Positioned reads of a byte vector, counting the calls and the bytes they return.
+class MemoryRandomReader : public RandomReader {
+ public:
+  explicit MemoryRandomReader(std::vector<uint8_t> data) : data_(std::move(data)) {}
+  Result<size_t> ReadAt(std::span<std::byte> buf, int64_t offset) override {
+    ++calls;
+    const size_t from = std::min(data_.size(), static_cast<size_t>(offset));
+    const size_t n = std::min(buf.size(), data_.size() - from);
+    std::memcpy(buf.data(), data_.data() + from, n);
+    bytes += n;
+    return n;
+  }
+  int calls = 0;
+  size_t bytes = 0;
+
+ private:
+  std::vector<uint8_t> data_;
+};
+
+// r.ReadAt(offset) of up to len bytes, as bytes.
+Result<std::vector<uint8_t>> ReadAtOnce(DecryptingRandomReader& r, int64_t offset, size_t len) {
+  std::vector<uint8_t> out(len);
+  CVC_ASSIGN_OR_RETURN(size_t n, r.ReadAt(std::as_writable_bytes(std::span(out)), offset));
+  out.resize(n);
+  return out;
+}
+
+std::vector<uint8_t> Slice(const std::vector<uint8_t>& v, size_t from, size_t len) {
+  from = std::min(from, v.size());
+  return {v.begin() + static_cast<std::ptrdiff_t>(from),
+          v.begin() + static_cast<std::ptrdiff_t>(std::min(v.size(), from + len))};
+}
+
+std::unique_ptr<DecryptingRandomReader> OpenRandomOver(const std::vector<uint8_t>& ct,
+                                                       MemoryRandomReader** src = nullptr) {
+  auto mem = std::make_unique<MemoryRandomReader>(ct);
+  if (src != nullptr) *src = mem.get();
+  return DecryptingRandomReader::Open(Potato().data_key, std::move(mem)).value();
+}
+
+TEST_CASE("data: positioned reads of rclone's ciphertext give the plaintext at any offset") {
+  const std::string dir = VectorsDir() + "/fixed-nonce";
+  const auto ct = ReadBytes(dir + "/encrypted/289ia74qi4lgocco1qa9ie2ldk");
+  const auto plain = ReadBytes(dir + "/plaintext/carry.bin");
+  REQUIRE(plain.size() == 200000);
+  auto r = OpenRandomOver(ct);
+  // Chunk edges, keystream-block edges (32 bytes of the first block belong to the MAC key),
+  // reads spanning chunks, the last partial chunk, offset == size and past it; in an order no
+  // stream could follow, so held chunks are both reused and replaced.
+  const std::pair<int64_t, size_t> kReads[] = {
+      {0, 1},          {1, 31},        {31, 2},       {32, 64},      {33, 100},
+      {95, 4096},      {65535, 1},     {65535, 2},    {65536, 4096}, {65500, 200},
+      {131000, 70000}, {196607, 3393}, {199999, 1},   {199999, 10},  {196608, 4096},
+      {200000, 4096},  {250000, 10},   {0, 200000},   {3, 199997},   {70000, 0},
+      {100000, 4096},  {4096, 4096},   {196607, 2},   {12345, 65536 * 2 + 7},
+  };
+  for (const auto& [offset, len] : kReads) {
+    CAPTURE(offset);
+    CAPTURE(len);
+    auto got = ReadAtOnce(*r, offset, len);
+    REQUIRE(got.has_value());
+    CHECK(*got == Slice(plain, static_cast<size_t>(offset), len));
+  }
+  // Every offset of a keystream block's worth, one byte and 100 bytes at a time.
+  for (int64_t offset = 65536 - 70; offset < 65536 + 70; ++offset) {
+    CAPTURE(offset);
+    CHECK(ReadAtOnce(*r, offset, 1).value() == Slice(plain, static_cast<size_t>(offset), 1));
+    CHECK(ReadAtOnce(*r, offset, 100).value() == Slice(plain, static_cast<size_t>(offset), 100));
+  }
+}
+
+TEST_CASE("data: positioned reads fetch only the chunks they touch, each chunk once") {
+  const auto plain = Pattern(40 * kChunkSize + 1000, 251);
+  const auto ct = Encrypt(plain, Nonce{});
+  MemoryRandomReader* src = nullptr;
+  auto r = OpenRandomOver(ct, &src);
+  CHECK(src->bytes == kHeaderSize);
+  const size_t after_header = src->bytes;
+  // 4 KiB in chunk 10: that chunk only; again within it: no I/O.
+  CHECK(ReadAtOnce(*r, 10 * kChunkSize + 5000, 4096).value() ==
+        Slice(plain, 10 * kChunkSize + 5000, 4096));
+  CHECK(src->bytes - after_header == kEncryptedChunkSize);
+  const int calls = src->calls;
+  CHECK(ReadAtOnce(*r, 10 * kChunkSize + 60000, 4096).value() ==
+        Slice(plain, 10 * kChunkSize + 60000, 4096));
+  CHECK(src->calls == calls);
+  // Spanning chunks 20 and 21: both, in one read of the source.
+  const size_t before = src->bytes;
+  CHECK(ReadAtOnce(*r, 21 * kChunkSize - 100, 4096).value() ==
+        Slice(plain, 21 * kChunkSize - 100, 4096));
+  CHECK(src->bytes - before == 2 * kEncryptedChunkSize);
+  CHECK(src->calls == calls + 1);
+  // The last, partial chunk.
+  CHECK(ReadAtOnce(*r, 40 * kChunkSize + 900, 4096).value() ==
+        Slice(plain, 40 * kChunkSize + 900, 100));
+  // An empty object is its header: every read is empty.
+  auto empty = OpenRandomOver(Encrypt({}, Nonce{}));
+  CHECK(ReadAtOnce(*empty, 0, 10).value().empty());
+}
+
+TEST_CASE("data: positioned reads authenticate each touched chunk whole; errors do not stick") {
+  const auto plain = Pattern(3 * kChunkSize + 500, 253);
+  const auto ct = Encrypt(plain, Nonce{});
+  const size_t chunk1 = kHeaderSize + kEncryptedChunkSize;
+  // A flipped byte at the end of chunk 1 fails a read of chunk 1's first bytes: the whole
+  // chunk is authenticated, not only the bytes returned. Likewise a flipped tag byte.
+  for (size_t pos : {chunk1 + kEncryptedChunkSize - 1, chunk1 + 3, chunk1 + kChunkOverhead}) {
+    CAPTURE(pos);
+    auto bad = ct;
+    bad[pos] ^= 0x01;
+    auto r = OpenRandomOver(bad);
+    auto got = ReadAtOnce(*r, kChunkSize, 16);
+    REQUIRE_FALSE(got.has_value());
+    CHECK(got.error().code() == ErrorCode::kCorrupt);
+    CHECK(got.error().message() ==
+          "failed to authenticate decrypted block: wrong password or corrupted data");
+    // A read spanning chunks 0 and 1 returns nothing; reads of the good chunks still work.
+    CHECK_FALSE(ReadAtOnce(*r, kChunkSize - 10, 20).has_value());
+    CHECK(ReadAtOnce(*r, 0, 100).value() == Slice(plain, 0, 100));
+    CHECK(ReadAtOnce(*r, 2 * kChunkSize, 100).value() == Slice(plain, 2 * kChunkSize, 100));
+    CHECK_FALSE(ReadAtOnce(*r, kChunkSize + 100, 1).has_value());
+  }
+  // A last chunk of 1..16 bytes is a truncated object when a read touches it.
+  const std::vector<uint8_t> cut(ct.begin(), ct.begin() + static_cast<std::ptrdiff_t>(chunk1 + 10));
+  auto r = OpenRandomOver(cut);
+  CHECK(ReadAtOnce(*r, 100, 10).value() == Slice(plain, 100, 10));
+  auto got = ReadAtOnce(*r, kChunkSize, 10);
+  REQUIRE_FALSE(got.has_value());
+  CHECK(got.error().message() == "file has truncated block header");
+  // A last chunk cut short (more than a tag left) fails authentication.
+  const std::vector<uint8_t> short_last(ct.begin(),
+                                        ct.begin() + static_cast<std::ptrdiff_t>(chunk1 + 1000));
+  CHECK(ReadAtOnce(*OpenRandomOver(short_last), kChunkSize, 10).error().code() ==
+        ErrorCode::kCorrupt);
+  // The wrong key, a bad magic, too short.
+  auto wrong = DecryptingRandomReader::Open(DeriveKeys("potatoes", "").value().data_key,
+                                            std::make_unique<MemoryRandomReader>(ct));
+  REQUIRE(wrong.has_value());
+  CHECK(ReadAtOnce(**wrong, 0, 10).error().code() == ErrorCode::kCorrupt);
+  auto magic = ct;
+  magic[0] = 'X';
+  auto bad_magic =
+      DecryptingRandomReader::Open(Potato().data_key, std::make_unique<MemoryRandomReader>(magic));
+  CHECK(bad_magic.error().message() == "not an encrypted file - bad magic string");
+  auto too_short = DecryptingRandomReader::Open(
+      Potato().data_key, std::make_unique<MemoryRandomReader>(Slice(ct, 0, 20)));
+  CHECK(too_short.error().message() == "file is too short to be encrypted");
 }
 
 }  // namespace

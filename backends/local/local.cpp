@@ -100,6 +100,8 @@ class LocalRemote : public Remote {
   Result<ObjectInfo> Stat(const Context& ctx, const std::string& path) override;
   Result<std::unique_ptr<Reader>> Open(const Context& ctx, const std::string& path, int64_t offset,
                                        int64_t count) override;
+  Result<std::unique_ptr<RandomReader>> OpenRandom(const Context& ctx,
+                                                   const std::string& path) override;
   Result<ObjectInfo> Put(const Context& ctx, const std::string& path, Reader& src,
                          const PutOptions& opts) override;
   Status Delete(const Context& ctx, const std::string& path) override;
@@ -400,6 +402,17 @@ Result<std::unique_ptr<Reader>> LocalRemote::Open(const Context& ctx, const std:
   }
   const int64_t end = count < 0 || count > size - offset ? size : offset + count;
   return std::unique_ptr<Reader>(std::make_unique<FileReader>(std::move(fd), full, offset, end, file.st));
+}
+
+Result<std::unique_ptr<RandomReader>> LocalRemote::OpenRandom(const Context& ctx,
+                                                              const std::string& path) {
+  CVC_RETURN_IF_ERROR(ctx.Check());
+  CVC_ASSIGN_OR_RETURN(std::string full, ObjectPath(path));
+  CVC_ASSIGN_OR_RETURN(Located at, Locate(path, ReadWalk(ErrorCode::kNotFound)));
+  if (IsLink(path)) return Remote::OpenRandom(ctx, path);  // a link's text, as Open gives it
+  CVC_ASSIGN_OR_RETURN(OpenFile file, OpenRegularFile(at, "open", options_.copy_links));
+  return std::unique_ptr<RandomReader>(
+      std::make_unique<local::FileRandomReader>(std::move(file.fd), full));
 }
 
 Result<ObjectInfo> LocalRemote::Put(const Context& ctx, const std::string& path, Reader& src,

@@ -56,4 +56,22 @@ Status FileReader::CheckUnchanged() {
                    RetryClass::kRetryable);
 }
 
+Result<size_t> FileRandomReader::ReadAt(std::span<std::byte> buf, int64_t offset) {
+  if (offset < 0) {
+    return MakeError(ErrorCode::kInvalidArgument, "local: read " + path_ + ": negative offset");
+  }
+  size_t done = 0;
+  while (done < buf.size()) {
+    ssize_t n = ::pread(fd_.get(), buf.data() + done, buf.size() - done,
+                        offset + static_cast<int64_t>(done));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoError(errno, "read", path_);
+    }
+    if (n == 0) break;
+    done += static_cast<size_t>(n);
+  }
+  return done;
+}
+
 }  // namespace cvclone::local

@@ -44,4 +44,16 @@ class FileReader : public Reader {
   bool failed_ = false;
 };
 
+// Positioned reads on a descriptor opened once (Remote::OpenRandom): what a mount reads after a
+// seek costs one pread, not an open. Reads see the file opened, as a process holding it open.
+class FileRandomReader : public RandomReader {
+ public:
+  FileRandomReader(Fd fd, std::string path) : fd_(std::move(fd)), path_(std::move(path)) {}
+  Result<size_t> ReadAt(std::span<std::byte> buf, int64_t offset) override;
+
+ private:
+  Fd fd_;
+  std::string path_;
+};
+
 }  // namespace cvclone::local

@@ -58,6 +58,7 @@ struct Handle {
   int64_t stream_pos = 0;  // offset of the stream's next byte
   bool stream_done = false;  // the stream's range was read to its end
   int64_t next_chunk = 0;  // bytes the next sequential ranged read asks for
+  std::unique_ptr<RandomReader> random;  // reads after a seek (Remote::OpenRandom), once opened
   // kCache
   std::shared_ptr<Item> item;
   // kStreamWrite

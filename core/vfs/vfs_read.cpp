@@ -17,12 +17,32 @@ constexpr int64_t kMaxSkip = int64_t{256} << 10;
 // The pipe of a streaming write holds at most this much.
 constexpr size_t kPipeLimit = size_t{8} << 20;
 
+// A read after a seek goes through the handle's RandomReader, opened once: it reads only the
+// bytes asked for (crypt: only the chunks they touch, the header read once), and a local file
+// stays open between reads. Its end becomes the stream position, so a read that continues it is
+// sequential.
+Result<size_t> ReadAfterSeek(Remote& remote, const Context& ctx, Handle& h,
+                             std::span<std::byte> buf, int64_t offset) {
+  if (!h.random) {
+    auto opened = remote.OpenRandom(ctx, h.path);
+    if (!opened) return Unexpected<Error>(Logged(opened.error(), "reading", h.path));
+    h.random = std::move(opened).value();
+  }
+  auto n = h.random->ReadAt(buf, offset);
+  if (!n) {
+    h.random.reset();  // the next read opens the object again
+    return Unexpected<Error>(Logged(n.error(), "reading", h.path));
+  }
+  h.stream_pos = offset + static_cast<int64_t>(*n);
+  h.stream_done = true;
+  return *n;
+}
+
 }  // namespace
 
-// A read at the stream's position continues it. Any other read opens a new stream: one that
-// continues where the last read ended asks for the next chunk (each twice the last, from
-// --vfs-read-chunk-size), one after a seek asks for the bytes of this read only, so that random
-// reads of a large (crypt) object fetch only the blocks they touch.
+// A read at the stream's position continues it; a read after a seek is a positioned read
+// (ReadAfterSeek). A read that continues where the last one ended, with no stream open, opens a
+// stream for the next chunk (each twice the last, from --vfs-read-chunk-size).
 Result<size_t> Vfs::Impl::ReadRemote(Handle& h, std::span<std::byte> buf, int64_t offset) {
   std::lock_guard hl(h.mu);
   if (offset >= h.size || buf.empty()) return size_t{0};
@@ -39,16 +59,14 @@ Result<size_t> Vfs::Impl::ReadRemote(Handle& h, std::span<std::byte> buf, int64_
   }
   const bool sequential = h.stream_pos == offset;
   if (h.stream && (!sequential || h.stream_done)) h.stream.reset();
+  if (!sequential) return ReadAfterSeek(*remote, ctx, h, buf, offset);
   size_t done = 0;
   bool fresh = false;
   while (done < buf.size()) {
     if (!h.stream) {
       const int64_t at = offset + static_cast<int64_t>(done);
-      int64_t count = static_cast<int64_t>(buf.size() - done);
-      if (sequential || done > 0) {
-        count = std::max(count, h.next_chunk);
-        h.next_chunk = std::min<int64_t>(h.next_chunk * 2, int64_t{1} << 40);
-      }
+      const int64_t count = std::max(static_cast<int64_t>(buf.size() - done), h.next_chunk);
+      h.next_chunk = std::min<int64_t>(h.next_chunk * 2, int64_t{1} << 40);
       auto opened = remote->Open(ctx, h.path, at, count);
       if (!opened) return Unexpected<Error>(Logged(opened.error(), "reading", h.path));
       h.stream = std::move(opened).value();

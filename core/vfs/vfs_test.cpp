@@ -30,6 +30,7 @@ class CountingRemote : public Remote {
   explicit CountingRemote(Remote& inner) : inner_(inner) {}
   std::atomic<int64_t> bytes{0};
   std::atomic<int> opens{0};
+  std::atomic<int> random_opens{0};
 
   std::string Type() const override { return inner_.Type(); }
   std::string Name() const override { return inner_.Name(); }
@@ -47,6 +48,14 @@ class CountingRemote : public Remote {
     return std::unique_ptr<Reader>(
         std::make_unique<CountingReader>(std::move(r), [this](size_t n) { bytes += n; }));
   }
+  // The inner remote's (forward_random), or the default: ranged Opens of this remote, so their
+  // bytes are counted.
+  Result<std::unique_ptr<RandomReader>> OpenRandom(const Context& ctx,
+                                                   const std::string& path) override {
+    random_opens++;
+    return forward_random ? inner_.OpenRandom(ctx, path) : Remote::OpenRandom(ctx, path);
+  }
+  bool forward_random = false;
   Result<ObjectInfo> Put(const Context& ctx, const std::string& path, Reader& src,
                          const PutOptions& opts) override {
     return inner_.Put(ctx, path, src, opts);
@@ -146,6 +155,47 @@ TEST_CASE("vfs: a 4 KiB read anywhere in a large crypt object fetches only the b
   REQUIRE(v2.has_value());
   CHECK(ReadFile(**v2, "big") == data);
   CHECK(outer.opens.load() == 5);  // 1, 2, 4, 8 and 16 MiB
+}
+
+TEST_CASE("vfs: reads after seeks on one handle open the object once, then fetch their blocks") {
+  test::TempDir dir;
+  MemoryRemote memory;
+  crypt::CryptConfig cc;
+  cc.password = "vfs test";
+  auto inner = std::make_unique<CountingRemote>(memory);
+  CountingRemote* inner_count = inner.get();
+  auto crypt = crypt::NewCryptRemote(std::move(inner), "crypt(memory):", cc);
+  REQUIRE(crypt.has_value());
+  const std::string data = test::Pattern(size_t{8} << 20, 11);
+  MemoryReader src(MemoryReader::kView, data);
+  REQUIRE((*crypt)->Put(Context{}, "big", src, PutOptions{}).has_value());
+  CountingRemote outer(**crypt);
+  outer.forward_random = true;
+  auto v = Vfs::New(outer, Options(dir));
+  REQUIRE(v.has_value());
+  auto h = (*v)->Open("big", O_RDONLY);
+  REQUIRE(h.has_value());
+  inner_count->bytes = 0;
+  inner_count->opens = 0;
+  constexpr int kReads = 40;
+  std::vector<std::byte> buf(4096);
+  for (int i = 0; i < kReads; ++i) {
+    // Backwards through the object, 200 KiB apart: never where the last read ended.
+    const int64_t offset = int64_t(data.size()) - 5000 - int64_t{i} * (200 << 10) - i;
+    CAPTURE(offset);
+    auto n = (*v)->Read(**h, buf, offset);
+    REQUIRE(n.has_value());
+    REQUIRE(*n == buf.size());
+    CHECK(std::string(reinterpret_cast<const char*>(buf.data()), *n) ==
+          data.substr(static_cast<size_t>(offset), *n));
+  }
+  (*v)->Release(*h);
+  CHECK(outer.random_opens.load() == 1);
+  CHECK(outer.opens.load() == 0);  // no ranged stream of the crypt object per read
+  // Inside: the header once, then the one or two blocks each read touches.
+  constexpr int64_t kBlock = 65536 + 16;
+  CHECK(inner_count->opens.load() <= 1 + 2 * kReads);
+  CHECK(inner_count->bytes.load() <= 32 + 2 * kReads * kBlock);
 }
 
 TEST_CASE("vfs: a written file is uploaded whole after close and never partially") {

@@ -247,6 +247,28 @@ void TestRangedReads(Remote& r) {
     CHECK_EQ(got->size(), c.want_len);
     CHECK((*got == data.substr(c.want_off, c.want_len)));
   }
+  // Positioned reads (OpenRandom), in an order no stream could follow, on one reader.
+  const Context ctx;
+  auto random = r.OpenRandom(ctx, "ranged");
+  REQUIRE_OK(random);
+  for (auto it = std::rbegin(cases); it != std::rend(cases); ++it) {
+    if (it->count < 0) continue;
+    CAPTURE(it->offset);
+    CAPTURE(it->count);
+    std::string got(static_cast<size_t>(it->count), '\0');
+    auto n = (*random)->ReadAt(std::as_writable_bytes(std::span(got)), it->offset);
+    REQUIRE_OK(n);
+    CHECK_EQ(*n, it->want_len);
+    got.resize(*n);
+    CHECK((got == data.substr(it->want_off, it->want_len)));
+  }
+  std::string one(1, '\0');
+  auto missing = r.OpenRandom(ctx, "missing");
+  if (missing) {  // the error may come from the first read
+    CHECK_CODE((*missing)->ReadAt(std::as_writable_bytes(std::span(one)), 0), ErrorCode::kNotFound);
+  } else {
+    CHECK_CODE(missing, ErrorCode::kNotFound);
+  }
 }
 
 void TestMissingAndDirs(Remote& r) {
