@@ -88,6 +88,10 @@ constexpr BackendAlias kBackendAliases[] = {
     {"links", "local", "links"},
     {"skip-links", "local", "skip_links"},
     {"one-file-system", "local", "one_file_system"},
+    // rclone's global network flags; S3 is the only network backend.
+    {"low-level-retries", "s3", "low_level_retries"},
+    {"contimeout", "s3", "connect_timeout"},
+    {"timeout", "s3", "timeout"},
 };
 
 // Backend flags given on the command line → {{type, option}, value}.
@@ -107,8 +111,12 @@ std::map<std::pair<std::string, std::string>, std::string> CollectBackendFlags(
   return out;
 }
 
+// rclone's exit code when --max-transfer was reached.
+constexpr int kTransferExceeded = 8;
+
 int ExitCodeForRun(const Error& error) {
   if (IsNoTransferError(error)) return exit_code::kNoFilesTransferred;
+  if (IsMaxTransferError(error)) return kTransferExceeded;
   if (IsDifferencesError(error)) return exit_code::kUncategorized;
   return ExitCodeFor(error);
 }
@@ -196,6 +204,18 @@ const std::vector<FlagSpec>& GlobalFlags() {
       {"multi-thread-cutoff", 0, FT::kSize, "SIZE",
        "Downloads to local of at least SIZE use several streams (default 256Mi)"},
       {"human-readable", 0, FT::kBool, "", "Print sizes with units (ls, lsl, size)"},
+      {"modify-window", 0, FT::kString, "DURATION",
+       "Max time difference to be considered the same (default: the remotes' precision)"},
+      {"no-traverse", 0, FT::kBool, "",
+       "Accepted for rclone scripts; no effect (destination folders are listed once each)"},
+      {"low-level-retries", 0, FT::kInt, "N",
+       "Attempts per request for retryable failures (default 10; --s3-low-level-retries)"},
+      {"contimeout", 0, FT::kString, "DURATION",
+       "Connect timeout (default 1m; --s3-connect-timeout)"},
+      {"timeout", 0, FT::kString, "DURATION",
+       "IO idle timeout (default 5m; --s3-timeout)"},
+      {"fast-list", 0, FT::kBool, "",
+       "Accepted for rclone scripts; no effect (S3 listings are already recursive pages)"},
       // Logging and stats (rclone's flags and formats).
       {"log-file", 0, FT::kString, "FILE", "Log to FILE (appended) instead of standard error"},
       {"log-level", 0, FT::kString, "LEVEL", "Log level DEBUG|INFO|NOTICE|ERROR (default NOTICE)"},

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <cstdio>
 #include <ctime>
 #include <mutex>
@@ -173,6 +174,144 @@ Status RunWithAccounting(const Invocation& inv, const std::function<Status(Accou
   // stats are on or anything failed.
   if (interval.count() > 0 || acct.errors() > 0) acct.LogStats(level, one_line);
   return status;
+}
+
+std::vector<FlagSpec> TransferFlags(const std::string& command) {
+  const bool trees = command == "copy" || command == "sync" || command == "move";
+  using FT = FlagType;
+  std::vector<FlagSpec> flags = {
+      {"backup-dir", 0, FT::kString, "DIR",
+       "Move files that would be replaced or deleted into DIR (same remote as dest)"},
+      {"suffix", 0, FT::kString, "SUFFIX",
+       "Suffix added to backed up files (with --backup-dir, or alone: kept next to the file)"},
+      {"suffix-keep-extension", 0, FT::kBool, "",
+       "Put the --suffix before the file's extension (a.txt -> a-2026.txt)"},
+      {"immutable", 0, FT::kBool, "",
+       "Do not modify files: a destination file that differs is an error (exit 6)"},
+      {"no-update-modtime", 0, FT::kBool, "",
+       "Don't update destination modification times of files found equal"},
+      {"max-transfer", 0, FT::kString, "SIZE",
+       "Stop after transferring SIZE (exit 8; a bare number is KiB, as rclone)"},
+      {"cutoff-mode", 0, FT::kString, "MODE",
+       "How --max-transfer/--max-duration stop: hard (default), soft or cautious"},
+      {"max-duration", 0, FT::kString, "DURATION",
+       "Stop transferring after DURATION (exit 7; with --cutoff-mode soft, running transfers end)"},
+      {"inplace", 0, FT::kBool, "",
+       "Refused: writes always go to a temporary name, then rename (never half-written)"},
+  };
+  if (trees) {
+    flags.push_back({"compare-dest", 0, FT::kList, "DIR",
+                     "Also compare with DIR: a file equal there is not transferred (repeatable)"});
+    flags.push_back({"copy-dest", 0, FT::kList, "DIR",
+                     "Also compare with DIR (same remote as dest): a file equal there is copied "
+                     "server-side from it"});
+    flags.push_back({"create-empty-src-dirs", 0, FT::kBool, "",
+                     "Create empty source dirs on destination after the transfers"});
+  }
+  if (command == "sync") {
+    flags.push_back({"delete-before", 0, FT::kBool, "",
+                     "Delete extraneous dest files in a first pass, before transferring"});
+    flags.push_back({"delete-during", 0, FT::kBool, "",
+                     "Delete extraneous dest files as they are found, until an error occurs"});
+    flags.push_back({"delete-after", 0, FT::kBool, "",
+                     "Delete extraneous dest files once all transfers succeeded (default)"});
+  }
+  if (command == "move") {
+    flags.push_back({"delete-empty-src-dirs", 0, FT::kBool, "",
+                     "Delete empty source dirs after move"});
+  }
+  return flags;
+}
+
+namespace {
+
+// Opens the remote a flag names, for the run.
+Result<Remote*> OpenFor(const Invocation& inv, const std::string& flag, const std::string& value,
+                        std::vector<std::unique_ptr<Remote>>& holders) {
+  auto opened = inv.Open(value);
+  if (!opened) {
+    return Propagate(opened.error(),
+                     fmt::format("failed to make fs for --{} \"{}\"", flag, value));
+  }
+  holders.push_back(std::move(opened).value());
+  return holders.back().get();
+}
+
+// --max-transfer, --max-duration, --cutoff-mode.
+Status ParseCutoff(const Invocation& inv, SyncOptions& opts) {
+  if (inv.flags.Has("max-transfer")) {
+    std::string text = inv.flags.Get("max-transfer");
+    const bool bare = !text.empty() && text.find_first_not_of("0123456789.") == std::string::npos;
+    auto size = ParseSize(bare ? text + "Ki" : text);
+    if (!size || *size < 0) {
+      return MakeError(ErrorCode::kUsage,
+                       fmt::format("invalid value \"{}\" for --max-transfer: not a size", text));
+    }
+    opts.max_transfer = *size;
+  }
+  if (inv.flags.Has("max-duration")) {
+    CVC_ASSIGN_OR_RETURN(opts.max_duration,
+                         ParseDurationFlagMs(inv.flags.Get("max-duration"), "max-duration",
+                                             std::chrono::milliseconds(0)));
+  }
+  std::string mode = inv.flags.Get("cutoff-mode", "hard");
+  std::transform(mode.begin(), mode.end(), mode.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  if (mode == "hard") {
+    opts.cutoff_mode = CutoffMode::kHard;
+  } else if (mode == "soft") {
+    opts.cutoff_mode = CutoffMode::kSoft;
+  } else if (mode == "cautious") {
+    opts.cutoff_mode = CutoffMode::kCautious;
+  } else {
+    return MakeError(ErrorCode::kUsage,
+                     fmt::format("invalid value \"{}\" for --cutoff-mode: want hard, soft or "
+                                 "cautious",
+                                 inv.flags.Get("cutoff-mode")));
+  }
+  return Ok();
+}
+
+}  // namespace
+
+Status SetUpTransferRemotes(const Invocation& inv, Remote& dst, SyncOptions& opts,
+                            std::vector<std::unique_ptr<Remote>>& holders) {
+  opts.suffix = inv.flags.Get("suffix");
+  opts.suffix_keep_extension = inv.flags.Bool("suffix-keep-extension");
+  if (inv.flags.Bool("inplace")) {
+    return MakeError(ErrorCode::kUsage,
+                     "--inplace is not supported: cvclone stores each file atomically (local: a "
+                     "temporary name renamed when complete; S3: one upload completed at once), "
+                     "so no reader ever sees a file half written");
+  }
+  opts.immutable = inv.flags.Bool("immutable");
+  CVC_RETURN_IF_ERROR(ParseCutoff(inv, opts));
+  opts.no_update_modtime = inv.flags.Bool("no-update-modtime");
+  opts.create_empty_src_dirs = inv.flags.Bool("create-empty-src-dirs");
+  opts.delete_empty_src_dirs = inv.flags.Bool("delete-empty-src-dirs");
+  const int modes = int{inv.flags.Bool("delete-before")} + int{inv.flags.Bool("delete-during")} +
+                    int{inv.flags.Bool("delete-after")};
+  if (modes > 1) {
+    // rclone exits 1 here, not 2.
+    return MakeError(ErrorCode::kIo,
+                     "Only one of --delete-before, --delete-during or --delete-after can be used.");
+  }
+  if (inv.flags.Bool("delete-before")) opts.delete_mode = DeleteMode::kBefore;
+  if (inv.flags.Bool("delete-during")) opts.delete_mode = DeleteMode::kDuring;
+  if (const std::string dir = inv.flags.Get("backup-dir"); !dir.empty()) {
+    CVC_ASSIGN_OR_RETURN(opts.backup, OpenFor(inv, "backup-dir", dir, holders));
+    opts.backup_dir_given = true;
+  } else if (!opts.suffix.empty()) {
+    opts.backup = &dst;
+  }
+  for (const char* flag : {"compare-dest", "copy-dest"}) {
+    // Repeated flags, each one path: a comma is part of it (as rclone 1.60).
+    for (const std::string& dir : inv.flags.All(flag)) {
+      CVC_ASSIGN_OR_RETURN(Remote * remote, OpenFor(inv, flag, dir, holders));
+      (flag == std::string("compare-dest") ? opts.compare_dest : opts.copy_dest).push_back(remote);
+    }
+  }
+  return Ok();
 }
 
 std::string FormatLocalTime(TimePoint t, bool nanos) {

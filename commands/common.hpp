@@ -66,6 +66,18 @@ Result<Filter> MakeFilter(const Invocation& inv);
 // unless -q.
 Status RunWithAccounting(const Invocation& inv, const std::function<Status(Accounting&)>& fn);
 
+// The flags of the commands that transfer files (command: copy, sync, move, copyto, moveto):
+// backups (--backup-dir, --suffix, --suffix-keep-extension) for all; for trees (copy, sync,
+// move) also --compare-dest, --copy-dest, --create-empty-src-dirs; for move
+// --delete-empty-src-dirs.
+std::vector<FlagSpec> TransferFlags(const std::string& command);
+// Sets opts from those flags: the booleans, the limits, and the other remotes: opens the
+// --backup-dir, --compare-dest and --copy-dest remotes into holders (kept alive by the caller
+// for the run); the backup is dst itself when only --suffix is given. --inplace is refused. Errors name the flag ("failed to make fs for
+// --backup-dir \"x\": ...").
+Status SetUpTransferRemotes(const Invocation& inv, Remote& dst, SyncOptions& opts,
+                            std::vector<std::unique_ptr<Remote>>& holders);
+
 // Local time "2006-01-02 15:04:05" (+ ".000000000" when nanos).
 std::string FormatLocalTime(TimePoint t, bool nanos);
 // RFC 3339 UTC with nanoseconds: "2006-01-02T15:04:05.000000000Z".

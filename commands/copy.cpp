@@ -10,6 +10,8 @@ Status RunTransfer(const Invocation& inv, SyncMode mode) {
   CVC_ASSIGN_OR_RETURN(SyncOptions opts, inv.MakeSyncOptions());
   CVC_ASSIGN_OR_RETURN(Target src, OpenTarget(inv, inv.args[0]));
   CVC_ASSIGN_OR_RETURN(std::unique_ptr<Remote> dst, inv.Open(inv.args[1]));
+  std::vector<std::unique_ptr<Remote>> others;
+  CVC_RETURN_IF_ERROR(SetUpTransferRemotes(inv, *dst, opts, others));
   return RunWithAccounting(inv, [&](Accounting& acct) {
     if (!src.file.empty()) {
       return CopyOneFile(inv.ctx, *src.remote, src.file, *dst, src.file,
@@ -34,6 +36,7 @@ Command MakeCopyCommand() {
       "  cvclone copy ~/docs backup:docs -P\n"
       "  cvclone copy ~/docs/report.pdf backup:docs\n";
   c.min_args = c.max_args = 2;
+  c.flags = TransferFlags(c.name);
   c.run = [](const Invocation& inv) { return RunTransfer(inv, SyncMode::kCopy); };
   return c;
 }
@@ -51,6 +54,7 @@ Command MakeSyncCommand() {
       "  cvclone sync ~/docs backup:docs --dry-run\n"
       "  cvclone sync ~/docs backup:docs --max-delete 10\n";
   c.min_args = c.max_args = 2;
+  c.flags = TransferFlags(c.name);
   c.run = [](const Invocation& inv) { return RunTransfer(inv, SyncMode::kSync); };
   return c;
 }
@@ -66,6 +70,7 @@ Command MakeMoveCommand() {
       "Example:\n"
       "  cvclone move ~/incoming backup:archive\n";
   c.min_args = c.max_args = 2;
+  c.flags = TransferFlags(c.name);
   c.run = [](const Invocation& inv) { return RunTransfer(inv, SyncMode::kMove); };
   return c;
 }

@@ -22,6 +22,8 @@ Status RunCopyTo(const Invocation& inv, bool move) {
   }
   CVC_ASSIGN_OR_RETURN(std::unique_ptr<Remote> src, inv.Open(src_split->first));
   CVC_ASSIGN_OR_RETURN(std::unique_ptr<Remote> dst, inv.Open(dst_split->first));
+  std::vector<std::unique_ptr<Remote>> others;
+  CVC_RETURN_IF_ERROR(SetUpTransferRemotes(inv, *dst, opts, others));
   return RunWithAccounting(inv, [&](Accounting& acct) {
     return CopyOneFile(inv.ctx, *src, src_split->second, *dst, dst_split->second, move, opts, acct);
   });
@@ -40,6 +42,7 @@ Command MakeCopytoCommand() {
       "Example:\n"
       "  cvclone copyto ~/notes.txt backup:notes/2026-01-01.txt\n";
   c.min_args = c.max_args = 2;
+  c.flags = TransferFlags(c.name);
   c.run = [](const Invocation& inv) { return RunCopyTo(inv, false); };
   return c;
 }
@@ -55,6 +58,7 @@ Command MakeMovetoCommand() {
       "Example:\n"
       "  cvclone moveto ~/incoming/a.jpg backup:photos/a.jpg\n";
   c.min_args = c.max_args = 2;
+  c.flags = TransferFlags(c.name);
   c.run = [](const Invocation& inv) { return RunCopyTo(inv, true); };
   return c;
 }

@@ -1,6 +1,7 @@
 // Invocation: config loading, remote opening and engine options from the global flags.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -162,6 +163,12 @@ Result<SyncOptions> Invocation::MakeSyncOptions() const {
                        IntFlag(flags, "multi-thread-streams", opts.multi_thread_streams, 0));
   if (flags.Has("multi-thread-cutoff")) {
     CVC_ASSIGN_OR_RETURN(opts.multi_thread_cutoff, ParseSize(flags.Get("multi-thread-cutoff")));
+  }
+  if (flags.Has("modify-window")) {
+    CVC_ASSIGN_OR_RETURN(std::chrono::milliseconds window,
+                         ParseDurationFlagMs(flags.Get("modify-window"), "modify-window",
+                                             std::chrono::milliseconds(0)));
+    opts.modify_window = std::max<std::chrono::nanoseconds>(window, std::chrono::nanoseconds(1));
   }
   CVC_ASSIGN_OR_RETURN(opts.filter, MakeFilterOptions());
   opts.delete_excluded = flags.Bool("delete-excluded");

@@ -19,6 +19,7 @@
 namespace cvclone {
 
 class StoredVersions;
+class Cutoff;
 
 class RunState {
  public:
@@ -28,6 +29,8 @@ class RunState {
 
   // The context for remote calls: stopped when the parent is, or on a fatal error.
   const Context& ctx() const { return ctx_; }
+  // The caller's context: stopped only when the caller stops the run, not on a fatal error.
+  const Context& parent() const { return parent_; }
   // ctx() for listing the source: an entry the listing leaves out is recorded as an error.
   const Context& source_ctx() const { return source_ctx_; }
   std::stop_token stop() const { return ctx_.stop; }
@@ -41,6 +44,10 @@ class RunState {
   // Set before any worker starts; not owned.
   StoredVersions* stored_versions() const { return stored_versions_; }
   void set_stored_versions(StoredVersions* versions) { stored_versions_ = versions; }
+  // The run's --max-transfer/--max-duration limits, or nullptr. Set before any worker starts;
+  // not owned.
+  Cutoff* cutoff() const { return cutoff_; }
+  void set_cutoff(Cutoff* cutoff) { cutoff_ = cutoff; }
 
  private:
   Context parent_;
@@ -51,6 +58,7 @@ class RunState {
   mutable std::mutex mu_;
   std::optional<Error> first_, fatal_;
   StoredVersions* stored_versions_ = nullptr;
+  Cutoff* cutoff_ = nullptr;
 };
 
 struct MarchCallbacks {

@@ -1,10 +1,14 @@
 #include "core/engine/sync.hpp"
 
 #include <algorithm>
+#include <condition_variable>
 #include <mutex>
 #include <thread>
 #include <vector>
 
+#include "core/engine/backup.hpp"
+#include "core/engine/compare_dest.hpp"
+#include "core/engine/cutoff.hpp"
 #include "core/engine/march.hpp"
 #include "core/engine/queue.hpp"
 #include "core/engine/stored_versions.hpp"
@@ -23,7 +27,24 @@ struct Extraneous {
   std::mutex mu;
   std::vector<std::string> files;
   std::vector<std::string> dirs;
+  std::vector<std::string> src_dirs;  // for --create-empty-src-dirs, --delete-empty-src-dirs
 };
+
+// Deepest first: a parent comes after everything inside it.
+void SortDeepestFirst(std::vector<std::string>& dirs) {
+  std::sort(dirs.begin(), dirs.end(), [](const auto& a, const auto& b) {
+    const auto da = std::count(a.begin(), a.end(), '/'), db = std::count(b.begin(), b.end(), '/');
+    return da != db ? da > db : a > b;
+  });
+}
+
+// --immutable: a dst file that differs from its source is an error, and stays as it is.
+void RefuseImmutable(RunState& state, Accounting& acct, const std::string& path) {
+  Error e(ErrorCode::kInvalidArgument, "immutable file modified");
+  log::ErrorAt(path, "Source and destination exist but do not match: immutable file modified");
+  acct.AddError(e);
+  state.Record(e);
+}
 
 class SyncRun {
  public:
@@ -38,9 +59,27 @@ class SyncRun {
  private:
   void OnFile(const ObjectInfo* s, const ObjectInfo* d);
   bool OnDir(const std::string& dir, bool in_src, bool in_dst);
-  void Enqueue(const ObjectInfo& s, bool replacing);
+  // replaced: the dst object the transfer replaces, or nullptr.
+  void Enqueue(const ObjectInfo& s, const ObjectInfo* replaced);
+  // Transfers s unless it is found equal in a --compare-dest or --copy-dest.
+  void Transfer(const ObjectInfo& s, const ObjectInfo* replaced);
   bool ConfirmedAbsent(const std::string& path);
   void DeleteExtraneous();
+  // A dst file to delete, found by the march: deleted now (--delete-during, while no error was
+  // counted) or kept for DeleteExtraneous.
+  void AddExtraneous(const std::string& path);
+  // Deletes (or moves into the backup) one extraneous file. False when deleting must stop:
+  // --max-delete reached (reported once; total: the files to delete, 0 when unknown), stopped.
+  bool DeleteOne(const std::string& path, size_t total);
+  Status MarchOnce();
+  Status RunPasses();
+  // --create-empty-src-dirs and --delete-empty-src-dirs, after the transfers.
+  void CreateEmptyDirs();
+  void RemoveEmptySrcDirs();
+  bool KeepsSrcDirs() const {
+    return opts_.create_empty_src_dirs ||
+           (mode_ == SyncMode::kMove && opts_.delete_empty_src_dirs);
+  }
   // Group commits on dst for the run (Remote::StartBatch), finished before any deletion.
   void StartBatch();
   void FinishBatch();
@@ -54,6 +93,14 @@ class SyncRun {
   const Filter& filter_;
   BoundedQueue<TransferJob> queue_;
   Extraneous extra_;
+  std::mutex delete_mu_;
+  int64_t deleted_ = 0;              // guarded by delete_mu_
+  bool max_delete_reported_ = false;  // guarded by delete_mu_
+  bool errors_stopped_deletes_ = false;  // guarded by extra_.mu
+  // --delete-before's passes: the first only finds what to delete, the second only transfers.
+  // Set between marches.
+  enum class Phase { kAll, kDeleteOnly, kTransferOnly };
+  Phase phase_ = Phase::kAll;
 };
 
 bool SyncRun::OnDir(const std::string& dir, bool in_src, bool in_dst) {
@@ -63,53 +110,98 @@ bool SyncRun::OnDir(const std::string& dir, bool in_src, bool in_dst) {
         mode_ == SyncMode::kSync && opts_.delete_excluded && in_dst && !filter_.IncludeDir(dir);
     if (!purge) return false;
   }
+  if (in_src && KeepsSrcDirs() && phase_ != Phase::kDeleteOnly && filter_.IncludeDir(dir)) {
+    std::lock_guard lock(extra_.mu);
+    extra_.src_dirs.push_back(dir);
+  }
   if (!in_src) {
     // Only sync deletes what is only on dst; copy/move need not look there.
-    if (mode_ != SyncMode::kSync) return false;
+    if (mode_ != SyncMode::kSync || phase_ == Phase::kTransferOnly) return false;
     std::lock_guard lock(extra_.mu);
     extra_.dirs.push_back(dir);
   }
   return true;
 }
 
-void SyncRun::Enqueue(const ObjectInfo& s, bool replacing) {
+void SyncRun::Enqueue(const ObjectInfo& s, const ObjectInfo* replaced) {
   acct_.AddExpected(s.size);
   if (opts_.dry_run) {
+    if (replaced != nullptr && KeepsBackups(opts_)) {
+      (void)MoveToBackup(state_, dst_, replaced->path, replaced->size, opts_, acct_);
+    }
     log::NoticeAt(s.path, "Skipped {} as --dry-run is set (size {})",
                   mode_ == SyncMode::kMove ? "move" : "copy",
                   FormatBytes(static_cast<double>(std::max<int64_t>(s.size, 0))));
     acct_.FileTransferred();
     return;
   }
-  if (!queue_.Push(TransferJob{s, s.path, replacing}, state_.stop())) acct_.FileFailed();
+  if (!queue_.Push(TransferJob{s, s.path, replaced != nullptr}, state_.stop())) acct_.FileFailed();
+}
+
+void SyncRun::Transfer(const ObjectInfo& s, const ObjectInfo* replaced) {
+  if (opts_.compare_dest.empty() && opts_.copy_dest.empty()) {
+    Enqueue(s, replaced);
+    return;
+  }
+  switch (FindElsewhere(state_, src_, dst_, s, replaced, opts_, acct_)) {
+    case FoundElsewhere::kNo:
+      Enqueue(s, replaced);
+      return;
+    case FoundElsewhere::kTransferAsNew:
+      Enqueue(s, nullptr);
+      return;
+    case FoundElsewhere::kSkip:
+    case FoundElsewhere::kCopied:
+      if (mode_ == SyncMode::kMove) DeleteSource(state_, src_, s, opts_, acct_);
+      return;
+    case FoundElsewhere::kFailed:
+      return;
+  }
+}
+
+void SyncRun::AddExtraneous(const std::string& path) {
+  if (opts_.delete_mode == DeleteMode::kDuring) {
+    {
+      std::lock_guard lock(extra_.mu);
+      if (state_.HasErrors()) {
+        if (!errors_stopped_deletes_) log::Error("Not deleting files as there were IO errors");
+        errors_stopped_deletes_ = true;
+        return;
+      }
+    }
+    (void)DeleteOne(path, 0);
+    return;
+  }
+  std::lock_guard lock(extra_.mu);
+  extra_.files.push_back(path);
 }
 
 void SyncRun::OnFile(const ObjectInfo* s, const ObjectInfo* d) {
+  const bool deletes = mode_ == SyncMode::kSync && phase_ != Phase::kTransferOnly;
   if (s == nullptr) {
-    if (mode_ != SyncMode::kSync) return;
+    if (!deletes) return;
     const bool included = filter_.IncludeObject(*d);
     if ((included && ConfirmedAbsent(d->path)) || (!included && opts_.delete_excluded)) {
-      std::lock_guard lock(extra_.mu);
-      extra_.files.push_back(d->path);
+      AddExtraneous(d->path);
     }
     return;
   }
   if (!filter_.IncludeObject(*s)) {
-    if (d != nullptr && mode_ == SyncMode::kSync && opts_.delete_excluded) {
-      std::lock_guard lock(extra_.mu);
-      extra_.files.push_back(d->path);
-    }
+    if (d != nullptr && deletes && opts_.delete_excluded) AddExtraneous(d->path);
     return;
   }
+  if (phase_ == Phase::kDeleteOnly) return;
   if (d == nullptr) {
-    Enqueue(*s, false);
+    Transfer(*s, nullptr);
     return;
   }
   ObjectInfo exact = *s;  // Decide replaces it with the Stat() it made, if any
   Decision decision = Decide(state_, src_, dst_, *s, *d, opts_, mode_ == SyncMode::kMove, &exact);
   acct_.AddCheck();
-  if (decision == Decision::kTransfer) {
-    Enqueue(exact, true);
+  if (decision == Decision::kTransfer && opts_.immutable) {
+    RefuseImmutable(state_, acct_, d->path);
+  } else if (decision == Decision::kTransfer) {
+    Transfer(exact, d);
   } else if (decision == Decision::kEqual) {
     log::DebugAt(s->path, "Unchanged skipping");
     if (mode_ == SyncMode::kMove) DeleteSource(state_, src_, exact, opts_, acct_);
@@ -135,56 +227,112 @@ bool SyncRun::ConfirmedAbsent(const std::string& path) {
   return false;
 }
 
+bool SyncRun::DeleteOne(const std::string& path, size_t total) {
+  if (state_.Stopped()) return false;
+  {
+    std::lock_guard lock(delete_mu_);
+    if (opts_.max_delete >= 0 && deleted_ >= opts_.max_delete) {
+      if (!max_delete_reported_) {
+        max_delete_reported_ = true;
+        std::string message = "--max-delete " + std::to_string(opts_.max_delete) + " exceeded";
+        if (total > 0) message += ": " + std::to_string(total) + " files to delete";
+        // Fatal, as rclone's (exit code 7): the run stops here.
+        Error e(ErrorCode::kInvalidArgument, message, RetryClass::kFatal);
+        log::Error("{}", e.message());
+        acct_.AddError(e);
+        state_.Record(e);
+      }
+      return false;
+    }
+    ++deleted_;
+  }
+  const bool backup = KeepsBackups(opts_);
+  if (opts_.dry_run) {
+    log::NoticeAt(path, "Skipped {} as --dry-run is set",
+                  backup ? "move into backup dir" : "delete");
+    acct_.AddDelete();
+    return true;
+  }
+  if (backup) {
+    // Failures are logged, counted and recorded there.
+    if (MoveToBackup(state_, dst_, path, -1, opts_, acct_)) {
+      acct_.AddDelete();
+      log::InfoAt(path, "Moved into backup dir");
+    }
+    return true;
+  }
+  if (auto st = dst_.Delete(state_.ctx(), path); !st) {
+    if (st.error().code() == ErrorCode::kCancelled) return false;
+    if (st.error().code() == ErrorCode::kNotFound) {
+      log::InfoAt(path, "already deleted");  // e.g. by another sync at the same time
+      return true;
+    }
+    log::ErrorAt(path, "Failed to delete: {}", st.error().message());
+    acct_.AddError(st.error());
+    state_.Record(st.error());
+    return true;
+  }
+  acct_.AddDelete();
+  log::InfoAt(path, "Deleted");
+  return true;
+}
+
 void SyncRun::DeleteExtraneous() {
   if (state_.HasErrors()) {
-    if (!extra_.files.empty() || !extra_.dirs.empty()) {
+    if ((!extra_.files.empty() || !extra_.dirs.empty()) && !errors_stopped_deletes_) {
       log::Error("Not deleting files as there were IO errors");
     }
     return;
   }
   std::sort(extra_.files.begin(), extra_.files.end());
-  int64_t deleted = 0;
   for (const std::string& path : extra_.files) {
-    if (state_.Stopped()) return;
-    if (opts_.max_delete >= 0 && deleted >= opts_.max_delete) {
-      Error e(ErrorCode::kInvalidArgument,
-              "--max-delete " + std::to_string(opts_.max_delete) + " exceeded: " +
-                  std::to_string(extra_.files.size()) + " files to delete");
-      log::Error("{}", e.message());
-      acct_.AddError(e);
-      state_.Record(e);
-      return;
-    }
-    ++deleted;
-    if (opts_.dry_run) {
-      log::NoticeAt(path, "Skipped delete as --dry-run is set");
-      acct_.AddDelete();
-      continue;
-    }
-    if (auto st = dst_.Delete(state_.ctx(), path); !st) {
-      if (st.error().code() == ErrorCode::kCancelled) return;
-      if (st.error().code() == ErrorCode::kNotFound) {
-        log::InfoAt(path, "already deleted");  // e.g. by another sync at the same time
-        continue;
-      }
-      log::ErrorAt(path, "Failed to delete: {}", st.error().message());
-      acct_.AddError(st.error());
-      state_.Record(st.error());
-      continue;
-    }
-    acct_.AddDelete();
-    log::InfoAt(path, "Deleted");
+    if (!DeleteOne(path, extra_.files.size())) return;
   }
   if (opts_.dry_run || state_.HasErrors()) return;
   // Deepest first, so parents are empty by the time they are tried.
-  std::sort(extra_.dirs.begin(), extra_.dirs.end(), [](const auto& a, const auto& b) {
-    return std::count(a.begin(), a.end(), '/') > std::count(b.begin(), b.end(), '/');
-  });
+  SortDeepestFirst(extra_.dirs);
   for (const std::string& dir : extra_.dirs) {
     if (state_.Stopped()) return;
     if (auto st = dst_.Rmdir(state_.ctx(), dir); st) {
       log::InfoAt(dir, "Removed directory");
       acct_.AddDeletedDir();
+    } else if (st.error().code() != ErrorCode::kDirNotEmpty) {
+      log::DebugAt(dir, "could not remove directory: {}", st.error().message());
+    }
+  }
+}
+
+void SyncRun::CreateEmptyDirs() {
+  std::vector<std::string> dirs = extra_.src_dirs;
+  SortDeepestFirst(dirs);
+  for (auto it = dirs.rbegin(); it != dirs.rend(); ++it) {
+    if (state_.Stopped()) return;
+    if (opts_.dry_run) {
+      log::NoticeAt(*it, "Skipped make directory as --dry-run is set");
+      continue;
+    }
+    if (auto st = dst_.Mkdir(state_.ctx(), *it); !st) {
+      if (st.error().code() == ErrorCode::kCancelled) return;
+      log::ErrorAt(*it, "Failed to make directory: {}", st.error().message());
+      acct_.AddError(st.error());
+      state_.Record(st.error());
+      continue;
+    }
+    log::DebugAt(*it, "Making directory");
+  }
+}
+
+void SyncRun::RemoveEmptySrcDirs() {
+  std::vector<std::string> dirs = extra_.src_dirs;
+  SortDeepestFirst(dirs);
+  for (const std::string& dir : dirs) {
+    if (state_.Stopped()) return;
+    if (opts_.dry_run) {
+      log::NoticeAt(dir, "Skipped remove directory as --dry-run is set");
+      continue;
+    }
+    if (auto st = src_.Rmdir(state_.ctx(), dir); st) {
+      log::DebugAt(dir, "Removing directory");
     } else if (st.error().code() != ErrorCode::kDirNotEmpty) {
       log::DebugAt(dir, "could not remove directory: {}", st.error().message());
     }
@@ -203,7 +351,9 @@ void SyncRun::StartBatch() {
 }
 
 void SyncRun::FinishBatch() {
-  Status st = dst_.FinishBatch(state_.ctx());
+  // The caller's context: files completed before a fatal error (a --max-transfer cutoff) are
+  // kept, as rclone keeps them; only the caller's stop discards what is pending.
+  Status st = dst_.FinishBatch(state_.parent());
   if (st || st.error().code() == ErrorCode::kCancelled) return;
   // Failures of single files were reported through the callback; this records the run's.
   if (!state_.HasErrors()) {
@@ -213,7 +363,67 @@ void SyncRun::FinishBatch() {
   }
 }
 
+Status SyncRun::MarchOnce() {
+  MarchCallbacks cb;
+  cb.on_file = [this](const ObjectInfo* s, const ObjectInfo* d) { OnFile(s, d); };
+  cb.excludes_listing = [this](const std::vector<ObjectInfo>& l) {
+    return filter_.ExcludesListing(l);
+  };
+  cb.on_dir = [this](const std::string& dir, bool in_src, bool in_dst) {
+    return OnDir(dir, in_src, in_dst);
+  };
+  return March(state_, src_, dst_, opts_.checkers, cb);
+}
+
+// A hard --max-duration: at the deadline the run is stopped with the fatal MaxDurationError.
+// Destroying the returned thread before then cancels it.
+std::jthread DurationTimer(const Cutoff& cutoff, RunState& state, Accounting& acct) {
+  if (!cutoff.has_deadline() || cutoff.mode() != CutoffMode::kHard) return {};
+  return std::jthread([&cutoff, &state, &acct](std::stop_token stop) {
+    std::mutex mu;
+    std::condition_variable_any cv;
+    std::unique_lock lock(mu);
+    if (cv.wait_until(lock, stop, cutoff.deadline(), [] { return false; }) ||
+        stop.stop_requested()) {
+      return;
+    }
+    const Error e = MaxDurationError(RetryClass::kFatal);
+    log::Error("{}", e.message());
+    acct.AddError(e);
+    state.Record(e);
+  });
+}
+
+// The run's result: a soft --max-duration cutoff, recorded as a plain error so that running
+// transfers could finish, ends the run as the fatal error it is (as rclone: exit code 7).
+Status WithCutoff(Status final) {
+  if (!final && final.error().message() == MaxDurationError(RetryClass::kNoRetry).message() &&
+      !final.error().fatal()) {
+    return Unexpected<Error>(MaxDurationError(RetryClass::kFatal));
+  }
+  return final;
+}
+
 Status SyncRun::Run() {
+  Cutoff cutoff(opts_.max_transfer, opts_.max_duration, opts_.cutoff_mode, acct_);
+  if (cutoff.active()) state_.set_cutoff(&cutoff);
+  std::jthread timer = DurationTimer(cutoff, state_, acct_);
+  Status done = RunPasses();
+  state_.set_cutoff(nullptr);
+  return WithCutoff(std::move(done));
+}
+
+Status SyncRun::RunPasses() {
+  if (mode_ == SyncMode::kSync && opts_.delete_mode == DeleteMode::kBefore) {
+    phase_ = Phase::kDeleteOnly;
+    Status listed = MarchOnce();
+    if (!listed && listed.error().code() == ErrorCode::kDirNotFound) {
+      log::Error("{}", listed.error().message());
+      return listed;
+    }
+    if (!state_.Stopped()) DeleteExtraneous();
+    phase_ = Phase::kTransferOnly;
+  }
   Status marched = Ok();
   std::unique_ptr<StoredVersions> versions = StoredVersions::ForDestination(dst_, opts_.dry_run);
   state_.set_stored_versions(versions.get());
@@ -227,15 +437,7 @@ Status SyncRun::Run() {
         }
       });
     }
-    MarchCallbacks cb;
-    cb.on_file = [this](const ObjectInfo* s, const ObjectInfo* d) { OnFile(s, d); };
-    cb.excludes_listing = [this](const std::vector<ObjectInfo>& l) {
-      return filter_.ExcludesListing(l);
-    };
-    cb.on_dir = [this](const std::string& dir, bool in_src, bool in_dst) {
-      return OnDir(dir, in_src, in_dst);
-    };
-    marched = March(state_, src_, dst_, opts_.checkers, cb);
+    marched = MarchOnce();
     queue_.Close();
   }
   FinishBatch();  // before deleting anything: every copied file is in place and durable
@@ -244,7 +446,18 @@ Status SyncRun::Run() {
     log::Error("{}", marched.error().message());
     return marched;
   }
-  if (mode_ == SyncMode::kSync && !state_.Stopped()) DeleteExtraneous();
+  if (mode_ == SyncMode::kSync && !state_.Stopped()) {
+    if (opts_.delete_mode == DeleteMode::kAfter) {
+      DeleteExtraneous();
+    } else if (opts_.delete_mode == DeleteMode::kDuring) {
+      extra_.files.clear();  // deleted already
+      DeleteExtraneous();    // the directories
+    }
+  }
+  if (mode_ == SyncMode::kMove && opts_.delete_empty_src_dirs && !state_.Stopped()) {
+    RemoveEmptySrcDirs();
+  }
+  if (opts_.create_empty_src_dirs && !state_.Stopped()) CreateEmptyDirs();
   return state_.Final();
 }
 
@@ -291,6 +504,23 @@ Status CheckOverlap(const Remote& src, const Remote& dst, const StorageLocation&
                    RetryClass::kFatal);
 }
 
+// The refusal of a run that would write to a read-only remote (Features::read_only): dst, and
+// for a move src, whose files would be deleted. One error before anything starts, rather than
+// one per running transfer.
+Status CheckWritable(const Remote& src, const Remote& dst, SyncMode mode) {
+  if (dst.GetFeatures().read_only) {
+    return MakeError(ErrorCode::kPermission,
+                     dst.Name() + " is read-only: nothing can be copied, moved or synced into it",
+                     RetryClass::kFatal);
+  }
+  if (mode == SyncMode::kMove && src.GetFeatures().read_only) {
+    return MakeError(ErrorCode::kPermission,
+                     src.Name() + " is read-only: files cannot be moved out of it (use copy)",
+                     RetryClass::kFatal);
+  }
+  return Ok();
+}
+
 }  // namespace
 
 Overlap CompareRoots(const Remote& src, const Remote& dst) {
@@ -304,6 +534,7 @@ bool IsNoTransferError(const Error& error) {
 Status RunSync(const Context& ctx, Remote& src, Remote& dst, SyncMode mode,
                const SyncOptions& opts, Accounting& acct) {
   CVC_ASSIGN_OR_RETURN(Filter filter, Filter::Make(opts.filter));
+  CVC_RETURN_IF_ERROR(CheckWritable(src, dst, mode));
   const StorageLocation s = src.StorageRoot();
   const StorageLocation d = dst.StorageRoot();
   const Overlap overlap = Compare(s, d);
@@ -312,6 +543,8 @@ Status RunSync(const Context& ctx, Remote& src, Remote& dst, SyncMode mode,
     return Ok();
   }
   CVC_RETURN_IF_ERROR(CheckOverlap(src, dst, s, d, overlap, mode, filter));
+  CVC_RETURN_IF_ERROR(CheckBackup(src, dst, opts, filter, /*single_file=*/false));
+  CVC_RETURN_IF_ERROR(CheckCompareCopyDest(dst, opts));
   SyncRun run(ctx, src, dst, mode, opts, acct, filter);
   CVC_RETURN_IF_ERROR(run.Run());
   if (opts.error_on_no_transfer && acct.transfers() == 0) {
@@ -323,12 +556,20 @@ Status RunSync(const Context& ctx, Remote& src, Remote& dst, SyncMode mode,
 Status CopyOneFile(const Context& ctx, Remote& src, const std::string& src_path, Remote& dst,
                    const std::string& dst_path, bool move, const SyncOptions& opts,
                    Accounting& acct) {
+  CVC_RETURN_IF_ERROR(CheckWritable(src, dst, move ? SyncMode::kMove : SyncMode::kCopy));
   RunState state(ctx);
   std::unique_ptr<StoredVersions> versions = StoredVersions::ForDestination(dst, opts.dry_run);
   state.set_stored_versions(versions.get());
+  Cutoff cutoff(opts.max_transfer, opts.max_duration, opts.cutoff_mode, acct);
+  if (cutoff.active()) state.set_cutoff(&cutoff);
+  std::jthread timer = DurationTimer(cutoff, state, acct);
   if (CompareRoots(src, dst) == Overlap::kSame && src_path == dst_path) {
     log::ErrorAt(JoinPath(dst.Name(), dst_path), "{}", kSameMessage);
     return Ok();
+  }
+  {
+    CVC_ASSIGN_OR_RETURN(Filter filter, Filter::Make(opts.filter));
+    CVC_RETURN_IF_ERROR(CheckBackup(src, dst, opts, filter, /*single_file=*/true));
   }
   CVC_ASSIGN_OR_RETURN(ObjectInfo s, src.Stat(state.ctx(), src_path));
   auto d = dst.Stat(state.ctx(), dst_path);
@@ -336,6 +577,10 @@ Status CopyOneFile(const Context& ctx, Remote& src, const std::string& src_path,
   if (d) {
     Decision decision = Decide(state, src, dst, s, *d, opts, move);
     acct.AddCheck();
+    if (decision == Decision::kTransfer && opts.immutable) {
+      RefuseImmutable(state, acct, dst_path);
+      return state.Final();
+    }
     if (decision != Decision::kTransfer) {
       log::DebugAt(dst_path, "Unchanged skipping");
       if (move && decision == Decision::kEqual) DeleteSource(state, src, s, opts, acct);
@@ -344,13 +589,14 @@ Status CopyOneFile(const Context& ctx, Remote& src, const std::string& src_path,
   }
   acct.AddExpected(s.size);
   if (opts.dry_run) {
+    if (d && KeepsBackups(opts)) (void)MoveToBackup(state, dst, dst_path, d->size, opts, acct);
     log::NoticeAt(dst_path, "Skipped {} as --dry-run is set (size {})", move ? "move" : "copy",
                   FormatBytes(static_cast<double>(std::max<int64_t>(s.size, 0))));
     acct.FileTransferred();
     return Ok();
   }
   (void)TransferFile(state, src, dst, TransferJob{s, dst_path, d.has_value()}, move, opts, acct);
-  CVC_RETURN_IF_ERROR(state.Final());
+  CVC_RETURN_IF_ERROR(WithCutoff(state.Final()));
   if (opts.error_on_no_transfer && acct.transfers() == 0) {
     return MakeError(ErrorCode::kNotFound, kNoTransferMessage);
   }

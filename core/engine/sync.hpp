@@ -8,11 +8,14 @@
 // promptly: the call returns kCancelled and leaves no partial object (Put is atomic).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "core/context.hpp"
 #include "core/engine/accounting.hpp"
+#include "core/engine/cutoff.hpp"
 #include "core/engine/filter.hpp"
 #include "core/error.hpp"
 #include "core/remote.hpp"
@@ -25,6 +28,13 @@ enum class CompareMode {
   kSizeOnly,     // size alone
 };
 
+// When sync deletes the destination's extraneous files (rclone's --delete-before/-during/-after).
+enum class DeleteMode {
+  kAfter,   // once every transfer succeeded (default)
+  kDuring,  // as they are found, while no error has been counted
+  kBefore,  // in a first pass over both trees, before any transfer, if it counted no error
+};
+
 struct SyncOptions {
   int checkers = 8;
   int transfers = 4;
@@ -35,6 +45,17 @@ struct SyncOptions {
   bool ignore_times = false;     // transfer every file, equal or not
   int retries = 3;               // attempts per file (from scratch), >= 1
   int64_t max_delete = -1;       // sync: most deletes allowed, -1 no limit
+  DeleteMode delete_mode = DeleteMode::kAfter;  // sync
+  // Mtimes closer than this are equal (at least the remotes' precision; rclone's default 1ns).
+  std::chrono::nanoseconds modify_window{1};
+  bool no_update_modtime = false;  // an equal file's differing dst mtime is left as it is
+  // A dst file that differs from its source is an error ("immutable file modified"), never
+  // replaced.
+  bool immutable = false;
+  // --max-transfer (bytes, -1 none), --max-duration (0 none), --cutoff-mode: see cutoff.hpp.
+  int64_t max_transfer = -1;
+  std::chrono::milliseconds max_duration{0};
+  CutoffMode cutoff_mode = CutoffMode::kHard;
   FilterOptions filter;
   bool delete_excluded = false;       // sync: delete dst files the filter excludes too
   bool one_way = false;               // check: only src files must be in dst
@@ -45,6 +66,20 @@ struct SyncOptions {
   // (core/engine/parallel_reader.hpp). 0 or 1: one stream.
   int multi_thread_streams = 4;
   int64_t multi_thread_cutoff = int64_t{256} << 20;
+  // --backup-dir / --suffix (core/engine/backup.hpp): destination files the run would replace
+  // or delete are moved into `backup` (server-side) instead, renamed by suffix. nullptr: no
+  // backups. Not owned: the caller keeps it alive for the run; it is the destination itself
+  // when only --suffix is given (backup_dir_given false).
+  Remote* backup = nullptr;
+  bool backup_dir_given = false;
+  std::string suffix;
+  bool suffix_keep_extension = false;
+  // --compare-dest / --copy-dest (RunSync only; core/engine/compare_dest.hpp): where else an
+  // equal copy of a source file spares its transfer. Not owned, as backup.
+  std::vector<Remote*> compare_dest;
+  std::vector<Remote*> copy_dest;
+  bool create_empty_src_dirs = false;  // RunSync: make every source directory on dst too
+  bool delete_empty_src_dirs = false;  // RunSync, move: remove source dirs left empty
 };
 
 enum class SyncMode { kCopy, kSync, kMove };
@@ -52,10 +87,13 @@ enum class SyncMode { kCopy, kSync, kMove };
 // Copies/syncs/moves the tree under src's root to dst's root.
 // kCopy: transfers new and changed files. kSync: as kCopy, then deletes dst files not in src
 // (respecting the filter) only after every transfer succeeded, and not at all if any error was
-// counted ("not deleting files as there were IO errors"); more than max_delete deletions is an
-// error and nothing beyond the limit is deleted; then removes dst directories left empty (deepest
-// first). kMove: deletes each source file after its successful transfer (or when it was found
-// equal on dst).
+// counted ("not deleting files as there were IO errors"); more than max_delete deletions is a
+// fatal error (exit code 7, as rclone) and nothing beyond the limit is deleted; then removes dst
+// directories left empty (deepest first). delete_mode kDuring deletes each such file when the
+// march finds it, unless an error was counted by then (files found after an error are not
+// deleted); kBefore marches both trees once to delete (nothing if that pass counted an error),
+// then again to transfer. kMove: deletes each source file after its successful transfer (or
+// when it was found equal on dst).
 // Before anything else, the roots are compared (CompareRoots): the same place logs ERROR
 // "Nothing to do as source and destination are the same" and returns Ok with nothing done, as
 // rclone; for sync and move, overlapping roots are a fatal kInvalidArgument "can't sync or move
@@ -64,6 +102,20 @@ enum class SyncMode { kCopy, kSync, kMove };
 // and changes nothing. Returns Ok or the most serious error (kCancelled when stopped; a fatal
 // error; else the first error), the Accounting holds the counts. A missing src root is
 // kDirNotFound; a missing dst root is created when needed.
+// A dst whose Features::read_only is set (or, for a move, such a src) fails the run before it
+// starts: one kPermission error naming that remote (fatal), nothing listed or transferred.
+// backup (--backup-dir, --suffix): refused as CheckBackup says before anything is done; each
+// file to be replaced is first moved into the backup (a file whose backup failed is left as it
+// is and counted as failed), and sync moves the files it would delete there instead ("path:
+// Moved into backup dir").
+// compare_dest / copy_dest: refused as CheckCompareCopyDest says; a source file that would be
+// transferred is looked for there first (FindElsewhere); move deletes the source of a file
+// found there as of one transferred.
+// create_empty_src_dirs: once the files are transferred, every source directory the filter
+// includes is made on dst (parents first), empty or not. delete_empty_src_dirs (move): then the
+// source directories that are empty are removed (deepest first; never the root).
+// max_transfer / max_duration: transfers are cut off as Cutoff says; the run then returns
+// MaxTransferError (IsMaxTransferError: exit code 8) or the fatal MaxDurationError.
 // error_on_no_transfer: when the run was otherwise Ok but nothing was transferred, returns the
 // error "no files transferred" for which IsNoTransferError() is true; the CLI maps it to exit
 // code 9 (exit_code::kNoFilesTransferred).
@@ -83,8 +135,9 @@ Status RunCheck(const Context& ctx, Remote& src, Remote& dst, const SyncOptions&
 
 // copyto/moveto: src_path of src to dst_path of dst, with the same equality test, retries and
 // dry-run as RunSync. move: the source is deleted after a successful transfer (or when equal).
-// Missing source → kNotFound. A source that is the destination itself (same storage, view and
-// path) is left alone: ERROR "Nothing to do as source and destination are the same", Ok.
+// Read-only remotes as for RunSync. Missing source → kNotFound. A source that is the
+// destination itself (same storage, view and path) is left alone: ERROR "Nothing to do as
+// source and destination are the same", Ok.
 Status CopyOneFile(const Context& ctx, Remote& src, const std::string& src_path, Remote& dst,
                    const std::string& dst_path, bool move, const SyncOptions& opts,
                    Accounting& acct);

@@ -2,6 +2,8 @@
 
 #include <optional>
 
+#include "core/engine/backup.hpp"
+#include "core/engine/cutoff.hpp"
 #include "core/engine/parallel_reader.hpp"
 #include "core/engine/stored_versions.hpp"
 #include "core/io.hpp"
@@ -62,6 +64,10 @@ nanoseconds CoarserPrecision(const Remote& a, const Remote& b) {
   return std::max(a.GetFeatures().mtime_precision, b.GetFeatures().mtime_precision);
 }
 
+nanoseconds ModifyWindow(const Remote& a, const Remote& b, const SyncOptions& opts) {
+  return std::max(CoarserPrecision(a, b), opts.modify_window);
+}
+
 namespace {
 
 // info itself, or (when its mtime is an upload time) the remote's Stat() of it, stored in
@@ -83,10 +89,16 @@ const ObjectInfo* ExactInfo(RunState& state, Remote& remote, const ObjectInfo& i
 // hashes (equal content only fixes the mtime, as rclone).
 Decision DecideByModTime(RunState& state, Remote& src, Remote& dst, const ObjectInfo& s,
                          const ObjectInfo& d, const SyncOptions& opts) {
-  if (MtimeEqual(s.mtime, d.mtime, CoarserPrecision(src, dst))) return Decision::kEqual;
+  if (MtimeEqual(s.mtime, d.mtime, ModifyWindow(src, dst, opts))) return Decision::kEqual;
   if (opts.update && d.mtime > s.mtime) return Decision::kSkip;
   auto eq = HashesEqual(state, src, dst, s, d);
   if (!eq || !*eq) return Decision::kTransfer;
+  if (opts.immutable) {
+    // An equal file's mtime is not fixed up either: the file differs, as rclone says.
+    log::ErrorAt(d.path, "Timestamp mismatch between immutable objects");
+    return Decision::kTransfer;
+  }
+  if (opts.no_update_modtime) return Decision::kEqual;
   if (dst.GetFeatures().set_modtime && !opts.dry_run) {
     if (auto st = dst.SetModTime(state.ctx(), d.path, s.mtime); st) {
       log::InfoAt(d.path, "Updated modification time in destination");
@@ -104,7 +116,7 @@ Decision DecideWith(RunState& state, Remote& src, Remote& dst, const ObjectInfo&
                     std::optional<ObjectInfo>& s_exact) {
   if (opts.ignore_existing) return Decision::kSkip;
   if (opts.ignore_times) return Decision::kTransfer;
-  const nanoseconds precision = CoarserPrecision(src, dst);
+  const nanoseconds precision = ModifyWindow(src, dst, opts);
   std::optional<ObjectInfo> d_exact;
   const ObjectInfo* s = &s_listed;
   const ObjectInfo& d = d_listed;
@@ -227,6 +239,26 @@ Result<SourceStream> OpenExact(const Context& ctx, Remote& src, Remote& dst,
   return out;
 }
 
+// Whether a transfer from src to dst is tried as a server-side copy first.
+bool ServerSide(const Remote& src, const Remote& dst) {
+  return src.Type() == dst.Type() && dst.GetFeatures().server_side_copy;
+}
+
+// A transfer refused by the run's limits: logged (a hard cutoff as the file's failure, the
+// others once as a NOTICE), counted and recorded.
+void RefuseByCutoff(RunState& state, Accounting& acct, const std::string& path,
+                    const Error& error) {
+  acct.FileFailed();
+  if (state.Stopped()) return;  // the run's result says it
+  acct.AddError(error);
+  if (error.fatal()) {
+    log::ErrorAt(path, "Failed to copy: {}", error.message());
+  } else if (state.cutoff()->FirstRefusal()) {
+    log::Notice("{} - stopping transfers", error.message());
+  }
+  state.Record(error);
+}
+
 struct Transferred {
   ObjectInfo source;  // the source as read: exact mtime
   ObjectInfo stored;  // what dst reported storing
@@ -236,8 +268,7 @@ struct Transferred {
 Result<Transferred> TransferOnce(RunState& state, Remote& src, Remote& dst, const TransferJob& job,
                                  const SyncOptions& opts, Accounting& acct, int64_t flight) {
   const Context& ctx = state.ctx();
-  const bool same_type = src.Type() == dst.Type();
-  if (same_type && dst.GetFeatures().server_side_copy) {
+  if (ServerSide(src, dst)) {
     auto copied = dst.Copy(ctx, src, job.src.path, job.dst_path);
     if (copied) {
       acct.TransferBytes(flight, std::max<int64_t>(job.src.size, 0));
@@ -247,8 +278,10 @@ Result<Transferred> TransferOnce(RunState& state, Remote& src, Remote& dst, cons
   }
   CVC_ASSIGN_OR_RETURN(SourceStream source, OpenExact(ctx, src, dst, job.src, opts));
   const ObjectInfo& info = source.info;
-  std::unique_ptr<Reader>& in = source.reader;
-  CountingReader counting(*in,
+  std::unique_ptr<Reader> limited =
+      state.cutoff() != nullptr ? state.cutoff()->Limit(*source.reader) : nullptr;
+  Reader& in = limited ? *limited : *source.reader;
+  CountingReader counting(in,
                           [&](size_t n) { acct.TransferBytes(flight, static_cast<int64_t>(n)); });
   // A hash costs a pass over the data: skipped where reading it back is slow (local) or the
   // destination verifies its puts itself (S3).
@@ -325,6 +358,29 @@ Status ConfirmStored(RunState& state, Remote& src, Remote& dst, const std::strin
 
 Status TransferFile(RunState& state, Remote& src, Remote& dst, const TransferJob& job, bool move,
                     const SyncOptions& opts, Accounting& acct) {
+  Cutoff* cutoff = state.cutoff();
+  if (cutoff != nullptr) {
+    if (Status admitted = cutoff->Admit(job.src.size, ServerSide(src, dst)); !admitted) {
+      RefuseByCutoff(state, acct, job.dst_path, admitted.error());
+      return admitted;
+    }
+  }
+  struct Admitted {
+    Cutoff* cutoff;
+    int64_t size;
+    ~Admitted() {
+      if (cutoff != nullptr) cutoff->Done(size);
+    }
+  } admitted{cutoff, job.src.size};
+  bool replacing = job.replacing;
+  if (replacing && KeepsBackups(opts)) {
+    // Never replaced without its backup: a failed move leaves the old file in place.
+    if (Status backed_up = MoveToBackup(state, dst, job.dst_path, -1, opts, acct); !backed_up) {
+      acct.FileFailed();
+      return backed_up;
+    }
+    replacing = false;
+  }
   Status st = Ok();
   std::optional<Transferred> done;
   const int attempts = std::max(1, opts.retries);
@@ -367,7 +423,7 @@ Status TransferFile(RunState& state, Remote& src, Remote& dst, const TransferJob
     return st;
   }
   acct.FileTransferred();
-  log::InfoAt(job.dst_path, "Copied ({})", job.replacing ? "replaced existing" : "new");
+  log::InfoAt(job.dst_path, "Copied ({})", replacing ? "replaced existing" : "new");
   if (StoredVersions* versions = state.stored_versions();
       versions != nullptr && !done->source.mtime_is_upload_time) {
     // What was read (its size, and its mtime when opened: a file edited later differs) is what

@@ -20,10 +20,13 @@ enum class Decision {
 
 // The coarser of the two remotes' mtime precisions.
 std::chrono::nanoseconds CoarserPrecision(const Remote& a, const Remote& b);
+// The largest mtime difference taken as equal: the coarser precision, or --modify-window.
+std::chrono::nanoseconds ModifyWindow(const Remote& a, const Remote& b, const SyncOptions& opts);
 
 // Whether src (info s) must be transferred over an existing dst (info d), by the options'
 // compare mode. May read hashes (Hash()) and, in the default mode when only the mtimes differ
-// and hashes are equal, set dst's mtime (when dst supports it; not in dry-run).
+// and hashes are equal, set dst's mtime (when dst supports it; not in dry-run, nor with
+// no_update_modtime). Mtimes within ModifyWindow are equal.
 // Listed mtimes that are upload times (ObjectInfo::mtime_is_upload_time), default mode: a dst
 // whose listed version is one the run's StoredVersions recorded takes the recorded source mtime
 // as its exact mtime (no Stat()); otherwise the flagged side is Stat()ed for its exact mtime
