@@ -6,20 +6,23 @@ remote), in one run.
 The volumes are made once under DATA (encfs-big/, encfs-small/: `encfs --standard`, the data set
 copied in through the mount). One generated config file (rclone.conf syntax) serves both tools:
 [encfs] (type encfs over the cipher folder), [cryptlocal] (crypt over a local folder) and
-[crypts3] (crypt over an [s3] remote on a private s3rver, started only when an S3 case is
-selected, its buckets in DATA/s3rver, wiped at start and end), with one password obscured by
-`rclone obscure`. Cases (--cases, comma-separated):
+[crypts3] (crypt over an [s3] remote on a private S3 server, started only when an S3 case is
+selected), with one password obscured by `rclone obscure`. --server picks the server: s3rver
+(default; its buckets in DATA/s3rver, wiped at start and end) or rgw (Ceph's RADOS Gateway,
+tests/servers/start-rgw, objects in memory: see common.RGW), as in bench_s3.py. Cases (--cases,
+comma-separated):
   local-big / local-small   encfs(local) -> crypt(local), a fresh subfolder per tool and run
-  s3-big / s3-small         encfs(local) -> crypt(S3), a fresh subfolder of one bucket per run
+  s3-big / s3-small         encfs(local) -> crypt(S3), a fresh bucket per tool and run, released
+                            (RGW: deleted) after it
 "big" is the 1 GiB file, "small" the 10,000 files of 1-64 KiB. Rows: cvclone copy, cvclone copy
 --local-no-fsync (local destinations; rclone does not fsync), encfs mount + rclone copy (one
 shell command: encfs in the foreground as its child, so that its CPU counts; rclone copy; then
 fusermount3 -u; the mount's readiness is polled with mountpoint every 10 ms). Columns: median
 wall time, CPU (user+sys of the process tree), peak RSS of the largest process, and for S3 cases
-s3rver's CPU. --quick uses a subset (--quick-mib MiB, 1,000 small files) to test the script.
+the server's CPU (RGW: monitor, OSD and radosgw). --quick uses a subset (--quick-mib MiB, 1,000 small files) to test the script.
 
 Usage: bench/bench_encfs.py [--runs 3] [--quick] [--cases local-big,...] [--data DIR]
-                            [--cvclone build/cvclone]
+                            [--cvclone build/cvclone] [--server s3rver|rgw]
 """
 import contextlib
 import os
@@ -86,16 +89,20 @@ class Bench:
         self.volumes = {}
         self.rclone_env = common.rclone_env()
         self.rclone_env["BENCH_ENCFS_PASSWORD"] = PASSWORD
-        if server is not None:
-            common.run_quiet(["aws", "--endpoint-url", server.endpoint, "s3", "mb",
-                              f"s3://{CRYPT_BUCKET}"], common.aws_env(work))
 
-    def write_config(self, cipher):
+    def make_bucket(self, bucket):
+        common.run_quiet(["aws", "--endpoint-url", self.server.endpoint, "s3", "mb",
+                          f"s3://{bucket}"],
+                         common.aws_env(self.work, self.server.access_key, self.server.secret_key))
+
+    def write_config(self, cipher, bucket=None):
+        """The config for the volume at cipher; [crypts3] over bucket when given."""
         text = (f"[encfs]\ntype = encfs\nremote = {cipher}\npassword = {self.obscured}\n\n"
                 f"[cryptlocal]\ntype = crypt\nremote = {self.inner}\npassword = {self.obscured}\n\n")
-        if self.server is not None:
-            text += common.s3_remote_section("s3", self.server.endpoint)
-            text += (f"[crypts3]\ntype = crypt\nremote = s3:{CRYPT_BUCKET}\n"
+        if bucket is not None:
+            text += common.s3_remote_section("s3", self.server.endpoint, self.server.access_key,
+                                             self.server.secret_key)
+            text += (f"[crypts3]\ntype = crypt\nremote = s3:{bucket}\n"
                      f"password = {self.obscured}\n\n")
         with open(self.conf, "w") as f:
             f.write(text)
@@ -128,9 +135,18 @@ class Bench:
         names = list(self.tools(cipher, mnt, "D", not on_s3))
 
         def one_run(r, tool):
-            dst = f"{remote}:mig-{key}-{r}-{names.index(tool)}"
-            argv, env = self.tools(cipher, mnt, dst, not on_s3)[tool]
-            return self.measure(tool, argv, env, on_s3, (cipher,))
+            if not on_s3:
+                dst = f"{remote}:mig-{key}-{r}-{names.index(tool)}"
+                argv, env = self.tools(cipher, mnt, dst, True)[tool]
+                return self.measure(tool, argv, env, False, (cipher,))
+            bucket = f"{CRYPT_BUCKET}-{key}-{r}-{names.index(tool)}"
+            self.make_bucket(bucket)
+            self.write_config(cipher, bucket)
+            argv, env = self.tools(cipher, mnt, f"{remote}:mig", False)[tool]
+            try:
+                return self.measure(tool, argv, env, True, (cipher,))
+            finally:
+                self.server.release_bucket(bucket)
         return common.rounds(case, names, self.args.runs, one_run)
 
 
@@ -157,14 +173,15 @@ def checks(rows, names):
 
 
 def main():
-    args = common.parse_args(__doc__, 3, ALL_CASES)
+    args = common.parse_args(__doc__, 3, ALL_CASES, server=True)
     cases = args.cases.split(",")
     unknown = set(cases) - set(ALL_CASES.split(","))
     if unknown:
         sys.exit(f"bench: unknown cases {sorted(unknown)}; known: {ALL_CASES}")
     need_s3 = any(c.startswith("s3-") for c in cases)
+    server_class = common.S3_SERVERS[args.server]
     common.check_tools(("rclone", "encfs", "fusermount3", "mountpoint", "/usr/bin/time")
-                       + (("aws", "node") if need_s3 else ()), args.cvclone)
+                       + (("aws",) + server_class.tools if need_s3 else ()), args.cvclone)
     common.exit_on_signals()
     os.makedirs(args.data, exist_ok=True)
     if args.quick:
@@ -183,25 +200,33 @@ def main():
     os.makedirs(work)
     rows = []
     s3dir = os.path.join(args.data, "s3rver")
+    if not need_s3:
+        server = contextlib.nullcontext()
+    elif args.server == "rgw":
+        # One upload at a time is kept (released after each run): room for the big one, the
+        # metadata, and below the OSD's full ratio.
+        server = common.RGW(3 << 30)
+    else:
+        server = common.S3rver(s3dir)
     try:
-        with (common.S3rver(s3dir) if need_s3 else contextlib.nullcontext()) as server:
+        with server as server:
             if server is not None:
-                print(f"bench: s3rver on {server.endpoint} (pid {server.pid})", file=sys.stderr,
-                      flush=True)
+                print(f"bench: {server.name} on {server.endpoint} (pids "
+                      f"{' '.join(map(str, server.pids))})", file=sys.stderr, flush=True)
             bench = Bench(args, work, server)
             for case in ALL_CASES.split(","):
                 if case in cases:
                     kind, size = case.split("-")
                     rows += bench.run(names[case], keys[size], srcs[size], kind == "s3")
     finally:
-        if need_s3:
+        if need_s3 and args.server == "s3rver":
             shutil.rmtree(s3dir, ignore_errors=True)
             with contextlib.suppress(FileNotFoundError):
                 os.remove(s3dir + ".log")
         shutil.rmtree(work, ignore_errors=True)
 
     header = ["case", "tool", f"wall s (median of {args.runs})", "CPU s (user+sys)",
-              "peak RSS MiB", "s3rver CPU s"]
+              "peak RSS MiB", server_class.cpu_label]
     common.print_result_table(header, rows, ["{:.2f}", "{:.2f}", "{:.1f}", "{:.2f}"])
     common.print_targets(checks(rows, names))
 

@@ -13,10 +13,10 @@
 namespace cvclone::crypt {
 namespace {
 
-void StripOneNewline(std::string& s) {
+void StripOneNewline(std::string& s, TrailingNewline strip) {
   if (!s.empty() && s.back() == '\n') {
     s.pop_back();
-    if (!s.empty() && s.back() == '\r') s.pop_back();
+    if (strip == TrailingNewline::kLfOrCrLf && !s.empty() && s.back() == '\r') s.pop_back();
   }
 }
 
@@ -44,7 +44,8 @@ class EchoOff {
 
 }  // namespace
 
-Result<std::string> RunPasswordCommand(const std::string& command, const std::string& option) {
+Result<std::string> RunPasswordCommand(const std::string& command, const std::string& option,
+                                       TrailingNewline strip) {
   // popen runs the command with /bin/sh -c.
   FILE* pipe = ::popen(command.c_str(), "r");
   if (pipe == nullptr) {
@@ -69,7 +70,7 @@ Result<std::string> RunPasswordCommand(const std::string& command, const std::st
     return MakeError(ErrorCode::kConfig, "crypt: " + option + ": the command failed with exit status " +
                                              std::to_string(WEXITSTATUS(status)));
   }
-  StripOneNewline(out);
+  StripOneNewline(out, strip);
   if (out.empty()) {
     return MakeError(ErrorCode::kConfig, "crypt: " + option + ": the command printed no password");
   }

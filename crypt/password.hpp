@@ -8,11 +8,18 @@
 
 namespace cvclone::crypt {
 
+// Which trailing newline RunPasswordCommand removes from the output (one at most).
+enum class TrailingNewline {
+  kLfOrCrLf,  // "\n" or "\r\n" (crypt)
+  kLfOnly,    // "\n" alone, a "\r" before it stays: encfs 1.9.5's --extpass (readPassword)
+};
+
 // Runs `command` with /bin/sh -c (stdin and stderr inherited) and returns its standard output
-// with one trailing newline ("\n" or "\r\n") removed. kConfig naming `option` when the command
-// cannot run, exits non-zero or is killed, or prints nothing. The command's output is never
-// part of an error.
-Result<std::string> RunPasswordCommand(const std::string& command, const std::string& option);
+// with one trailing newline removed (`strip`). kConfig naming `option` when the command cannot
+// run, exits non-zero or is killed, or prints nothing. The command's output is never part of an
+// error.
+Result<std::string> RunPasswordCommand(const std::string& command, const std::string& option,
+                                       TrailingNewline strip = TrailingNewline::kLfOrCrLf);
 
 // Whether standard input is a terminal (the condition for prompting).
 bool StdinIsTerminal();

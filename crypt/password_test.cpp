@@ -44,6 +44,12 @@ TEST_CASE("password_command: stdout minus one trailing newline") {
   CHECK(RunPasswordCommand("printf potato", "password_command").value() == "potato");
   // Runs through the shell: pipes and quoting work.
   CHECK(RunPasswordCommand("echo 'x y' | tr ' ' '-'", "password_command").value() == "x-y");
+  // As encfs's --extpass: only "\n" goes.
+  const auto lf_only = TrailingNewline::kLfOnly;
+  CHECK(RunPasswordCommand("printf 'potato\\r\\n'", "password_command", lf_only).value() ==
+        "potato\r");
+  CHECK(RunPasswordCommand("printf 'potato\\n'", "password_command", lf_only).value() == "potato");
+  CHECK(RunPasswordCommand("printf 'pot\\n\\n'", "password_command", lf_only).value() == "pot\n");
 }
 
 TEST_CASE("password_command: failures name the option, never the output") {

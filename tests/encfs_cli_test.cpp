@@ -74,15 +74,16 @@ const Kind kSmallBlocks{"aes128 block names, 64-byte blocks, MAC 8, no holes",
 const Kind kPlainData{
     "plain data (--insecure)", {"--insecure"}, "x\n1\n128\n1024\ny\n1\n", 1024, true};
 
-// An encfs volume in dir/cipher, mounted at dir/mnt until Unmount() (or destruction).
+// An encfs volume in dir/cipher, mounted at dir/mnt until Unmount() (or destruction), whose
+// password is what `printf '%s' 'PASSWORD'` prints (no ' in it).
 class Volume {
  public:
-  Volume(const test::TempDir& dir, const Kind& kind)
+  Volume(const test::TempDir& dir, const Kind& kind, const std::string& password = kPassword)
       : cipher_(dir.Path("cipher")), mnt_(dir.Path("mnt")), log_(dir.Path("encfs.log")) {
     fs::create_directories(cipher_);
     fs::create_directories(mnt_);
     // Through sh so that the daemon encfs leaves behind holds a log file, not our pipes.
-    std::string cmd = "exec encfs --extpass=\"printf '%s' '" + std::string(kPassword) + "'\"";
+    std::string cmd = "exec encfs --extpass=\"printf '%s' '" + password + "'\"";
     for (const std::string& a : kind.args) cmd += " " + a;
     cmd += " '" + cipher_ + "' '" + mnt_ + "' > '" + log_ + "' 2>&1";
     test::ProcessOptions opts;
@@ -201,6 +202,15 @@ void CheckSameFiles(const std::map<std::string, std::string>& got,
 
 const std::map<std::string, std::string> kEnv = {{"CVCLONE_ENCFS_PASSWORD", kPassword}};
 
+int CountErrorLines(const std::string& err) {
+  int n = 0;
+  for (size_t at = err.find("ERROR : "); at != std::string::npos;
+       at = err.find("ERROR : ", at + 1)) {
+    ++n;
+  }
+  return n;
+}
+
 // Makes a volume of `kind`, fills it, reads it back with cvclone from the local folder.
 void ReadBackLocal(const Kind& kind, unsigned seed) {
   if (std::string why = WhyNoEncfs(); !why.empty()) {
@@ -276,11 +286,34 @@ TEST_CASE("encfs cli: wrong password, flipped MAC byte, writes, config elsewhere
   CHECK(test::Contains(wrong.err, "wrong password"));
   CHECK_FALSE(test::Contains(wrong.err, "not it"));
 
-  // Writes: one clear read-only error.
-  REQUIRE(test::WriteFile(cli.P("src/new.txt"), "new\n"));
-  ProcessResult write = cli.Run({"copy", cli.P("src"), remote}, kEnv);
-  CHECK(write.exit_code != 0);
-  CHECK(test::Contains(write.err, "read-only"));
+  // Writes: one clear read-only error naming the remote, however many transfers would run;
+  // nothing is changed on either side.
+  for (int i = 0; i < 16; ++i) {
+    REQUIRE(test::WriteFile(cli.P("src/new" + std::to_string(i) + ".txt"), "new\n"));
+  }
+  const std::vector<std::vector<std::string>> writes = {
+      {"copy", "--transfers", "4", cli.P("src"), remote},
+      {"sync", cli.P("src"), remote},
+      {"move", cli.P("src"), remote},
+      {"copy", cli.P("src/new0.txt"), remote},
+      {"copyto", cli.P("src/new0.txt"), remote + ":other.txt"},
+      {"move", remote, cli.P("moved")},
+      {"mkdir", remote + ":dir"},
+      {"delete", remote},
+  };
+  for (const std::vector<std::string>& args : writes) {
+    std::string shown;
+    for (const std::string& a : args) shown += a + " ";
+    CAPTURE(shown);
+    ProcessResult write = cli.Run(args, kEnv);
+    CHECK(write.exit_code == 7);
+    CHECK(CountErrorLines(write.err) == 1);
+    CHECK(test::Contains(write.err, "read-only"));
+    CHECK(test::Contains(write.err, remote));
+  }
+  CHECK(fs::exists(cli.P("src/new15.txt")));
+  CHECK_FALSE(fs::exists(cli.P("moved")));
+  CHECK_RUN_OK(cli.Run({"cat", remote + ":ok.txt"}, kEnv));
 
   // The config kept elsewhere: the option, then $ENCFS6_CONFIG.
   fs::rename(volume.cipher() + "/.encfs6.xml", cli.P("elsewhere.xml"));
@@ -320,6 +353,33 @@ TEST_CASE("encfs cli: wrong password, flipped MAC byte, writes, config elsewhere
   CHECK(test::Contains(flipped.err, "MAC"));
   CHECK(test::ReadFile(cli.P("out/ok.txt")).value_or("") == "fine\n");
   CHECK_FALSE(fs::exists(cli.P("out/data.bin")));
+}
+
+TEST_CASE("encfs cli: password_command loses only a trailing \"\\n\", as encfs --extpass") {
+  if (std::string why = WhyNoEncfs(); !why.empty()) {
+    MESSAGE(why << ": encfs CLI test skipped");
+    return;
+  }
+  // encfs 1.9.5 takes --extpass output minus a final "\n" (readPassword): "pw\r\n" is "pw\r".
+  const std::string password = std::string(kPassword) + "\r";
+  test::Cli cli;
+  Volume volume(cli.dir(), kStandard, password);
+  REQUIRE(test::WriteFile(volume.mnt() + "/ok.txt", "fine\n"));
+  volume.Unmount();
+  auto with_command = [&](const std::string& command) {
+    cli.WriteConfig("[v]\ntype = encfs\nremote = " + volume.cipher() +
+                    "\npassword_command = " + command + "\n");
+    return cli.Run({"cat", "v:ok.txt"});
+  };
+  ProcessResult crlf = with_command("printf '%s\\r\\n' '" + std::string(kPassword) + "'");
+  CHECK_RUN_OK(crlf);
+  CHECK(crlf.out == "fine\n");
+  ProcessResult cr = with_command("printf '%s\\r' '" + std::string(kPassword) + "'");
+  CHECK_RUN_OK(cr);
+  CHECK(cr.out == "fine\n");
+  ProcessResult lf = with_command("printf '%s\\n' '" + std::string(kPassword) + "'");
+  CHECK(lf.exit_code == 7);
+  CHECK(test::Contains(lf.err, "wrong password"));
 }
 
 // One scratch folder and config for cvclone and rclone, one fresh bucket on the S3 test server.

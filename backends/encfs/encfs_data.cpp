@@ -12,6 +12,17 @@ bool AllZero(std::span<const uint8_t> b) {
   return std::all_of(b.begin(), b.end(), [](uint8_t x) { return x == 0; });
 }
 
+// A DecryptingReader's buffer: whole blocks, kReadAhead bytes or fewer when the stream is known
+// to be shorter (known: its stored bytes, -1 if unknown), at least one block.
+size_t ReadAheadBytes(const DataLayout& layout, int64_t known) {
+  const size_t block = static_cast<size_t>(layout.block);
+  size_t blocks = std::max<size_t>(1, kReadAhead / block);
+  if (known >= 0) {
+    blocks = std::clamp<size_t>((static_cast<size_t>(known) + block - 1) / block, 1, blocks);
+  }
+  return blocks * block;
+}
+
 Unexpected<Error> BlockError(int64_t block_number, const std::string& what) {
   return MakeError(ErrorCode::kCorrupt, "block " + std::to_string(block_number) + ": " + what);
 }
@@ -120,7 +131,8 @@ Result<size_t> DecodeBlock(CipherSession& s, const DataLayout& layout, uint64_t 
 
 DecryptingReader::DecryptingReader(std::unique_ptr<CipherSession> session, const DataLayout& layout,
                                    uint64_t file_iv, std::unique_ptr<Reader> stored,
-                                   const BlockRange& range, int64_t count, std::string context)
+                                   const BlockRange& range, int64_t count, std::string context,
+                                   int64_t stored_size)
     : session_(std::move(session)),
       layout_(layout),
       file_iv_(file_iv),
@@ -129,8 +141,10 @@ DecryptingReader::DecryptingReader(std::unique_ptr<CipherSession> session, const
       discard_(range.discard),
       remaining_(count),
       context_(std::move(context)),
-      buf_(std::max<size_t>(1, kReadAhead / static_cast<size_t>(layout.block)) *
-           static_cast<size_t>(layout.block)) {}
+      buf_size_(
+          ReadAheadBytes(layout, range.stored_count >= 0 ? range.stored_count : stored_size)) {
+  buf_ = std::make_unique_for_overwrite<uint8_t[]>(buf_size_);
+}
 
 Status DecryptingReader::NextBlock() {
   pos_ = end_ = 0;
@@ -139,11 +153,11 @@ Status DecryptingReader::NextBlock() {
       eof_ = true;
       return Ok();
     }
-    CVC_ASSIGN_OR_RETURN(filled_, ReadFull(*stored_, std::span<std::byte>(
-                                                         reinterpret_cast<std::byte*>(buf_.data()),
-                                                         buf_.size())));
+    CVC_ASSIGN_OR_RETURN(
+        filled_, ReadFull(*stored_, std::span<std::byte>(reinterpret_cast<std::byte*>(buf_.get()),
+                                                         buf_size_)));
     next_block_ = 0;
-    if (filled_ < buf_.size()) stored_done_ = true;  // only the last block may be partial
+    if (filled_ < buf_size_) stored_done_ = true;  // only the last block may be partial
     if (filled_ == 0) {
       eof_ = true;
       return Ok();
@@ -151,7 +165,7 @@ Status DecryptingReader::NextBlock() {
   }
   const size_t n = std::min(static_cast<size_t>(layout_.block), filled_ - next_block_);
   auto data = DecodeBlock(*session_, layout_, file_iv_, block_number_,
-                          std::span<uint8_t>(buf_.data() + next_block_, n));
+                          std::span<uint8_t>(buf_.get() + next_block_, n));
   if (!data) return Propagate(data.error());
   pos_ = next_block_ + static_cast<size_t>(layout_.mac_header);
   end_ = pos_ + *data;
@@ -179,7 +193,7 @@ Result<size_t> DecryptingReader::Read(std::span<std::byte> buf) {
     }
     size_t n = std::min(buf.size() - done, end_ - pos_);
     if (remaining_ > 0) n = std::min(n, static_cast<size_t>(remaining_));
-    std::memcpy(buf.data() + done, buf_.data() + pos_, n);
+    std::memcpy(buf.data() + done, buf_.get() + pos_, n);
     pos_ += n;
     done += n;
     if (remaining_ > 0) remaining_ -= static_cast<int64_t>(n);

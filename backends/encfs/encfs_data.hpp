@@ -18,7 +18,9 @@ namespace cvclone::encfs {
 
 inline constexpr int64_t kHeaderBytes = 8;
 // How many stored bytes a DecryptingReader reads at once (rounded down to whole blocks): one
-// request per block would cost a system call (or more) per kilobyte.
+// request per block would cost a system call (or more) per kilobyte. Less for a stream known to
+// be shorter: most files of a tree are far smaller, and a buffer of this size for each would
+// cost more to allocate than to fill.
 inline constexpr size_t kReadAhead = 256 * 1024;
 
 // The shape of a volume's files, from its config.
@@ -63,14 +65,17 @@ Result<size_t> DecodeBlock(CipherSession& s, const DataLayout& layout, uint64_t 
                            int64_t block_number, std::span<uint8_t> buf);
 
 // A stream of plaintext from a stored stream that starts at range.stored_offset. Reads whole
-// blocks, several per read of the stored stream (memory: kReadAhead bytes, at least one block),
-// and decodes each as its data is asked for. Yields at most `count` bytes (-1: all). Errors are
-// kCorrupt or the inner stream's, prefixed with `context` ("encfs: PATH").
+// blocks, several per read of the stored stream (memory: kReadAhead bytes, at least one block;
+// less when range.stored_count, else stored_size, says the stream is shorter), and decodes each
+// as its data is asked for. stored_size: the stored bytes from range.stored_offset to the end
+// of the file, if known (-1 if not); only a hint, the stream may be longer or shorter. Yields
+// at most `count` bytes (-1: all). Errors are kCorrupt or the inner stream's, prefixed with
+// `context` ("encfs: PATH").
 class DecryptingReader : public Reader {
  public:
   DecryptingReader(std::unique_ptr<CipherSession> session, const DataLayout& layout,
                    uint64_t file_iv, std::unique_ptr<Reader> stored, const BlockRange& range,
-                   int64_t count, std::string context);
+                   int64_t count, std::string context, int64_t stored_size = -1);
 
   Result<size_t> Read(std::span<std::byte> buf) override;
   std::string Version() const override { return stored_->Version(); }
@@ -90,7 +95,9 @@ class DecryptingReader : public Reader {
   int64_t remaining_;  // -1: unlimited
   std::string context_;
   // Stored bytes read ahead: [0, filled_) of buf_, whole blocks except a final partial one.
-  std::vector<uint8_t> buf_;
+  // Not zeroed: only bytes read into it are used.
+  std::unique_ptr<uint8_t[]> buf_;
+  size_t buf_size_;
   size_t filled_ = 0;
   size_t next_block_ = 0;  // where the next undecoded block starts in buf_
   bool stored_done_ = false;  // the stored stream has ended

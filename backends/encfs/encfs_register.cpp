@@ -35,7 +35,10 @@ Status ResolvePassword(const Options& options, bool allow_prompt, std::string& p
     if (!plain) return Propagate(plain.error(), "encfs: option password");
     CVC_RETURN_IF_ERROR(TakeSecret(std::move(plain), password));
   } else if (auto cmd = options.Get("password_command")) {
-    CVC_RETURN_IF_ERROR(TakeSecret(crypt::RunPasswordCommand(*cmd, "password_command"), password));
+    // Its output as encfs --extpass takes it: only a trailing "\n" goes, a "\r" is the password's.
+    CVC_RETURN_IF_ERROR(TakeSecret(
+        crypt::RunPasswordCommand(*cmd, "password_command", crypt::TrailingNewline::kLfOnly),
+        password));
   } else if (const char* env = std::getenv("CVCLONE_ENCFS_PASSWORD")) {
     password = env;
   } else if (allow_prompt && crypt::StdinIsTerminal()) {
@@ -132,7 +135,8 @@ void RegisterEncfsBackend(Registry& registry) {
       {"password", "Password (obscured, as `cvclone obscure` writes it)", "", false, true, true},
       {"password_command",
        "Command whose output is the password, e.g. `pass show encfs` "
-       "(run with /bin/sh -c; used when password is not set)",
+       "(run with /bin/sh -c; a final newline is dropped, as encfs --extpass does; used when "
+       "password is not set)",
        "", false, false},
       {"strict_names", "Fail a listing on names that do not decode (else skip with a notice)",
        "false", false, false},

@@ -1,5 +1,6 @@
 #include "backends/encfs/encfs_remote.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <mutex>
 #include <set>
@@ -46,6 +47,7 @@ class EncfsRemote : public Remote {
     features_.mtime_precision = in.mtime_precision;
     features_.network = in.network;
     features_.listed_mtime_is_upload_time = in.listed_mtime_is_upload_time;
+    features_.read_only = true;
   }
 
   std::string Type() const override { return "encfs"; }
@@ -109,9 +111,10 @@ class EncfsRemote : public Remote {
   Status ReportLink(const Context& ctx, CipherSession& s, const std::string& dir, uint64_t dir_iv,
                     const ObjectInfo& entry) const;
   // A decrypting reader over `stored`, a stream of the stored file from its first byte.
+  // stored_size: the stored file's size if known (a listing's), else -1.
   Result<std::unique_ptr<Reader>> FromStart(const std::string& path, const Located& at,
                                             std::unique_ptr<Reader> stored, int64_t offset,
-                                            int64_t count);
+                                            int64_t count, int64_t stored_size = -1);
   uint64_t ExternalIv(const Located& at) const { return config_.external_iv_chaining ? at.iv : 0; }
   Result<std::unique_ptr<CipherSession>> NewSession() const {
     return CipherSession::Create(sessions_.key());
@@ -253,7 +256,8 @@ Result<std::optional<uint64_t>> EncfsRemote::ReadFileIv(CipherSession& s, Reader
 
 Result<std::unique_ptr<Reader>> EncfsRemote::FromStart(const std::string& path, const Located& at,
                                                        std::unique_ptr<Reader> stored,
-                                                       int64_t offset, int64_t count) {
+                                                       int64_t offset, int64_t count,
+                                                       int64_t stored_size) {
   const std::string context = "encfs: " + path;
   CVC_ASSIGN_OR_RETURN(auto session, NewSession());
   uint64_t file_iv = 0;
@@ -264,8 +268,10 @@ Result<std::unique_ptr<Reader>> EncfsRemote::FromStart(const std::string& path, 
     file_iv = **iv;
   }
   const BlockRange range = MapRange(layout_, offset, count);
+  const int64_t blocks_size =
+      stored_size < 0 ? -1 : std::max<int64_t>(0, stored_size - layout_.header);
   return std::unique_ptr<Reader>(std::make_unique<DecryptingReader>(
-      std::move(session), layout_, file_iv, std::move(stored), range, count, context));
+      std::move(session), layout_, file_iv, std::move(stored), range, count, context, blocks_size));
 }
 
 Result<std::unique_ptr<Reader>> EncfsRemote::Open(const Context& ctx, const std::string& path,
@@ -323,8 +329,9 @@ Result<std::unique_ptr<Reader>> EncfsRemote::OpenListed(const Context& ctx,
   if (const ObjectInfo* inner_info = (*opened)->OpenedInfo(); inner_info != nullptr) {
     info = PlainInfo(*inner_info, listed.path);
   }
-  CVC_ASSIGN_OR_RETURN(std::unique_ptr<Reader> reader,
-                       FromStart(listed.path, at, std::move(opened).value(), 0, -1));
+  CVC_ASSIGN_OR_RETURN(
+      std::unique_ptr<Reader> reader,
+      FromStart(listed.path, at, std::move(opened).value(), 0, -1, inner_listed.size));
   if (info) {
     if (auto* d = dynamic_cast<DecryptingReader*>(reader.get()); d != nullptr) {
       d->SetOpenedInfo(std::move(*info));

@@ -17,7 +17,8 @@
 //   failing inner read is an error naming the plaintext path ("encfs: PATH: block N: ...").
 // - Every write (Put, Delete, Mkdir, Rmdir, Purge, SetModTime, Copy, Move, Cleanup) fails with
 //   kPermission "encfs: NAME is read-only" and RetryClass::kFatal, so a run stops at the first.
-// - Features are the inner remote's read side: no hashes, no server-side operations.
+// - Features are the inner remote's read side: no hashes, no server-side operations; read_only
+//   is set, so the engine refuses a copy, sync or move into the volume before it starts.
 #pragma once
 
 #include <memory>

@@ -437,6 +437,35 @@ TEST_CASE("encfs: long files decode across read-ahead buffers, with any read siz
   }
 }
 
+TEST_CASE("encfs: the stored size a reader is told only sizes its buffer, right or wrong") {
+  auto s = Session("paranoia");
+  const uint64_t file_iv = 42;
+  DataLayout layout;
+  layout.block = 1024;
+  layout.mac_header = 8;
+  layout.mac_bytes = 8;
+  const std::string plain = test::Pattern(2 * kReadAhead + 777, 5);
+  const std::string stored = EncodeBlocks(*s, layout, file_iv, plain);
+  const auto real = static_cast<int64_t>(stored.size());
+  // Unknown, short of one block, a few blocks (the file grew), exact, far too large.
+  for (int64_t hint : {int64_t{-1}, int64_t{0}, int64_t{1}, int64_t{5000}, real, 10 * real}) {
+    CAPTURE(hint);
+    auto session = CipherSession::Create(Volume("paranoia").volume_key).value();
+    DecryptingReader reader(std::move(session), layout, file_iv,
+                            std::make_unique<MemoryReader>(stored), MapRange(layout, 0, -1), -1,
+                            "t", hint);
+    std::string got;
+    std::string buf(100000, '\0');
+    while (true) {
+      auto n = reader.Read(AsWritableBytes(buf));
+      if (!n) FAIL(n.error().message());
+      if (*n == 0) break;
+      got.append(buf.data(), *n);
+    }
+    CHECK(got == plain);
+  }
+}
+
 TEST_CASE("encfs: sizes come from stored sizes") {
   DataLayout standard = DataLayout::From(Volume("standard").config);
   DataLayout paranoia = DataLayout::From(Volume("paranoia").config);
