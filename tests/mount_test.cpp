@@ -560,7 +560,13 @@ void KillNine(Kind kind) {
   CHECK(m.RemoteFiles() == "");
 
   m.Start();  // write-back 0s: the files left dirty are uploaded now
-  for (const auto& [rel, data] : files) CHECK(Read(m.M(rel)) == data);
+  for (const auto& [rel, data] : files) {
+    const std::optional<std::string> got = Read(m.M(rel));
+    CHECK_MESSAGE(got == data, rel << " (" << data.size() << " bytes) reads as "
+                                   << (got ? std::to_string(got->size()) + " other bytes"
+                                           : "an error: " + std::string(strerror(errno)))
+                                   << "; the mount's log:\n" << m.Log());
+  }
   std::string expected;
   for (const auto& [rel, data] : files) expected += rel + "\n";
   CHECK(Eventually([&] { return m.RemoteFiles() == expected; }));
