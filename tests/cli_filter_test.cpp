@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/cli.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/rclone_run.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -20,9 +21,7 @@ namespace {
 
 using test::ProcessResult;
 
-bool Contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
+using test::Contains;
 
 std::vector<std::string> SortedLines(const std::string& text) {
   std::vector<std::string> lines;

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/cli.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/rclone_run.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -19,9 +20,7 @@ namespace {
 
 using test::ProcessResult;
 
-bool Contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
+using test::Contains;
 
 std::vector<std::string> Lines(const std::string& text) {
   std::vector<std::string> lines;

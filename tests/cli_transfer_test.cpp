@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/cli.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/rclone_run.hpp"
 #include "tests/support/s3_server.hpp"
@@ -21,9 +22,7 @@ namespace {
 
 using test::ProcessResult;
 
-bool Contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
+using test::Contains;
 
 std::string Rclone() { return test::FindOnPath("rclone"); }
 
