@@ -240,6 +240,11 @@ Status RunMount(const Invocation& inv) {
     dup2(log_fd, 2);
   }
   CVC_ASSIGN_OR_RETURN(std::unique_ptr<Remote> remote, inv.Open(inv.args[0]));
+  if (remote->GetFeatures().read_only && !s.vfs.read_only) {
+    // Every change would fail anyway: EROFS at once says why, and the cache is never used.
+    log::Notice("mount: {} is read-only, so the mount is too", RedactRemoteString(inv.args[0]));
+    s.vfs.read_only = s.fuse.read_only = true;
+  }
   CVC_ASSIGN_OR_RETURN(std::unique_ptr<vfs::Vfs> vfs, vfs::Vfs::New(*remote, s.vfs));
   Status served = ServeFuse(*vfs, s.fuse, inv.ctx.stop, [log_fd] { SignalReady(log_fd); });
   const size_t dirty = vfs->DirtyCount();

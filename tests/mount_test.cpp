@@ -82,7 +82,7 @@ bool Eventually(const std::function<bool()>& cond, std::chrono::seconds limit = 
   return cond();
 }
 
-enum class Kind { kLocal, kCryptLocal, kS3, kCryptS3 };
+enum class Kind { kLocal, kCryptLocal, kS3, kCryptS3, kEncfsLocal };
 
 std::string KindName(Kind k) {
   switch (k) {
@@ -90,8 +90,15 @@ std::string KindName(Kind k) {
     case Kind::kCryptLocal: return "crypt(local)";
     case Kind::kS3: return "s3";
     case Kind::kCryptS3: return "crypt(s3)";
+    case Kind::kEncfsLocal: return "encfs(local)";
   }
   return "";
+}
+
+// The encfs --standard volume of tests/data/encfs (password "PASSWORD").
+constexpr const char* kEncfsPassword = "PASSWORD";
+std::string EncfsVector(const std::string& rel) {
+  return std::string(CVCLONE_SOURCE_DIR) + "/tests/data/encfs/standard/" + rel;
 }
 
 std::string Tail(const std::string& s) { return s.size() > 3000 ? s.substr(s.size() - 3000) : s; }
@@ -137,6 +144,7 @@ class Mount {
       case Kind::kCryptLocal: return "crypt(" + Store() + ")";
       case Kind::kS3: return "s3:" + bucket_;
       case Kind::kCryptS3: return "crypt(s3:" + bucket_ + ")";
+      case Kind::kEncfsLocal: return "encfs(" + Store() + ")";
     }
     return "";
   }
@@ -181,6 +189,7 @@ class Mount {
         std::remove(opts.unset_env.begin(), opts.unset_env.end(), "CVCLONE_CRYPT_PASSWORD"),
         opts.unset_env.end());
     opts.set_env["CVCLONE_CRYPT_PASSWORD"] = kPassword;
+    opts.set_env["CVCLONE_ENCFS_PASSWORD"] = kEncfsPassword;
     std::string why;
     err_path_ = cli_.P("mount-" + std::to_string(++starts_) + ".err");
     child_ = test::Child::Start(CVCLONE_BINARY_DIR "/cvclone", args, opts, "", err_path_, &why);
@@ -626,6 +635,23 @@ TEST_CASE("mount: --read-only refuses every change with EROFS") {
   CHECK(Err(::unlink(m.M("keep.txt").c_str())) == EROFS);
   CHECK(Err(::mkdir(m.M("d").c_str(), 0755)) == EROFS);
   CHECK(m.Stop() == 0);
+}
+
+TEST_CASE("mount: a read-only remote (encfs) mounts read-only: reads work, changes get EROFS") {
+  SKIP_WITHOUT_FUSE();
+  Mount m(Kind::kEncfsLocal);
+  fs::copy(EncfsVector("cipher"), m.Store(),
+           fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+  m.Start();
+  std::optional<std::string> plain = test::ReadFile(EncfsVector("plain/five.txt"));
+  REQUIRE(plain.has_value());
+  CHECK(Read(m.M("five.txt")) == plain);
+  CHECK(Write(m.M("new.txt"), "no") == EROFS);
+  CHECK(Write(m.M("five.txt"), "no") == EROFS);
+  CHECK(Err(::unlink(m.M("five.txt").c_str())) == EROFS);
+  CHECK(Err(::mkdir(m.M("d").c_str(), 0755)) == EROFS);
+  CHECK(m.Stop() == 0);
+  CHECK(test::Contains(m.Log(), "read-only"));
 }
 
 TEST_CASE("mount: --vfs-cache-mode off streams whole files and refuses the rest") {
