@@ -40,6 +40,9 @@ struct Item {
   int64_t backed = 0;
   std::map<int64_t, int64_t> present;
   int filling = 0;         // downloads into the data file running now
+  // Its object is being renamed on the remote (RenameFile): no range is fetched meanwhile,
+  // since the object is under neither name for a moment.
+  bool moving = false;
   std::string version;     // the remote object's version the clean bytes are of
   SteadyTime last_used{};  // the last close, for eviction (least recently used first)
 };

@@ -109,9 +109,14 @@ Status Vfs::Impl::RenameFile(std::unique_lock<std::mutex>& lock, const std::stri
     }
     return Ok();
   }
+  if (item) item->moving = true;
   lock.unlock();
   auto moved = MoveObject(from, to);
   lock.lock();
+  if (item) {
+    item->moving = false;
+    cv.notify_all();
+  }
   if (!moved) return Unexpected<Error>(Logged(moved.error(), "renaming", from + "\" to \"" + to));
   RemoveListed(from);
   ObjectInfo info = *moved;
@@ -163,6 +168,16 @@ Status Vfs::Impl::RenameDirFrozen(std::unique_lock<std::mutex>& lock, const std:
   lock.lock();
   std::set<std::string> stale;  // old versions of dirty files: deleted, not moved
   st = RebaseItems(lock, from, to, &stale);
+  // Their objects are under neither name for a while: no range is fetched until they settle.
+  std::vector<std::shared_ptr<Item>> settling;
+  for (auto& [path, item] : items) {
+    if (Under(path, to)) settling.push_back(item);
+  }
+  for (const auto& item : settling) item->moving = true;
+  const auto settled = [&] {
+    for (const auto& item : settling) item->moving = false;
+    cv.notify_all();
+  };
   std::vector<std::pair<std::string, std::string>> moved;  // (old, new) object paths
   lock.unlock();
   if (st) st = MoveObjects(objects, from, to, stale, moved);
@@ -170,12 +185,14 @@ Status Vfs::Impl::RenameDirFrozen(std::unique_lock<std::mutex>& lock, const std:
     UndoMoves(moved, from, to);
     RemoveFolders(made, "");
     lock.lock();
+    settled();
     (void)RebaseItems(lock, to, from, nullptr);
     ForgetListings(from, to);
     return st;
   }
   RemoveFolders(folders, "after renaming it");
   lock.lock();
+  settled();
   ForgetListings(from, to);
   RemoveListed(from);
   ObjectInfo info;

@@ -107,6 +107,7 @@ Result<std::shared_ptr<Item>> Vfs::Impl::SparseItem(const std::string& path, con
 
 Status Vfs::Impl::Fill(std::unique_lock<std::mutex>& lock, const std::shared_ptr<Item>& item,
                        int64_t offset, int64_t len) {
+  cv.wait(lock, [&] { return !item->moving; });
   const int64_t end = std::min(item->backed, offset + len);
   if (offset >= end || Gaps(item->present, offset, end).empty()) return Ok();
   const std::vector<Range> gaps =

@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <filesystem>
 #include <thread>
 
@@ -492,6 +494,98 @@ TEST_CASE("vfs: full mode evicts clean files least recently used first, never op
   REQUIRE(v.has_value());
   CHECK(ReadFile(**v, "a") == a);
   CHECK(Eventually([&] { return CacheFiles(**v) == 0; }));
+}
+
+// A MemoryRemote whose server-side Move takes the object away, then holds it until Release():
+// for that moment the object is under neither name. Counts the Opens made meanwhile.
+class HeldMoveRemote : public MemoryRemote {
+ public:
+  Result<ObjectInfo> Move(const Context& ctx, Remote& src, const std::string& src_path,
+                          const std::string& dst_path) override {
+    CVC_ASSIGN_OR_RETURN(std::unique_ptr<Reader> reader, MemoryRemote::Open(ctx, src_path, 0, -1));
+    CVC_ASSIGN_OR_RETURN(std::string data, ReadAll(*reader));
+    CVC_RETURN_IF_ERROR(Delete(ctx, src_path));
+    std::unique_lock lock(mu_);
+    held_ = true;
+    cv_.notify_all();
+    cv_.wait(lock, [&] { return released_; });
+    held_ = false;
+    lock.unlock();
+    (void)src;
+    MemoryReader body(MemoryReader::kView, data);
+    PutOptions po;
+    po.size = static_cast<int64_t>(data.size());
+    return Put(ctx, dst_path, body, po);
+  }
+  Result<std::unique_ptr<Reader>> Open(const Context& ctx, const std::string& path,
+                                       int64_t offset, int64_t count) override {
+    {
+      std::lock_guard lock(mu_);
+      if (held_) opens_while_held_++;
+      cv_.notify_all();
+    }
+    return MemoryRemote::Open(ctx, path, offset, count);
+  }
+  void WaitHeld() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return held_; });
+  }
+  // Whether an Open came while the object was held, waiting at most `limit` for one.
+  bool OpenWhileHeld(std::chrono::milliseconds limit) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, limit, [&] { return opens_while_held_ > 0; });
+  }
+  void Release() {
+    std::lock_guard lock(mu_);
+    released_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool held_ = false;
+  bool released_ = false;
+  int opens_while_held_ = 0;
+};
+
+TEST_CASE("vfs: full mode: a read of missing ranges during a rename waits for it, never EIO") {
+  for (const bool whole_dir : {false, true}) {
+    CAPTURE(whole_dir);
+    test::TempDir dir;
+    HeldMoveRemote remote;
+    remote.features().server_side_move = true;
+    const std::string data = test::Pattern(1 << 20, 7);
+    PutObject(remote, "d/f", data);
+    VfsOptions o = Options(dir);
+    o.cache_mode = CacheMode::kFull;
+    auto v = Vfs::New(remote, o);
+    REQUIRE(v.has_value());
+    auto h = (*v)->Open("d/f", O_RDONLY);
+    REQUIRE(h.has_value());
+    std::vector<std::byte> buf(4096);
+    REQUIRE((*v)->Read(**h, buf, 0).value() == buf.size());  // the rest is still missing
+    Status renamed = Ok();
+    std::thread rename([&] {
+      renamed = whole_dir ? (*v)->Rename("d", "e", false) : (*v)->Rename("d/f", "d/g", false);
+    });
+    remote.WaitHeld();
+    Result<size_t> read = 0;
+    std::thread reader([&] { read = (*v)->Read(**h, buf, 512 << 10); });
+    // A read that does not wait fetches now and finds no object; one that waits makes no
+    // request until the move is done. The bound only limits how long the test looks for the
+    // first kind.
+    CHECK(!remote.OpenWhileHeld(std::chrono::milliseconds(500)));
+    remote.Release();
+    rename.join();
+    reader.join();
+    CHECK(renamed.has_value());
+    REQUIRE_MESSAGE(read.has_value(), (read ? "" : read.error().message()));
+    CHECK(*read == buf.size());
+    CHECK(std::string(reinterpret_cast<const char*>(buf.data()), buf.size()) ==
+          data.substr(512 << 10, 4096));
+    (*v)->Release(*h);
+  }
 }
 
 TEST_CASE("vfs: a directory rename that fails midway is undone") {
