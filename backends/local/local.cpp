@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 #include "backends/local/local_batch.hpp"
@@ -141,6 +142,10 @@ class LocalRemote : public Remote {
   Result<Fd> OpenDirEntries(const std::string& dir, const local::Walk& walk) const;
   // Opens the folder of the object `path` (validated, not empty).
   Result<Located> Locate(const std::string& path, const local::Walk& walk) const;
+  // A regular file opened for reading in the common case's fewest calls (no link followed, as
+  // ReadWalk without -L), or nullopt: then Locate and OpenRegularFile, which name what stopped
+  // it and handle links.
+  std::optional<OpenFile> OpenFast(const std::string& path) const;
   // With copy_links: a write to `at` that names a link goes to the link's target, followed
   // to its end (a link through folders that are links too is followed as the kernel would).
   Status FollowFinalLink(Located& at) const;
@@ -378,30 +383,43 @@ Result<ObjectInfo> LocalRemote::Stat(const Context& ctx, const std::string& path
   return InfoFromStat(path, st);
 }
 
+std::optional<OpenFile> LocalRemote::OpenFast(const std::string& path) const {
+  if (options_.copy_links || IsLink(path)) return std::nullopt;
+  auto root = Root(ReadWalk(ErrorCode::kNotFound));
+  if (!root) return std::nullopt;
+  Fd fd = local::OpenFileBeneath((*root)->get(), path, O_RDONLY);
+  struct stat st {};
+  if (!fd.valid() || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
+  return OpenFile{std::move(fd), st};
+}
+
 Result<std::unique_ptr<Reader>> LocalRemote::Open(const Context& ctx, const std::string& path,
                                                   int64_t offset, int64_t count) {
   CVC_RETURN_IF_ERROR(ctx.Check());
   CVC_ASSIGN_OR_RETURN(std::string full, ObjectPath(path));
   if (offset < 0)
     return MakeError(ErrorCode::kInvalidArgument, "local: open " + full + ": negative offset");
-  CVC_ASSIGN_OR_RETURN(Located at, Locate(path, ReadWalk(ErrorCode::kNotFound)));
-  if (IsLink(path)) {
-    CVC_ASSIGN_OR_RETURN(std::string target,
-                         local::ReadLinkTarget(at.dir->get(), local::LinkName(at.name), full));
-    const size_t from = std::min(target.size(), static_cast<size_t>(offset));
-    const size_t n = count < 0 ? std::string::npos : static_cast<size_t>(count);
-    return std::unique_ptr<Reader>(std::make_unique<MemoryReader>(target.substr(from, n)));
+  std::optional<OpenFile> file = OpenFast(path);
+  if (!file) {
+    CVC_ASSIGN_OR_RETURN(Located at, Locate(path, ReadWalk(ErrorCode::kNotFound)));
+    if (IsLink(path)) {
+      CVC_ASSIGN_OR_RETURN(std::string target,
+                           local::ReadLinkTarget(at.dir->get(), local::LinkName(at.name), full));
+      const size_t from = std::min(target.size(), static_cast<size_t>(offset));
+      const size_t n = count < 0 ? std::string::npos : static_cast<size_t>(count);
+      return std::unique_ptr<Reader>(std::make_unique<MemoryReader>(target.substr(from, n)));
+    }
+    CVC_ASSIGN_OR_RETURN(file, OpenRegularFile(at, "open", options_.copy_links));
   }
-  CVC_ASSIGN_OR_RETURN(OpenFile file, OpenRegularFile(at, "open", options_.copy_links));
-  Fd fd = std::move(file.fd);
-  const int64_t size = file.st.st_size;
+  Fd fd = std::move(file->fd);
+  const int64_t size = file->st.st_size;
   // Larger read-ahead for a file that is more than the default window (128 KiB); a small one
   // is read whole in one or two calls anyway, and the call would be one more per file.
   if (size - offset > kSequentialHintMin) {
     ::posix_fadvise(fd.get(), offset, count < 0 ? 0 : count, POSIX_FADV_SEQUENTIAL);
   }
   const int64_t end = count < 0 || count > size - offset ? size : offset + count;
-  return std::unique_ptr<Reader>(std::make_unique<FileReader>(std::move(fd), full, offset, end, file.st));
+  return std::unique_ptr<Reader>(std::make_unique<FileReader>(std::move(fd), full, offset, end, file->st));
 }
 
 Result<std::unique_ptr<RandomReader>> LocalRemote::OpenRandom(const Context& ctx,

@@ -113,6 +113,14 @@ Result<Fd> OpenBeneath(int root_fd, const std::string& root, const std::string& 
   return WalkBeneath(root_fd, root, rel, walk, flags);
 }
 
+Fd OpenFileBeneath(int root_fd, const std::string& rel, int flags) {
+  if (!use_openat2.load(std::memory_order_relaxed)) return Fd();
+  const int fd = Openat2(root_fd, rel.c_str(), flags | O_CLOEXEC | O_NOFOLLOW,
+                         RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH);
+  if (fd < 0 && errno == ENOSYS) use_openat2 = false;
+  return Fd(fd);
+}
+
 Unexpected<Error> LinkInTheWay(const std::string& shown) {
   return MakeError(ErrorCode::kNotDir,
                    "local: " + shown +

@@ -45,6 +45,12 @@ Result<Fd> OpenRoot(const std::string& root, const Walk& walk, int flags = O_PAT
 Result<Fd> OpenBeneath(int root_fd, const std::string& root, const std::string& rel,
                        const Walk& walk, int flags = O_PATH);
 
+// The common case of opening the file `rel` (a validated relative path) below root_fd, in one
+// openat2 that follows no link and stays beneath root_fd; flags as for open(2). An invalid Fd
+// when that does not open it (a link on the way, a missing file, a kernel without openat2): the
+// caller then takes OpenBeneath and openat, which name the cause.
+Fd OpenFileBeneath(int root_fd, const std::string& rel, int flags);
+
 // The error for a write that meets the link at `shown`: kNotDir, "local: <shown> is a symbolic
 // link; not writing through it (use -L/--copy-links to follow links)".
 Unexpected<Error> LinkInTheWay(const std::string& shown);
