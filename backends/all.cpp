@@ -2,6 +2,7 @@
 #include "backends/encfs/encfs_remote.hpp"
 #include "backends/local/local.hpp"
 #include "backends/s3/s3_remote.hpp"
+#include "backends/webdav/webdav_remote.hpp"
 #include "core/registry.hpp"
 #include "crypt/crypt_remote.hpp"
 
@@ -12,6 +13,7 @@ void RegisterAllBackends(Registry& registry) {
   RegisterCryptBackend(registry);
   RegisterEncfsBackend(registry);
   RegisterS3Backend(registry);
+  RegisterWebdavBackend(registry);
 }
 
 }  // namespace cvclone

@@ -31,6 +31,9 @@ struct ConformanceTarget {
   // Whether the remote accepts 200-byte single segments (crypt's encrypted names grow, so a
   // wrapper over a 255-byte-name filesystem may not).
   bool supports_long_names = true;
+  // Whether Stat gives back the mtime given to Put (false for a WebDAV server without mtimes:
+  // its mtime is the upload time, checked to be no earlier than the Put).
+  bool keeps_mtimes = true;
 };
 
 void RunConformanceSuite(const ConformanceTarget& target);
