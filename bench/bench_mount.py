@@ -13,15 +13,17 @@ gets a fresh backing folder and runs the cases in this order (--cases picks a su
   rand-read   4 KiB reads at random offsets of the big file (2,000; one process), IOPS
   untar       a tar of the small files extracted into the mount, until all are stored, s
   ls-lR       a fresh mount, `ls -lR` of the extracted tree, s
-and the peak RSS of the mount process over its cases. rclone keeps a file written through its
-mount in its VFS cache (plaintext) and serves later reads from there; with
-BENCH_MOUNT_FRESH_CACHE=1 each tool's cache folder is emptied before the read cases' mount, so
-the reads come from the remote (crypt: decrypted) for every tool. "big" is the 1 GiB file, "small" the
-10,000 files of 1-64 KiB; --quick uses a subset (--quick-mib MiB, 1,000 small files) to test
-the script. A failing tool is reported as "failed" and the run goes on.
+and the peak RSS of the mount process over its cases. The read cases start from a cold cache:
+each tool's cache folder is emptied before their mount, so the reads come from the remote
+(crypt: decrypted) for every tool. rclone otherwise keeps a file written through its mount in
+its VFS cache (plaintext, across remounts) and serves later reads from that copy; with
+BENCH_MOUNT_FRESH_CACHE=0 the cache is left as the write left it, to measure that too. "big" is
+the 1 GiB file, "small" the 10,000 files of 1-64 KiB; --quick uses a subset (--quick-mib MiB,
+1,000 small files) to test the script. A failing tool is reported as "failed" and the run goes
+on. The remotes measured: $BENCH_MOUNT_REMOTES (default local,crypt-local).
 
-Usage: bench/bench_mount.py [--quick] [--remotes local,crypt-local] [--cases seq-write,...]
-                            [--data DIR] [--cvclone build/cvclone]
+Usage: [BENCH_MOUNT_REMOTES=local,crypt-local] [BENCH_MOUNT_FRESH_CACHE=0]
+       bench/bench_mount.py [--quick] [--cases seq-write,...] [--data DIR] [--cvclone build/cvclone]
 """
 import contextlib
 import os
@@ -178,7 +180,7 @@ def run_tool(tool, cases, big, tarball, n_small):
         out["seq-write MiB/s"] = mib / t
     tool.unmount()
     if "seq-read" in cases or "rand-read" in cases:
-        if os.environ.get("BENCH_MOUNT_FRESH_CACHE") == "1":
+        if os.environ.get("BENCH_MOUNT_FRESH_CACHE", "1") != "0":
             shutil.rmtree(tool.cache)
             os.makedirs(tool.cache)
         tool.mount()
