@@ -13,6 +13,7 @@ const std::vector<Command>& AllCommands() {
       MakeCopyCommand(),   MakeSyncCommand(),   MakeMoveCommand(),    MakeCheckCommand(),
       MakeCopytoCommand(), MakeMovetoCommand(), MakeLsCommand(),      MakeLslCommand(),
       MakeLsdCommand(),    MakeLsfCommand(),    MakeLsjsonCommand(),  MakeCatCommand(),  MakeRcatCommand(),
+      MakeCopyurlCommand(),
       MakeLinkCommand(),
       MakeMkdirCommand(),  MakeRmdirCommand(),  MakeDeleteCommand(),  MakePurgeCommand(),
       MakeCleanupCommand(),

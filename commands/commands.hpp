@@ -21,6 +21,7 @@ Command MakeLsfCommand();       // lsf.cpp
 Command MakeLsjsonCommand();    // lsjson.cpp
 Command MakeCatCommand();       // cat.cpp
 Command MakeRcatCommand();      // rcat.cpp
+Command MakeCopyurlCommand();   // copyurl.cpp
 Command MakeMkdirCommand();     // mkdir.cpp
 Command MakeRmdirCommand();     // mkdir.cpp
 Command MakeDeleteCommand();    // delete.cpp
