@@ -370,7 +370,9 @@ Error S3ErrorFromXml(const std::string& op, const std::string& bucket, const std
   std::string prefix = "s3: " + op;
   std::string subject = Subject(bucket, key);
   if (!subject.empty()) prefix += " " + subject;
-  prefix += ": " + std::to_string(status) + (code.empty() ? "" : " " + code);
+  // The code is the server's text too: shortened like the message, so that a hostile or broken
+  // server cannot make an error line of any length.
+  prefix += ": " + std::to_string(status) + (code.empty() ? "" : " " + Truncated(code));
   auto make = [&](ErrorCode ec, const std::string& what, RetryClass retry = RetryClass::kNoRetry) {
     return Error(ec, prefix + ": " + what, retry);
   };

@@ -497,6 +497,16 @@ TEST_CASE("errors: an empty Message still names the HTTP status and the S3 code"
   }
 }
 
+TEST_CASE("errors: a hostile server's huge Code does not make a huge message") {
+  const std::string code(100'000, 'X');
+  const std::string body = "<?xml version=\"1.0\"?><Error><Code>" + code +
+                           "</Code><Message>" + std::string(100'000, 'm') + "</Message></Error>";
+  Error e = S3ErrorFromResponse("GET", "bucket", "key", Response(500, body));
+  CHECK(e.message().size() < 1000);
+  CHECK(e.message().find("XXXX") != std::string::npos);  // still named, shortened
+  CHECK(e.retryable());  // a 500 whatever its code says
+}
+
 TEST_CASE("xml: ListParts pages with part numbers, ETags, sizes and the next marker") {
   constexpr char kPage[] = R"(<?xml version="1.0" encoding="UTF-8"?>
 <ListPartsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">
