@@ -43,7 +43,7 @@ TEST_CASE("flags: long, short, counts, lists and positionals in any order") {
   CHECK_FALSE(r->flags.Has("offset"));
 }
 
-TEST_CASE("flags: -- ends flags; attached short values; boolean values") {
+TEST_CASE("flags: -- ends flags, attached short values, boolean values") {
   auto r = ParseFlags({"-o5", "--progress=false", "--", "-v", "--what"}, kSpecs, "cat");
   REQUIRE(r.has_value());
   CHECK(r->flags.Get("offset") == "5");

@@ -183,7 +183,7 @@ TEST_CASE("config: Set, DeleteSection") {
   CHECK(config.Sections() == std::vector<std::string>{"b"});
 }
 
-TEST_CASE("config: a missing file is empty; Save round-trips with mode 0600") {
+TEST_CASE("config: a missing file is empty, Save round-trips with mode 0600") {
   TempDir dir;
   std::string path = (dir.path / "sub" / "deeper" / "cvclone.conf").string();
   auto loaded = ConfigFile::Load(path);

@@ -68,7 +68,7 @@ TEST_CASE("cryptcheck views: matching files hash alike, changed plaintext or cip
         pair->dst->Hash(Context{}, "dir/multi.bin", HashType::kMd5).value());
 }
 
-TEST_CASE("cryptcheck views: errors name the file; no inner hash; not a crypt remote") {
+TEST_CASE("cryptcheck views: errors name the file, no inner hash, not a crypt remote") {
   Fixture f;
   f.Both("a.txt", "hello");
   auto pair = MakeCryptCheckPair(f.plain, *f.crypt);

@@ -220,7 +220,7 @@ TEST_CASE("data: rclone-written trees decrypt to the plaintext, names and conten
   }
 }
 
-TEST_CASE("data: empty file is the header only; 64 KiB and 64 KiB + 1 round trip") {
+TEST_CASE("data: empty file is the header only, 64 KiB and 64 KiB + 1 round trip") {
   const Nonce nonce = RandomNonce().value();
   const auto empty = Encrypt({}, nonce);
   CHECK(empty.size() == 32);
@@ -457,7 +457,7 @@ TEST_CASE("data: positioned reads fetch only the chunks they touch, each chunk o
   CHECK(ReadAtOnce(*empty, 0, 10).value().empty());
 }
 
-TEST_CASE("data: positioned reads authenticate each touched chunk whole; errors do not stick") {
+TEST_CASE("data: positioned reads authenticate each touched chunk whole, errors do not stick") {
   const auto plain = Pattern(3 * kChunkSize + 500, 253);
   const auto ct = Encrypt(plain, Nonce{});
   const size_t chunk1 = kHeaderSize + kEncryptedChunkSize;

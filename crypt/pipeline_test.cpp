@@ -210,7 +210,7 @@ TEST_CASE("pipelined decryption: limits, tampered chunks and truncation") {
   CHECK(t.error().message().find("truncated block header") != std::string::npos);
 }
 
-TEST_CASE("pipelined encryption: a source error is returned and sticky; early destruction") {
+TEST_CASE("pipelined encryption: a source error is returned and sticky, early destruction") {
   const std::string plain = Pattern(30 * kChunkSize);
   FailingReader src(plain, 20 * kChunkSize + 3);
   EncryptingReader enc(Key(), src, TestNonce(), true);

@@ -138,7 +138,7 @@ TEST_CASE("cli: usage errors exit 2 with a hint") {
   CHECK(none.exit_code == 2);
 }
 
-TEST_CASE("cli: without a loadable libcurl, S3 fails with an error naming it; the rest works") {
+TEST_CASE("cli: without a loadable libcurl, S3 fails with an error naming it, the rest works") {
   Cli cli;
   cli.MakeTree("src");
   // libcurl is loaded on the first S3 request (backends/s3/curl_api.hpp): put a file that is
@@ -157,7 +157,7 @@ TEST_CASE("cli: without a loadable libcurl, S3 fails with an error naming it; th
   CHECK_RUN_OK(cli.Run({"check", "src", "dst"}, env));
 }
 
-TEST_CASE("cli: copy then check passes; a modified file fails check naming it") {
+TEST_CASE("cli: copy then check passes, a modified file fails check naming it") {
   Cli cli;
   cli.MakeTree("src");
   auto copy = cli.Run({"copy", "src", "dst"});
@@ -206,7 +206,7 @@ TEST_CASE("cli: check of a single file compares just that file") {
   CHECK(Contains(differs.err, "1 differences found"));
 }
 
-TEST_CASE("cli: sync deletes extraneous files; --dry-run changes nothing") {
+TEST_CASE("cli: sync deletes extraneous files, --dry-run changes nothing") {
   Cli cli;
   cli.MakeTree("src");
   REQUIRE(cli.Run({"copy", "src", "dst"}).exit_code == 0);
@@ -342,7 +342,7 @@ TEST_CASE("cli: copyto and moveto") {
   CHECK_FALSE(cli.dir().Exists("src/a/b/two.txt"));
 }
 
-TEST_CASE("cli: config create, show, dump, file, delete; secrets redacted") {
+TEST_CASE("cli: config create, show, dump, file, delete, secrets redacted") {
   Cli cli;
   const std::string secret = "hunter2-very-secret";
   cli.WriteConfig("[vault]\ntype = local\npassword = " + secret + "\n");

@@ -123,7 +123,7 @@ TEST_CASE("crypt cli: obscure and reveal as rclone's") {
   CHECK(cli.Run({"obscure"}).exit_code == 2);
 }
 
-TEST_CASE("crypt cli: cryptdecode both ways; cryptcheck finds every difference") {
+TEST_CASE("crypt cli: cryptdecode both ways, cryptcheck finds every difference") {
   CryptCli cli;
   cli.MakeTree();
   cli.AddCrypt("sec", "enc", kPotatoObscured);

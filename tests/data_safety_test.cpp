@@ -313,7 +313,7 @@ TEST_CASE("data safety: sync does not delete a file the source listing left out"
   CHECK(dst.Contents("other.txt") == "other");
 }
 
-TEST_CASE("data safety: retries exhausted exit 5; an error never worth a retry exits 6") {
+TEST_CASE("data safety: retries exhausted exit 5, an error never worth a retry exits 6") {
   QuietLog quiet;
   MemoryRemote src("src"), inner("dst");
   FaultRemote dst(inner);

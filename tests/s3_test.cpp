@@ -361,7 +361,7 @@ bool NearNow(TimePoint t) {
   return t > now - std::chrono::minutes(5) && t < now + std::chrono::minutes(5);
 }
 
-TEST_CASE("s3: listings give flagged upload times without a HEAD per object; Stat is exact") {
+TEST_CASE("s3: listings give flagged upload times without a HEAD per object, Stat is exact") {
   const std::string bucket = NewBucket();
   auto r = MakeRemote(bucket);
   for (const char* name : {"d/a", "d/b", "d/c", "d/sub/x"}) REQUIRE_OK(PutString(*r, name, name));
@@ -545,7 +545,7 @@ TEST_CASE("s3: a bucket creation refused for good is not retried for every file"
   CHECK_EQ(Server().Stat("requests"), before);  // no request at all
 }
 
-TEST_CASE("s3: a walk of a small tree costs one listing request; changes are never missed") {
+TEST_CASE("s3: a walk of a small tree costs one listing request, changes are never missed") {
   const std::string bucket = NewBucket();
   auto writer = MakeRemote(bucket);
   for (const char* name : {"a/1", "a/2", "a/deep/3", "b/4", "top"}) {

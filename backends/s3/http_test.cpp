@@ -175,7 +175,7 @@ TEST_CASE("http: a body reader shorter or longer than declared fails the request
   CHECK(g->body.size() == 10);
 }
 
-TEST_CASE("http: streamed download goes to the sink; error bodies do not") {
+TEST_CASE("http: streamed download goes to the sink, error bodies do not") {
   HttpClient client(FastOptions());
   std::string got;
   int calls = 0;
@@ -379,7 +379,7 @@ TEST_CASE("retry: 503 twice then success takes three attempts") {
   CHECK(starts.size() == 3);
 }
 
-TEST_CASE("retry: 404 is not retried; attempts stop at max_attempts") {
+TEST_CASE("retry: 404 is not retried, attempts stop at max_attempts") {
   HttpClient client(FastOptions());
   std::vector<Clock::time_point> starts;
   auto r = RetriedGet(client, {}, QuickPolicy(), Url("/flaky/b?fail=5&status=404"), &starts);

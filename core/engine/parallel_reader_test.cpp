@@ -107,7 +107,7 @@ TEST_CASE("parallel reader: an object shorter than announced is an error") {
   CHECK(got.error().code() == ErrorCode::kIo);
 }
 
-TEST_CASE("parallel reader: cancel stops the read; early destruction stops the workers") {
+TEST_CASE("parallel reader: cancel stops the read, early destruction stops the workers") {
   MemoryRemote mem;
   FaultRemote remote(mem);
   Store(mem, "obj", Pattern(100'000));

@@ -53,7 +53,7 @@ TEST_CASE("stored versions: a record is used only for the version and size it na
   CHECK_FALSE(again.SourceMtime(Listed("a b/%odd\tname", 10, "etag-1")).has_value());
 }
 
-TEST_CASE("stored versions: torn and malformed lines are ignored; read-only writes nothing") {
+TEST_CASE("stored versions: torn and malformed lines are ignored, read-only writes nothing") {
   test::TempDir dir;
   const std::string file = dir.Path("x");
   REQUIRE(test::WriteFile(file, "e1 4 1000 good\n"

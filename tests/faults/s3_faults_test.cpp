@@ -130,7 +130,7 @@ TEST_CASE("faults: a file edited while its upload waited at the server is upload
   CHECK(f.Cat("s3:" + f.bucket + "/f.txt") == "version two");
 }
 
-TEST_CASE("faults: a sync of an unchanged backup makes no HEAD; with cvclone's state lost, one "
+TEST_CASE("faults: a sync of an unchanged backup makes no HEAD, with cvclone's state lost, one "
           "HEAD per file, once") {
   Faults f;
   f.cli.MakeTree("src");
