@@ -21,24 +21,6 @@
 namespace cvclone {
 namespace {
 
-// Reads a spool file from its start.
-class SpoolReader : public Reader {
- public:
-  SpoolReader(int fd, int64_t size) : fd_(fd), size_(size) {}
-  Result<size_t> Read(std::span<std::byte> buf) override {
-    if (at_ >= size_) return size_t{0};
-    const ssize_t n = ::pread(fd_, buf.data(), std::min<int64_t>(buf.size(), size_ - at_), at_);
-    if (n < 0) return MakeError(ErrorCode::kIo, std::string("reading the download: ") + strerror(errno));
-    at_ += n;
-    return static_cast<size_t>(n);
-  }
-
- private:
-  int fd_;
-  int64_t size_;
-  int64_t at_ = 0;
-};
-
 struct Download {
   std::unique_ptr<FILE, int (*)(FILE*)> file{nullptr, &fclose};
   int64_t size = 0;
@@ -167,7 +149,7 @@ Status RunCopyurl(const Invocation& inv) {
   CVC_ASSIGN_OR_RETURN(Download d, s3::WithRetries<Download>(inv.ctx, policy, [&](int, s3::RetryHint&) {
                          return Fetch(inv.ctx, http, url);
                        }));
-  SpoolReader reader(fileno(d.file.get()), d.size);
+  FdReader reader(fileno(d.file.get()), d.size, FdReader::kBorrow, "the download");
   if (to_stdout) {
     std::vector<std::byte> buf(kCopyBufferSize);
     while (true) {

@@ -1,6 +1,9 @@
 #include "core/io.hpp"
 
 #include <openssl/evp.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <algorithm>
 #include <cstring>
@@ -221,6 +224,26 @@ std::map<HashType, std::string> HashBytes(std::span<const std::byte> data, HashS
   Hasher hasher(types);
   hasher.Update(data);
   return hasher.Finish();
+}
+
+FdReader::FdReader(int fd, int64_t size, Ownership ownership, std::string what)
+    : fd_(fd), size_(size), ownership_(ownership), what_(std::move(what)) {}
+
+FdReader::~FdReader() {
+  if (ownership_ == kOwn && fd_ >= 0) ::close(fd_);
+}
+
+Result<size_t> FdReader::Read(std::span<std::byte> buf) {
+  const int64_t want = std::min<int64_t>(static_cast<int64_t>(buf.size()), size_ - pos_);
+  if (want <= 0) return size_t{0};
+  while (true) {
+    const ssize_t n = ::pread(fd_, buf.data(), static_cast<size_t>(want), pos_);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return MakeError(ErrorCode::kIo, "reading " + what_ + ": " + std::strerror(errno));
+    if (n == 0) return MakeError(ErrorCode::kIo, what_ + " is shorter than expected");
+    pos_ += n;
+    return static_cast<size_t>(n);
+  }
 }
 
 }  // namespace cvclone

@@ -128,6 +128,27 @@ class LimitReader : public Reader {
   int64_t remaining_;
 };
 
+// Reads bytes [0, size) of an open file with pread (the descriptor's offset is neither used nor
+// moved). kOwn closes the descriptor at destruction. A file that ends before `size` is kIo;
+// errors name `what` ("the cache file ...").
+class FdReader : public Reader {
+ public:
+  enum Ownership { kBorrow, kOwn };
+  FdReader(int fd, int64_t size, Ownership ownership, std::string what);
+  ~FdReader() override;
+  FdReader(const FdReader&) = delete;
+  FdReader& operator=(const FdReader&) = delete;
+
+  Result<size_t> Read(std::span<std::byte> buf) override;
+
+ private:
+  int fd_;
+  int64_t size_;
+  Ownership ownership_;
+  std::string what_;
+  int64_t pos_ = 0;
+};
+
 // Checks ctx (cancel, deadline) before each read of the inner reader and fails with
 // kCancelled / kTimeout once it is stopped.
 class ContextReader : public Reader {

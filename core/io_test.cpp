@@ -1,6 +1,9 @@
 #include "core/io.hpp"
 
 #include <doctest/doctest.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
 
 #include <string>
 
@@ -137,6 +140,32 @@ TEST_CASE("io: ContextReader stops once cancelled") {
   auto res = r.Read(AsWritableBytes(buf));
   REQUIRE_FALSE(res.has_value());
   CHECK(res.error().code() == ErrorCode::kCancelled);
+}
+
+
+TEST_CASE("io: FdReader reads the first size bytes by pread, kIo on a short file, closes only what it owns") {
+  FILE* f = tmpfile();
+  REQUIRE(f != nullptr);
+  const int fd = fileno(f);
+  REQUIRE(::write(fd, "hello world", 11) == 11);
+  {
+    FdReader r(fd, 5, FdReader::kBorrow, "the test file");
+    auto all = ReadAll(r);
+    REQUIRE(all.has_value());
+    CHECK(*all == "hello");
+  }
+  CHECK(::fcntl(fd, F_GETFD) != -1);  // borrowed: still open
+  {
+    FdReader r(fd, 20, FdReader::kBorrow, "the test file");
+    auto all = ReadAll(r);
+    REQUIRE(!all.has_value());
+    CHECK(all.error().code() == ErrorCode::kIo);
+    CHECK(all.error().message().find("the test file") != std::string::npos);
+  }
+  const int owned = ::dup(fd);
+  { FdReader r(owned, 0, FdReader::kOwn, "the test file"); }
+  CHECK(::fcntl(owned, F_GETFD) == -1);  // owned: closed
+  fclose(f);
 }
 
 }  // namespace

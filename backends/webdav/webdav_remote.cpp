@@ -563,27 +563,10 @@ class WebdavRemote : public Remote {
       total += static_cast<int64_t>(n);
     }
     if (fflush(file.get()) != 0) return MakeError(ErrorCode::kIo, "webdav: writing a spool file");
-    reader = std::make_unique<FdReader>(fileno(file.get()), total);
+    reader = std::make_unique<FdReader>(fileno(file.get()), total, FdReader::kBorrow,
+                                        "the spool file");
     return total;
   }
-
-  // Reads a spool file from its start.
-  class FdReader : public Reader {
-   public:
-    FdReader(int fd, int64_t size) : fd_(fd), size_(size) {}
-    Result<size_t> Read(std::span<std::byte> buf) override {
-      if (at_ >= size_) return size_t{0};
-      const ssize_t n = pread(fd_, buf.data(), std::min<int64_t>(buf.size(), size_ - at_), at_);
-      if (n < 0) return MakeError(ErrorCode::kIo, std::string("webdav: reading a spool file: ") + strerror(errno));
-      at_ += n;
-      return static_cast<size_t>(n);
-    }
-
-   private:
-    int fd_;
-    int64_t size_;
-    int64_t at_ = 0;
-  };
 
   bool IsKnown(const std::string& dir) {
     std::lock_guard lock(mu_);

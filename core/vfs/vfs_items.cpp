@@ -40,30 +40,6 @@ Error ErrnoError(const std::string& what) {
                what + ": " + strerror(err));
 }
 
-// Reads [0, size) of a cache file by pread; fails with kIo if the file is shorter.
-class CacheFileReader : public Reader {
- public:
-  CacheFileReader(int fd, int64_t size) : fd_(fd), size_(size) {}
-  ~CacheFileReader() override { ::close(fd_); }
-  Result<size_t> Read(std::span<std::byte> buf) override {
-    const int64_t want = std::min<int64_t>(static_cast<int64_t>(buf.size()), size_ - pos_);
-    if (want <= 0) return size_t{0};
-    while (true) {
-      ssize_t n = pread(fd_, buf.data(), static_cast<size_t>(want), pos_);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) return Unexpected<Error>(ErrnoError("reading cache file"));
-      if (n == 0) return MakeError(ErrorCode::kIo, "cache file shorter than expected");
-      pos_ += n;
-      return static_cast<size_t>(n);
-    }
-  }
-
- private:
-  int fd_;
-  int64_t size_;
-  int64_t pos_ = 0;
-};
-
 TimePoint Now() {
   return std::chrono::time_point_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now());
 }
@@ -205,14 +181,15 @@ Result<ObjectInfo> Vfs::Impl::PutCacheFile(const std::string& path, const std::s
                                            int64_t size, TimePoint mtime) {
   const int fd = ::open(data.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Unexpected<Error>(ErrnoError("opening " + data));
-  CacheFileReader reader(fd, size);
+  FdReader reader(fd, size, FdReader::kOwn, "the cache file " + data);
   PutOptions opts;
   opts.size = size;
   opts.mtime = mtime;
   opts.reopen = [data, size]() -> Result<std::unique_ptr<Reader>> {
     const int again = ::open(data.c_str(), O_RDONLY | O_CLOEXEC);
     if (again < 0) return Unexpected<Error>(ErrnoError("opening " + data));
-    return std::unique_ptr<Reader>(std::make_unique<CacheFileReader>(again, size));
+    return std::unique_ptr<Reader>(
+        std::make_unique<FdReader>(again, size, FdReader::kOwn, "the cache file " + data));
   };
   return remote->Put(ctx, path, reader, opts);
 }
