@@ -270,8 +270,11 @@ class WebdavRemote : public Remote {
       const auto secs = std::chrono::duration_cast<std::chrono::seconds>(opts.mtime.time_since_epoch());
       h.emplace_back("X-OC-Mtime", std::to_string(secs.count()));
     }
+    // A stop requested while the body was being produced (crypt encrypts ahead of the sender)
+    // must end the request before its last byte, or the server would commit the object.
+    ContextReader checked(ctx, *body);
     CVC_ASSIGN_OR_RETURN(HttpResponse resp,
-                         SendOnce(ctx, "PUT", Url(path, false), h, {}, body, length));
+                         SendOnce(ctx, "PUT", Url(path, false), h, {}, &checked, length));
     if (resp.status == 409 || resp.status == 400) {
       return MakeError(ErrorCode::kNotDir, Shown(path) + ": a file is in the way of its folder");
     }
