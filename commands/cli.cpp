@@ -5,9 +5,12 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 
 #include "commands/signals.hpp"
+#include "core/engine/interactive.hpp"
 #include "core/log.hpp"
+#include "core/tps_limit.hpp"
 #include "crypt/openssl_memory.hpp"
 
 namespace cvclone {
@@ -116,9 +119,31 @@ constexpr int kTransferExceeded = 8;
 
 int ExitCodeForRun(const Error& error) {
   if (IsNoTransferError(error)) return exit_code::kNoFilesTransferred;
+  if (IsNoAnswerError(error)) return exit_code::kUncategorized;
   if (IsMaxTransferError(error)) return kTransferExceeded;
   if (IsDifferencesError(error)) return exit_code::kUncategorized;
   return ExitCodeFor(error);
+}
+
+// --tpslimit N (a decimal, as rclone's) and --tpslimit-burst.
+Status ConfigureTransactionLimit(const FlagValues& flags) {
+  if (!flags.Has("tpslimit")) return Ok();
+  const std::string text = flags.Get("tpslimit");
+  char* end = nullptr;
+  const double per_second = std::strtod(text.c_str(), &end);
+  if (text.empty() || end == nullptr || *end != '\0' || !(per_second >= 0)) {
+    return MakeError(ErrorCode::kUsage,
+                     fmt::format("invalid value \"{}\" for --tpslimit: want a number", text));
+  }
+  const long long burst =
+      flags.Has("tpslimit-burst") ? std::stoll(flags.Get("tpslimit-burst")) : 1;
+  if (burst < 1 || burst > 1000000) {
+    return MakeError(ErrorCode::kUsage,
+                     fmt::format("invalid value {} for --tpslimit-burst: must be at least 1",
+                                 burst));
+  }
+  SetTransactionLimit(per_second, static_cast<int>(burst));
+  return Ok();
 }
 
 int UsageError(const std::string& message) {
@@ -150,6 +175,10 @@ int RunCommand(const Command& command, const std::vector<std::string>& rest,
     log::Error("{}", st.error().message());
     return ExitCodeFor(st.error());
   }
+  if (auto st = ConfigureTransactionLimit(parsed->flags); !st) {
+    log::Error("{}", st.error().message());
+    return ExitCodeFor(st.error());
+  }
 
   std::stop_source stop;
   Invocation inv;
@@ -167,7 +196,8 @@ int RunCommand(const Command& command, const std::vector<std::string>& rest,
     status = command.run(inv);
   }
   std::fflush(stdout);
-  if (status) return exit_code::kOk;
+  // -i's q: the user ended the run, as rclone's exits 0.
+  if (status || IsQuitError(status.error())) return exit_code::kOk;
   log::Error("{}", status.error().message());
   return ExitCodeForRun(status.error());
 }
@@ -214,6 +244,9 @@ const std::vector<FlagSpec>& GlobalFlags() {
        "Connect timeout (default 1m; --s3-connect-timeout)"},
       {"timeout", 0, FT::kString, "DURATION",
        "IO idle timeout (default 5m; --s3-timeout)"},
+      {"tpslimit", 0, FT::kString, "N",
+       "Limit HTTP transactions per second to N (default 0: no limit)"},
+      {"tpslimit-burst", 0, FT::kInt, "N", "Max burst of transactions for --tpslimit (default 1)"},
       {"fast-list", 0, FT::kBool, "",
        "Accepted for rclone scripts; no effect (S3 listings are already recursive pages)"},
       // Logging and stats (rclone's flags and formats).

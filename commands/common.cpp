@@ -8,10 +8,13 @@
 #include <cctype>
 #include <cstdio>
 #include <ctime>
+#include <iostream>
 #include <mutex>
 #include <thread>
 
 #include "commands/commands.hpp"
+#include "core/engine/bwlimit.hpp"
+#include "core/engine/interactive.hpp"
 #include "core/log.hpp"
 #include "core/open.hpp"
 #include "core/printable.hpp"
@@ -153,8 +156,8 @@ Status RunWithAccounting(const Invocation& inv, const std::function<Status(Accou
   const bool one_line = inv.flags.Bool("stats-one-line");
   Accounting acct;
   const bool progress = inv.flags.Bool("progress") && !inv.Quiet();
-  // Redrawing in place needs a terminal on stderr, and the log lines there too.
-  const bool live = progress && ::isatty(STDERR_FILENO) == 1 && log::ToStderr();
+  // The display goes to stdout, as rclone's; redrawing it in place needs a terminal there.
+  const bool live = progress && ::isatty(STDOUT_FILENO) == 1;
   if (live) {
     acct.StartProgress();
   } else if (!progress) {
@@ -165,10 +168,10 @@ Status RunWithAccounting(const Invocation& inv, const std::function<Status(Accou
   acct.StopStatsLog();
   if (progress) {
     // The final state, once; without a terminal this is all -P prints.
-    std::string text = live ? acct.ProgressText(TerminalWidth(STDERR_FILENO)) : acct.SummaryText();
+    std::string text = live ? acct.ProgressText(TerminalWidth(STDOUT_FILENO)) : acct.SummaryText();
     if (!text.empty() && text.back() != '\n') text += '\n';
-    std::fputs(text.c_str(), stderr);
-    std::fflush(stderr);
+    std::fputs(text.c_str(), stdout);
+    std::fflush(stdout);
   }
   // As rclone: the stats go to the log at the end (at INFO by default, so -v shows them), when
   // stats are on or anything failed.
@@ -198,8 +201,17 @@ std::vector<FlagSpec> TransferFlags(const std::string& command) {
        "Stop transferring after DURATION (exit 7; with --cutoff-mode soft, running transfers end)"},
       {"inplace", 0, FT::kBool, "",
        "Refused: writes always go to a temporary name, then rename (never half-written)"},
+      {"retries-sleep", 0, FT::kString, "DURATION",
+       "Pause before retrying a failed file, e.g. 500ms, 60s, 5m (default 0)"},
+      {"interactive", 'i', FT::kBool, "", "Ask before each change (answers on stdin)"},
+      {"bwlimit", 0, FT::kString, "RATE",
+       "Bandwidth limit in bytes/s (1M, 512k, off), UP:DOWN, or a timetable"},
   };
   if (trees) {
+    flags.push_back({"order-by", 0, FT::kString, "ORDER",
+                     "Order of the transfers: size|name|modtime[,asc|desc|mixed[,PERCENT]]"});
+    flags.push_back({"check-first", 0, FT::kBool, "",
+                     "Do all the checks before starting transfers"});
     flags.push_back({"compare-dest", 0, FT::kList, "DIR",
                      "Also compare with DIR: a file equal there is not transferred (repeatable)"});
     flags.push_back({"copy-dest", 0, FT::kList, "DIR",
@@ -209,6 +221,10 @@ std::vector<FlagSpec> TransferFlags(const std::string& command) {
                      "Create empty source dirs on destination after the transfers"});
   }
   if (command == "sync") {
+    flags.push_back({"track-renames", 0, FT::kBool, "",
+                     "Move renamed files on the destination instead of uploading them again"});
+    flags.push_back({"track-renames-strategy", 0, FT::kString, "HOW",
+                     "How renames are matched: hash (default), modtime, leaf, or several"});
     flags.push_back({"delete-before", 0, FT::kBool, "",
                      "Delete extraneous dest files in a first pass, before transferring"});
     flags.push_back({"delete-during", 0, FT::kBool, "",
@@ -286,6 +302,31 @@ Status SetUpTransferRemotes(const Invocation& inv, Remote& dst, SyncOptions& opt
   }
   opts.immutable = inv.flags.Bool("immutable");
   CVC_RETURN_IF_ERROR(ParseCutoff(inv, opts));
+  if (inv.flags.Has("retries-sleep")) {
+    CVC_ASSIGN_OR_RETURN(opts.retries_sleep,
+                         ParseDurationFlagMs(inv.flags.Get("retries-sleep"), "retries-sleep",
+                                             std::chrono::milliseconds(0)));
+  }
+  CVC_ASSIGN_OR_RETURN(opts.order, ParseOrderBy(inv.flags.Get("order-by")));
+  opts.check_first = inv.flags.Bool("check-first");
+  opts.track_renames = inv.flags.Bool("track-renames");
+  if (inv.flags.Has("track-renames-strategy")) {
+    CVC_ASSIGN_OR_RETURN(opts.rename_strategy,
+                         ParseRenameStrategy(inv.flags.Get("track-renames-strategy")));
+  }
+  if (inv.flags.Has("bwlimit")) {
+    CVC_ASSIGN_OR_RETURN(BwTimetable table, BwTimetable::Parse(inv.flags.Get("bwlimit")));
+    if (!table.Unlimited()) {
+      // One command runs per process: the limits for its run.
+      static BwLimiter limiter(table);
+      opts.bwlimit = &limiter;
+    }
+  }
+  if (inv.flags.Bool("interactive")) {
+    // One command runs per process: the questions for its run.
+    static Interactive questions(std::cin, stdout);
+    opts.interactive = &questions;
+  }
   opts.no_update_modtime = inv.flags.Bool("no-update-modtime");
   opts.create_empty_src_dirs = inv.flags.Bool("create-empty-src-dirs");
   opts.delete_empty_src_dirs = inv.flags.Bool("delete-empty-src-dirs");

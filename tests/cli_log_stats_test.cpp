@@ -195,10 +195,12 @@ TEST_CASE(
   ProcessResult r = test::RunProcess(CVCLONE_BINARY_DIR "/cvclone",
                                      {"--config", conf, "copy", "src", "dst", "-P"}, opts);
   CHECK_RUN_OK(r);
-  CHECK(r.err.find('\x1b') == std::string::npos);
-  CHECK(r.err.find('\r') == std::string::npos);
-  CHECK(r.err.rfind("Transferred:   \t", 0) == 0);
-  CHECK(Contains(r.err, "\nTransferred:            2 / 2, 100%\n"));
+  // On stdout, as rclone's.
+  CHECK(r.out.find('\x1b') == std::string::npos);
+  CHECK(r.out.find('\r') == std::string::npos);
+  CHECK(r.out.rfind("Transferred:   \t", 0) == 0);
+  CHECK(Contains(r.out, "\nTransferred:            2 / 2, 100%\n"));
+  CHECK_FALSE(Contains(r.err, "Transferred:"));
 
   // On a terminal 80 columns wide (script(1) gives the run a pseudo-terminal): the display is
   // erased and redrawn in place, and no line is wider than the terminal.

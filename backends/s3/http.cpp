@@ -14,6 +14,8 @@
 #include <random>
 #include <stop_token>
 
+#include "core/tps_limit.hpp"
+
 namespace cvclone::s3 {
 namespace {
 
@@ -318,6 +320,7 @@ CURLcode Drive(Handle& h, const Context& ctx, bool* stopped) {
 
 Result<HttpResponse> HttpClient::Perform(const Context& ctx, const HttpRequest& request) {
   CVC_RETURN_IF_ERROR(ctx.Check());
+  CVC_RETURN_IF_ERROR(WaitForTransaction(ctx));  // --tpslimit
   const std::string what = request.method + " " + RedactUrl(request.url);
   if (request.body_reader != nullptr && request.body_length < 0) {
     return MakeError(ErrorCode::kInvalidArgument, what + ": negative body length");

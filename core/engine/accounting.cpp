@@ -288,22 +288,27 @@ void Accounting::LogStats(log::Level level, bool one_line) const {
   log::WriteLines(level, one_line ? ProgressLine() : "\n" + SummaryText());
 }
 
+// The display is on stdout, as rclone's, and log lines on stderr: a clear is flushed before the
+// log line is written, so that both reach the terminal in that order.
 void Accounting::ClearHook() {
   Accounting* owner = g_progress_owner.load();
-  std::fputs("\r\x1b[2K", stderr);
-  if (owner == nullptr) return;
-  for (int i = 1; i < owner->shown_lines_; ++i) std::fputs("\x1b[1A\x1b[2K", stderr);
-  owner->shown_lines_ = 0;
+  std::fputs("\r\x1b[2K", stdout);
+  if (owner != nullptr) {
+    for (int i = 1; i < owner->shown_lines_; ++i) std::fputs("\x1b[1A\x1b[2K", stdout);
+    owner->shown_lines_ = 0;
+  }
+  std::fflush(stdout);
 }
 
 void Accounting::RedrawHook() {
+  std::fflush(stderr);
   Accounting* owner = g_progress_owner.load();
   if (owner != nullptr) {
-    const std::string text = owner->ProgressText(TerminalWidth(STDERR_FILENO));
-    std::fputs(text.c_str(), stderr);
+    const std::string text = owner->ProgressText(TerminalWidth(STDOUT_FILENO));
+    std::fputs(text.c_str(), stdout);
     owner->shown_lines_ = 1 + static_cast<int>(std::count(text.begin(), text.end(), '\n'));
   }
-  std::fflush(stderr);
+  std::fflush(stdout);
 }
 
 void Accounting::StartProgress() {
@@ -327,14 +332,17 @@ void Accounting::ProgressLoop(std::stop_token stop) {
   while (!stop.stop_requested()) {
     // Hold stderr's stream lock so a log line cannot land between clear and redraw.
     flockfile(stderr);
+    flockfile(stdout);
     ClearHook();
     RedrawHook();
+    funlockfile(stdout);
     funlockfile(stderr);
     progress_cv_.wait_for(lock, stop, kRedrawInterval, [] { return false; });
   }
   flockfile(stderr);
+  flockfile(stdout);
   ClearHook();
-  std::fflush(stderr);
+  funlockfile(stdout);
   funlockfile(stderr);
 }
 

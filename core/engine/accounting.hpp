@@ -2,9 +2,9 @@
 // summary, periodic stats in the log) and the live progress display (-P).
 //
 // Every method may be called from any thread. StartProgress() starts a jthread that redraws the
-// stats block and the files in flight in place on stderr every 500 ms, each line cut to the
-// terminal's width (and hooks into log:: so log lines do not garble it); StartStatsLog() starts
-// one that logs the stats every interval. Both are stopped by their Stop or the destructor. Only
+// stats block and the files in flight in place on stdout (as rclone's) every 500 ms, each line
+// cut to the terminal's width (and hooks into log:: so log lines, on stderr, do not garble it);
+// StartStatsLog() starts one that logs the stats every interval. Both are stopped by their Stop or the destructor. Only
 // one Accounting shows progress at a time.
 #pragma once
 
@@ -81,7 +81,7 @@ class Accounting {
   // (" * name: 12% /10 MiB, 1.000 MiB/s, 8s"); tabs expanded, each line cut to width columns.
   std::string ProgressText(int width) const;
 
-  // Live redraw on stderr, which must be a terminal (the caller checks).
+  // Live redraw on stdout, which must be a terminal (the caller checks).
   void StartProgress();
   void StopProgress();
   // Logs the stats at level every interval (the block, or ProgressLine with one_line).

@@ -2,13 +2,17 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <limits>
+#include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <vector>
 
 #include "core/engine/backup.hpp"
 #include "core/engine/compare_dest.hpp"
 #include "core/engine/cutoff.hpp"
+#include "core/engine/interactive.hpp"
 #include "core/engine/march.hpp"
 #include "core/engine/queue.hpp"
 #include "core/engine/stored_versions.hpp"
@@ -52,7 +56,9 @@ class SyncRun {
           Accounting& acct, const Filter& filter)
       : state_(ctx), src_(src), dst_(dst), mode_(mode), opts_(opts), acct_(acct),
         filter_(filter),
-        queue_(static_cast<size_t>(std::max(1, opts.transfers)) * kQueuedPerTransfer) {}
+        queue_(opts.check_first
+                   ? std::numeric_limits<size_t>::max()
+                   : static_cast<size_t>(std::max(1, opts.transfers)) * kQueuedPerTransfer) {}
 
   Status Run();
 
@@ -73,6 +79,17 @@ class SyncRun {
   bool DeleteOne(const std::string& path, size_t total);
   Status MarchOnce();
   Status RunPasses();
+  // --track-renames, after the march: renames what matches, transfers the rest.
+  void MatchRenames();
+  // The key a file is matched by ("" when it cannot be known: no hash).
+  std::string RenameKey(Remote& remote, const ObjectInfo& info);
+  // Moves dst's `old_path` to s.path on dst. False when it was not done (then s is transferred).
+  bool Rename(const std::string& old_path, const ObjectInfo& s);
+  // The transfers, queue_ drained by opts_.transfers workers: worker takes the next job (in
+  // --order-by's order) until the queue is closed and empty.
+  void TransferWorker(int worker);
+  // The march with the transfer workers running, or before them (--check-first).
+  Status MarchAndTransfer();
   // --create-empty-src-dirs and --delete-empty-src-dirs, after the transfers.
   void CreateEmptyDirs();
   void RemoveEmptySrcDirs();
@@ -93,6 +110,14 @@ class SyncRun {
   const Filter& filter_;
   BoundedQueue<TransferJob> queue_;
   Extraneous extra_;
+  // --track-renames: the march's new source files and the dst files gone from the source,
+  // matched once the march is done; renamed_ holds the dst paths moved away (not deleted).
+  struct Renames {
+    std::mutex mu;
+    std::vector<ObjectInfo> added;
+    std::vector<ObjectInfo> gone;
+    std::set<std::string> renamed;
+  } renames_;
   std::mutex delete_mu_;
   int64_t deleted_ = 0;              // guarded by delete_mu_
   bool max_delete_reported_ = false;  // guarded by delete_mu_
@@ -109,6 +134,11 @@ bool SyncRun::OnDir(const std::string& dir, bool in_src, bool in_dst) {
     const bool purge =
         mode_ == SyncMode::kSync && opts_.delete_excluded && in_dst && !filter_.IncludeDir(dir);
     if (!purge) return false;
+    if (in_src && phase_ != Phase::kTransferOnly) {
+      // Its files go, so its folder goes too once empty, as rclone's (below: one only on dst).
+      std::lock_guard lock(extra_.mu);
+      extra_.dirs.push_back(dir);
+    }
   }
   if (in_src && KeepsSrcDirs() && phase_ != Phase::kDeleteOnly && filter_.IncludeDir(dir)) {
     std::lock_guard lock(extra_.mu);
@@ -133,6 +163,16 @@ void SyncRun::Enqueue(const ObjectInfo& s, const ObjectInfo* replaced) {
                   mode_ == SyncMode::kMove ? "move" : "copy",
                   FormatBytes(static_cast<double>(std::max<int64_t>(s.size, 0))));
     acct_.FileTransferred();
+    return;
+  }
+  if (!Confirmed(state_, opts_, mode_ == SyncMode::kMove ? "move" : "copy", s.path,
+                 std::max<int64_t>(s.size, 0))) {
+    // As rclone counts a file skipped by an answer: transferred (as under --dry-run).
+    if (state_.Stopped()) {
+      acct_.FileFailed();
+    } else {
+      acct_.FileTransferred();
+    }
     return;
   }
   if (!queue_.Push(TransferJob{s, s.path, replaced != nullptr}, state_.stop())) acct_.FileFailed();
@@ -182,6 +222,10 @@ void SyncRun::OnFile(const ObjectInfo* s, const ObjectInfo* d) {
     if (!deletes) return;
     const bool included = filter_.IncludeObject(*d);
     if ((included && ConfirmedAbsent(d->path)) || (!included && opts_.delete_excluded)) {
+      if (opts_.track_renames && included) {
+        std::lock_guard lock(renames_.mu);
+        renames_.gone.push_back(*d);
+      }
       AddExtraneous(d->path);
     }
     return;
@@ -191,6 +235,11 @@ void SyncRun::OnFile(const ObjectInfo* s, const ObjectInfo* d) {
     return;
   }
   if (phase_ == Phase::kDeleteOnly) return;
+  if (d == nullptr && opts_.track_renames) {
+    std::lock_guard lock(renames_.mu);
+    renames_.added.push_back(*s);
+    return;
+  }
   if (d == nullptr) {
     Transfer(*s, nullptr);
     return;
@@ -204,7 +253,9 @@ void SyncRun::OnFile(const ObjectInfo* s, const ObjectInfo* d) {
     Transfer(exact, d);
   } else if (decision == Decision::kEqual) {
     log::DebugAt(s->path, "Unchanged skipping");
-    if (mode_ == SyncMode::kMove) DeleteSource(state_, src_, exact, opts_, acct_);
+    if (mode_ == SyncMode::kMove && Confirmed(state_, opts_, "delete", s->path)) {
+      DeleteSource(state_, src_, exact, opts_, acct_);
+    }
   } else {
     log::DebugAt(s->path, "Skipped (destination kept by option)");
   }
@@ -253,6 +304,11 @@ bool SyncRun::DeleteOne(const std::string& path, size_t total) {
     acct_.AddDelete();
     return true;
   }
+  if (!Confirmed(state_, opts_, backup ? "move into backup dir" : "delete", path)) {
+    if (state_.Stopped()) return false;
+    acct_.AddDelete();  // as rclone counts a delete skipped by an answer
+    return true;
+  }
   if (backup) {
     // Failures are logged, counted and recorded there.
     if (MoveToBackup(state_, dst_, path, -1, opts_, acct_)) {
@@ -285,6 +341,9 @@ void SyncRun::DeleteExtraneous() {
     return;
   }
   std::sort(extra_.files.begin(), extra_.files.end());
+  if (!renames_.renamed.empty()) {
+    std::erase_if(extra_.files, [this](const std::string& p) { return renames_.renamed.count(p); });
+  }
   for (const std::string& path : extra_.files) {
     if (!DeleteOne(path, extra_.files.size())) return;
   }
@@ -293,6 +352,7 @@ void SyncRun::DeleteExtraneous() {
   SortDeepestFirst(extra_.dirs);
   for (const std::string& dir : extra_.dirs) {
     if (state_.Stopped()) return;
+    if (!Confirmed(state_, opts_, "remove directory", dir)) continue;
     if (auto st = dst_.Rmdir(state_.ctx(), dir); st) {
       log::InfoAt(dir, "Removed directory");
       acct_.AddDeletedDir();
@@ -311,6 +371,7 @@ void SyncRun::CreateEmptyDirs() {
       log::NoticeAt(*it, "Skipped make directory as --dry-run is set");
       continue;
     }
+    if (!Confirmed(state_, opts_, "make directory", *it)) continue;
     if (auto st = dst_.Mkdir(state_.ctx(), *it); !st) {
       if (st.error().code() == ErrorCode::kCancelled) return;
       log::ErrorAt(*it, "Failed to make directory: {}", st.error().message());
@@ -331,6 +392,7 @@ void SyncRun::RemoveEmptySrcDirs() {
       log::NoticeAt(dir, "Skipped remove directory as --dry-run is set");
       continue;
     }
+    if (!Confirmed(state_, opts_, "remove directory", dir)) continue;
     if (auto st = src_.Rmdir(state_.ctx(), dir); st) {
       log::DebugAt(dir, "Removing directory");
     } else if (st.error().code() != ErrorCode::kDirNotEmpty) {
@@ -413,6 +475,147 @@ Status SyncRun::Run() {
   return WithCutoff(std::move(done));
 }
 
+void SyncRun::TransferWorker(int worker) {
+  const TransferOrder& order = opts_.order;
+  const bool last = TakesLast(order, worker, opts_.transfers);
+  auto before = [&order](const TransferJob& a, const TransferJob& b) {
+    return KeyBefore(order, a.src, b.src);
+  };
+  while (true) {
+    std::optional<TransferJob> job = order.key == OrderKey::kNone
+                                         ? queue_.Pop(state_.stop())
+                                         : queue_.PopFirst(state_.stop(), before, last);
+    if (!job) return;
+    (void)TransferFile(state_, src_, dst_, *job, mode_ == SyncMode::kMove, opts_, acct_);
+  }
+}
+
+Status SyncRun::MarchAndTransfer() {
+  Status marched = Ok();
+  if (opts_.check_first) {
+    marched = MarchOnce();
+    if (opts_.track_renames) MatchRenames();
+  }
+  std::vector<std::jthread> workers;
+  for (int i = 0; i < std::max(1, opts_.transfers); ++i) {
+    workers.emplace_back([this, i] { TransferWorker(i); });
+  }
+  if (!opts_.check_first) {
+    marched = MarchOnce();
+    if (opts_.track_renames) MatchRenames();
+  }
+  queue_.Close();
+  return marched;
+}
+
+void SyncRun::MatchRenames() {
+  if (state_.Stopped()) return;
+  std::vector<ObjectInfo> added, gone;
+  {
+    std::lock_guard lock(renames_.mu);
+    added.swap(renames_.added);
+    gone.swap(renames_.gone);
+  }
+  log::InfoAt(dst_.Name(), "Making map for --track-renames");
+  // Only a gone file whose size some new file has can match: the others need no hash.
+  std::set<int64_t> sizes;
+  for (const ObjectInfo& a : added) sizes.insert(a.size);
+  std::multimap<std::string, std::string> by_key;  // key → dst path
+  for (const ObjectInfo& g : gone) {
+    if (state_.Stopped()) return;
+    if (g.size < 0 || sizes.count(g.size) == 0) continue;
+    if (std::string key = RenameKey(dst_, g); !key.empty()) by_key.emplace(key, g.path);
+  }
+  log::InfoAt(dst_.Name(), "Finished making map for --track-renames");
+  for (const ObjectInfo& a : added) {
+    if (state_.Stopped()) return;
+    auto it = by_key.end();
+    if (a.size >= 0 && !by_key.empty()) {
+      if (std::string key = RenameKey(src_, a); !key.empty()) it = by_key.find(key);
+    }
+    if (it != by_key.end()) {
+      const std::string old_path = it->second;
+      by_key.erase(it);
+      if (Rename(old_path, a)) continue;
+    }
+    Transfer(a, nullptr);
+  }
+}
+
+std::string SyncRun::RenameKey(Remote& remote, const ObjectInfo& info) {
+  const RenameStrategy& how = opts_.rename_strategy;
+  std::string key = std::to_string(info.size);
+  if (how.modtime) {
+    const auto window = std::max<std::chrono::nanoseconds>(ModifyWindow(src_, dst_, opts_),
+                                                           std::chrono::nanoseconds(1));
+    const auto since = info.mtime.time_since_epoch();
+    key += "," + std::to_string(since / window);
+  }
+  if (how.leaf) {
+    const size_t slash = info.path.rfind('/');
+    key += "," + (slash == std::string::npos ? info.path : info.path.substr(slash + 1));
+  }
+  if (how.hash) {
+    const HashType type = src_.GetFeatures().hashes.Intersect(dst_.GetFeatures().hashes).First();
+    std::string sum;
+    if (auto it = info.hashes.find(type); it != info.hashes.end()) sum = it->second;
+    if (sum.empty()) {
+      auto h = remote.Hash(state_.ctx(), info.path, type);
+      if (!h) {
+        log::DebugAt(info.path, "no hash for --track-renames: {}", h.error().message());
+        return "";
+      }
+      sum = *h;
+    }
+    if (sum.empty()) return "";
+    key += "," + sum;
+  }
+  return key;
+}
+
+bool SyncRun::Rename(const std::string& old_path, const ObjectInfo& s) {
+  if (!Confirmed(state_, opts_, "move", old_path)) return state_.Stopped();
+  if (opts_.dry_run) {
+    log::NoticeAt(old_path, "Skipped move as --dry-run is set");
+    std::lock_guard lock(renames_.mu);
+    renames_.renamed.insert(old_path);
+    acct_.AddRename();
+    return true;
+  }
+  const bool move = dst_.GetFeatures().server_side_move;
+  Result<ObjectInfo> moved = move ? dst_.Move(state_.ctx(), dst_, old_path, s.path)
+                                  : dst_.Copy(state_.ctx(), dst_, old_path, s.path);
+  if (!moved) {
+    if (moved.error().code() == ErrorCode::kCancelled) return true;
+    log::NoticeAt(old_path, "could not be moved for --track-renames, transferring instead: {}",
+                  moved.error().message());
+    return false;
+  }
+  bool old_gone = true;
+  if (!move) {
+    if (auto st = dst_.Delete(state_.ctx(), old_path); !st) {
+      // Left for the deletes after the transfers, which try again.
+      log::DebugAt(old_path, "could not delete it after the copy: {}", st.error().message());
+      old_gone = false;
+    }
+  }
+  log::InfoAt(old_path, "Moved (server-side) to: {}", s.path);
+  log::InfoAt(s.path, "Renamed from \"{}\"", old_path);
+  acct_.AddRename();
+  if (old_gone) {
+    std::lock_guard lock(renames_.mu);
+    renames_.renamed.insert(old_path);
+  }
+  // What was moved may still differ from the source (a leaf or modtime match; another mtime):
+  // the usual decision settles it.
+  moved->path = s.path;
+  ObjectInfo exact = s;
+  const Decision decision = Decide(state_, src_, dst_, s, *moved, opts_, false, &exact);
+  acct_.AddCheck();
+  if (decision == Decision::kTransfer) Transfer(exact, &*moved);
+  return true;
+}
+
 Status SyncRun::RunPasses() {
   if (mode_ == SyncMode::kSync && opts_.delete_mode == DeleteMode::kBefore) {
     phase_ = Phase::kDeleteOnly;
@@ -428,18 +631,7 @@ Status SyncRun::RunPasses() {
   std::unique_ptr<StoredVersions> versions = StoredVersions::ForDestination(dst_, opts_.dry_run);
   state_.set_stored_versions(versions.get());
   StartBatch();
-  {
-    std::vector<std::jthread> workers;
-    for (int i = 0; i < std::max(1, opts_.transfers); ++i) {
-      workers.emplace_back([this] {
-        while (auto job = queue_.Pop(state_.stop())) {
-          (void)TransferFile(state_, src_, dst_, *job, mode_ == SyncMode::kMove, opts_, acct_);
-        }
-      });
-    }
-    marched = MarchOnce();
-    queue_.Close();
-  }
+  marched = MarchAndTransfer();
   FinishBatch();  // before deleting anything: every copied file is in place and durable
   if (versions) versions->Compact();
   if (!marched && marched.error().code() == ErrorCode::kDirNotFound) {
@@ -521,7 +713,54 @@ Status CheckWritable(const Remote& src, const Remote& dst, SyncMode mode) {
   return Ok();
 }
 
+// rclone's conditions for --track-renames: where one fails, ERROR and the sync runs without.
+// With them, deletes come after the transfers (a file renamed must not be deleted first).
+void CheckTrackRenames(const Remote& src, const Remote& dst, SyncOptions& opts) {
+  const Features& f = dst.GetFeatures();
+  if (!f.server_side_move && !f.server_side_copy) {
+    log::ErrorAt(dst.Name(),
+                 "Ignoring --track-renames as the destination does not support server-side move "
+                 "or copy");
+    opts.track_renames = false;
+    return;
+  }
+  if (opts.rename_strategy.hash &&
+      src.GetFeatures().hashes.Intersect(f.hashes).First() == HashType::kNone) {
+    log::ErrorAt(dst.Name(),
+                 "Ignoring --track-renames as the source and destination do not have a common "
+                 "hash");
+    opts.track_renames = false;
+    return;
+  }
+  opts.delete_mode = DeleteMode::kAfter;
+}
+
 }  // namespace
+
+Result<RenameStrategy> ParseRenameStrategy(const std::string& text) {
+  RenameStrategy how;
+  how.hash = false;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t comma = text.find(',', start);
+    if (comma == std::string::npos) comma = text.size();
+    const std::string part = text.substr(start, comma - start);
+    if (part == "hash") {
+      how.hash = true;
+    } else if (part == "modtime") {
+      how.modtime = true;
+    } else if (part == "leaf") {
+      how.leaf = true;
+    } else {
+      return MakeError(ErrorCode::kUsage,
+                       "invalid value \"" + text +
+                           "\" for --track-renames-strategy: want hash, modtime or leaf "
+                           "(several: comma-separated)");
+    }
+    start = comma + 1;
+  }
+  return how;
+}
 
 Overlap CompareRoots(const Remote& src, const Remote& dst) {
   return Compare(src.StorageRoot(), dst.StorageRoot());
@@ -545,7 +784,10 @@ Status RunSync(const Context& ctx, Remote& src, Remote& dst, SyncMode mode,
   CVC_RETURN_IF_ERROR(CheckOverlap(src, dst, s, d, overlap, mode, filter));
   CVC_RETURN_IF_ERROR(CheckBackup(src, dst, opts, filter, /*single_file=*/false));
   CVC_RETURN_IF_ERROR(CheckCompareCopyDest(dst, opts));
-  SyncRun run(ctx, src, dst, mode, opts, acct, filter);
+  SyncOptions run_opts = opts;
+  run_opts.track_renames = opts.track_renames && mode == SyncMode::kSync;
+  if (run_opts.track_renames) CheckTrackRenames(src, dst, run_opts);
+  SyncRun run(ctx, src, dst, mode, run_opts, acct, filter);
   CVC_RETURN_IF_ERROR(run.Run());
   if (opts.error_on_no_transfer && acct.transfers() == 0) {
     return MakeError(ErrorCode::kNotFound, kNoTransferMessage);
@@ -571,6 +813,7 @@ Status CopyOneFile(const Context& ctx, Remote& src, const std::string& src_path,
     CVC_ASSIGN_OR_RETURN(Filter filter, Filter::Make(opts.filter));
     CVC_RETURN_IF_ERROR(CheckBackup(src, dst, opts, filter, /*single_file=*/true));
   }
+  CVC_RETURN_IF_ERROR(CheckCompareCopyDest(dst, opts));
   CVC_ASSIGN_OR_RETURN(ObjectInfo s, src.Stat(state.ctx(), src_path));
   auto d = dst.Stat(state.ctx(), dst_path);
   if (!d && d.error().code() != ErrorCode::kNotFound) return Propagate(d.error(), dst_path);
@@ -583,19 +826,49 @@ Status CopyOneFile(const Context& ctx, Remote& src, const std::string& src_path,
     }
     if (decision != Decision::kTransfer) {
       log::DebugAt(dst_path, "Unchanged skipping");
-      if (move && decision == Decision::kEqual) DeleteSource(state, src, s, opts, acct);
+      if (move && decision == Decision::kEqual && Confirmed(state, opts, "delete", src_path)) {
+        DeleteSource(state, src, s, opts, acct);
+      }
       return state.Final();
+    }
+  }
+  bool replacing = d.has_value();
+  if (!opts.compare_dest.empty() || !opts.copy_dest.empty()) {
+    switch (FindElsewhere(state, src, dst, s, d ? &*d : nullptr, opts, acct)) {
+      case FoundElsewhere::kNo:
+        break;
+      case FoundElsewhere::kTransferAsNew:
+        replacing = false;
+        break;
+      case FoundElsewhere::kSkip:
+      case FoundElsewhere::kCopied:
+        if (move && Confirmed(state, opts, "delete", src_path)) {
+          DeleteSource(state, src, s, opts, acct);
+        }
+        return state.Final();
+      case FoundElsewhere::kFailed:
+        return state.Final();
     }
   }
   acct.AddExpected(s.size);
   if (opts.dry_run) {
-    if (d && KeepsBackups(opts)) (void)MoveToBackup(state, dst, dst_path, d->size, opts, acct);
+    if (replacing && KeepsBackups(opts)) {
+      (void)MoveToBackup(state, dst, dst_path, d->size, opts, acct);
+    }
     log::NoticeAt(dst_path, "Skipped {} as --dry-run is set (size {})", move ? "move" : "copy",
                   FormatBytes(static_cast<double>(std::max<int64_t>(s.size, 0))));
     acct.FileTransferred();
     return Ok();
   }
-  (void)TransferFile(state, src, dst, TransferJob{s, dst_path, d.has_value()}, move, opts, acct);
+  if (!Confirmed(state, opts, move ? "move" : "copy", dst_path, std::max<int64_t>(s.size, 0))) {
+    if (state.Stopped()) {
+      acct.FileFailed();
+      return state.Final();
+    }
+    acct.FileTransferred();  // as rclone counts a file skipped by an answer
+    return Ok();
+  }
+  (void)TransferFile(state, src, dst, TransferJob{s, dst_path, replacing}, move, opts, acct);
   CVC_RETURN_IF_ERROR(WithCutoff(state.Final()));
   if (opts.error_on_no_transfer && acct.transfers() == 0) {
     return MakeError(ErrorCode::kNotFound, kNoTransferMessage);

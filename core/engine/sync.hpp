@@ -17,10 +17,14 @@
 #include "core/engine/accounting.hpp"
 #include "core/engine/cutoff.hpp"
 #include "core/engine/filter.hpp"
+#include "core/engine/order.hpp"
 #include "core/error.hpp"
 #include "core/remote.hpp"
 
 namespace cvclone {
+
+class BwLimiter;
+class Interactive;
 
 enum class CompareMode {
   kSizeModTime,  // size and mtime equal within the coarser precision (default)
@@ -34,6 +38,17 @@ enum class DeleteMode {
   kDuring,  // as they are found, while no error has been counted
   kBefore,  // in a first pass over both trees, before any transfer, if it counted no error
 };
+
+// --track-renames-strategy: what makes a new source file the same as a destination file that
+// is gone from the source (size always; any of these too).
+struct RenameStrategy {
+  bool hash = true;  // a common hash (the default)
+  bool modtime = false;
+  bool leaf = false;  // the same file name, in another directory
+};
+
+// "hash", "modtime", "leaf" or several, comma-separated (rclone's); kUsage otherwise.
+Result<RenameStrategy> ParseRenameStrategy(const std::string& text);
 
 struct SyncOptions {
   int checkers = 8;
@@ -80,6 +95,22 @@ struct SyncOptions {
   std::vector<Remote*> copy_dest;
   bool create_empty_src_dirs = false;  // RunSync: make every source directory on dst too
   bool delete_empty_src_dirs = false;  // RunSync, move: remove source dirs left empty
+  // --retries-sleep: the pause before a file's next attempt (0: none); a stop ends it.
+  std::chrono::milliseconds retries_sleep{0};
+  // --order-by (RunSync): which of the queued transfers starts next (core/engine/order.hpp).
+  TransferOrder order;
+  // --check-first (RunSync): every check is done before the first transfer starts; the queue
+  // of transfers is then unbounded (one small entry per file).
+  bool check_first = false;
+  // -i/--interactive: each change is asked first (core/engine/interactive.hpp); not owned.
+  // nullptr: no questions.
+  Interactive* interactive = nullptr;
+  // --bwlimit: the limits the transfers' source reads wait for (core/engine/bwlimit.hpp); not
+  // owned. nullptr: none.
+  BwLimiter* bwlimit = nullptr;
+  // --track-renames (sync): see RunSync.
+  bool track_renames = false;
+  RenameStrategy rename_strategy;
 };
 
 enum class SyncMode { kCopy, kSync, kMove };
@@ -114,6 +145,15 @@ enum class SyncMode { kCopy, kSync, kMove };
 // create_empty_src_dirs: once the files are transferred, every source directory the filter
 // includes is made on dst (parents first), empty or not. delete_empty_src_dirs (move): then the
 // source directories that are empty are removed (deepest first; never the root).
+// track_renames (sync): a new source file whose size (and hash, modtime or leaf name, as
+// rename_strategy says) matches a destination file that is gone from the source is moved there
+// on the destination (Move, or Copy then Delete: server-side) instead of uploaded, INFO
+// "path: Renamed from \"old\"", counted as a rename; a file that then still differs (leaf
+// strategy) is transferred over it. Deletes are then after the transfers. Where the
+// destination can neither move nor copy, or the hash strategy finds no common hash, ERROR
+// "Ignoring --track-renames as ..." and the sync runs without, as rclone's.
+// order (--order-by) and check_first: see SyncOptions. interactive: each copy, move, delete,
+// modification time update, directory made or removed is asked first.
 // max_transfer / max_duration: transfers are cut off as Cutoff says; the run then returns
 // MaxTransferError (IsMaxTransferError: exit code 8) or the fatal MaxDurationError.
 // error_on_no_transfer: when the run was otherwise Ok but nothing was transferred, returns the
@@ -137,7 +177,8 @@ Status RunCheck(const Context& ctx, Remote& src, Remote& dst, const SyncOptions&
 // dry-run as RunSync. move: the source is deleted after a successful transfer (or when equal).
 // Read-only remotes as for RunSync. Missing source → kNotFound. A source that is the
 // destination itself (same storage, view and path) is left alone: ERROR "Nothing to do as
-// source and destination are the same", Ok.
+// source and destination are the same", Ok. compare_dest / copy_dest (copy FILE DEST, where
+// dst_path is src_path): as for RunSync. interactive: the copy or move is asked first.
 Status CopyOneFile(const Context& ctx, Remote& src, const std::string& src_path, Remote& dst,
                    const std::string& dst_path, bool move, const SyncOptions& opts,
                    Accounting& acct);

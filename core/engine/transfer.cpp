@@ -1,9 +1,13 @@
 #include "core/engine/transfer.hpp"
 
+#include <condition_variable>
+#include <mutex>
 #include <optional>
 
 #include "core/engine/backup.hpp"
+#include "core/engine/bwlimit.hpp"
 #include "core/engine/cutoff.hpp"
+#include "core/engine/interactive.hpp"
 #include "core/engine/parallel_reader.hpp"
 #include "core/engine/stored_versions.hpp"
 #include "core/io.hpp"
@@ -99,7 +103,8 @@ Decision DecideByModTime(RunState& state, Remote& src, Remote& dst, const Object
     return Decision::kTransfer;
   }
   if (opts.no_update_modtime) return Decision::kEqual;
-  if (dst.GetFeatures().set_modtime && !opts.dry_run) {
+  if (dst.GetFeatures().set_modtime && !opts.dry_run &&
+      Confirmed(state, opts, "update modification time", d.path)) {
     if (auto st = dst.SetModTime(state.ctx(), d.path, s.mtime); st) {
       log::InfoAt(d.path, "Updated modification time in destination");
     } else {
@@ -240,7 +245,11 @@ Result<SourceStream> OpenExact(const Context& ctx, Remote& src, Remote& dst,
 }
 
 // Whether a transfer from src to dst is tried as a server-side copy first.
-bool ServerSide(const Remote& src, const Remote& dst) {
+// A local "server-side" copy is a file copy in the kernel, which rclone does by streaming: with
+// --bwlimit it streams here too, so that the limit holds. (A network remote's server-side copy
+// moves no bytes through cvclone, and rclone's limit does not apply to it either.)
+bool ServerSide(const Remote& src, const Remote& dst, const SyncOptions& opts) {
+  if (opts.bwlimit != nullptr && !dst.GetFeatures().network) return false;
   return src.Type() == dst.Type() && dst.GetFeatures().server_side_copy;
 }
 
@@ -259,6 +268,17 @@ void RefuseByCutoff(RunState& state, Accounting& acct, const std::string& path,
   state.Record(error);
 }
 
+// --retries-sleep before a file's next attempt. False when the run was stopped meanwhile.
+bool SleepBeforeRetry(RunState& state, const SyncOptions& opts) {
+  if (opts.retries_sleep.count() <= 0) return true;
+  std::mutex mu;
+  std::condition_variable_any cv;
+  std::unique_lock lock(mu);
+  std::stop_token stop = state.stop();
+  (void)cv.wait_for(lock, stop, opts.retries_sleep, [] { return false; });
+  return !state.Stopped();
+}
+
 struct Transferred {
   ObjectInfo source;  // the source as read: exact mtime
   ObjectInfo stored;  // what dst reported storing
@@ -268,7 +288,7 @@ struct Transferred {
 Result<Transferred> TransferOnce(RunState& state, Remote& src, Remote& dst, const TransferJob& job,
                                  const SyncOptions& opts, Accounting& acct, int64_t flight) {
   const Context& ctx = state.ctx();
-  if (ServerSide(src, dst)) {
+  if (ServerSide(src, dst, opts)) {
     auto copied = dst.Copy(ctx, src, job.src.path, job.dst_path);
     if (copied) {
       acct.TransferBytes(flight, std::max<int64_t>(job.src.size, 0));
@@ -280,7 +300,10 @@ Result<Transferred> TransferOnce(RunState& state, Remote& src, Remote& dst, cons
   const ObjectInfo& info = source.info;
   std::unique_ptr<Reader> limited =
       state.cutoff() != nullptr ? state.cutoff()->Limit(*source.reader) : nullptr;
-  Reader& in = limited ? *limited : *source.reader;
+  Reader& cut = limited ? *limited : *source.reader;
+  std::unique_ptr<Reader> throttled =
+      opts.bwlimit != nullptr ? opts.bwlimit->Limit(ctx, cut, src, dst) : nullptr;
+  Reader& in = throttled ? *throttled : cut;
   CountingReader counting(in,
                           [&](size_t n) { acct.TransferBytes(flight, static_cast<int64_t>(n)); });
   // A hash costs a pass over the data: skipped where reading it back is slow (local) or the
@@ -360,7 +383,7 @@ Status TransferFile(RunState& state, Remote& src, Remote& dst, const TransferJob
                     const SyncOptions& opts, Accounting& acct) {
   Cutoff* cutoff = state.cutoff();
   if (cutoff != nullptr) {
-    if (Status admitted = cutoff->Admit(job.src.size, ServerSide(src, dst)); !admitted) {
+    if (Status admitted = cutoff->Admit(job.src.size, ServerSide(src, dst, opts)); !admitted) {
       RefuseByCutoff(state, acct, job.dst_path, admitted.error());
       return admitted;
     }
@@ -406,6 +429,7 @@ Status TransferFile(RunState& state, Remote& src, Remote& dst, const TransferJob
     if (attempt < attempts) {
       log::NoticeAt(job.dst_path, "attempt {}/{} failed, retrying: {}", attempt, attempts,
                     st.error().message());
+      if (!SleepBeforeRetry(state, opts)) break;
     } else if (!st.error().retryable()) {
       // Retried and still failing: a later run may succeed (exit 5), unlike an error that was
       // never worth a retry (exit 6).
