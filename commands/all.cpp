@@ -7,20 +7,29 @@ Command MakeObscureCommand();      // obscure.cpp
 Command MakeRevealCommand();       // obscure.cpp
 Command MakeCryptcheckCommand();   // cryptcheck.cpp
 Command MakeCryptdecodeCommand();  // cryptdecode.cpp
+Command MakeListremotesCommand();  // listremotes.cpp
+Command MakeTouchCommand();        // touch.cpp
+Command MakeDeletefileCommand();   // touch.cpp
+Command MakeRmdirsCommand();       // rmdirs.cpp
+Command MakeTreeCommand();         // tree.cpp
+Command MakeAboutCommand();        // about.cpp
+Command MakeCompletionCommand();   // completion.cpp
 
 const std::vector<Command>& AllCommands() {
   static const std::vector<Command> kCommands = {
       MakeCopyCommand(),   MakeSyncCommand(),   MakeMoveCommand(),    MakeCheckCommand(),
       MakeCopytoCommand(), MakeMovetoCommand(), MakeLsCommand(),      MakeLslCommand(),
       MakeLsdCommand(),    MakeLsfCommand(),    MakeLsjsonCommand(),  MakeCatCommand(),  MakeRcatCommand(),
-      MakeCopyurlCommand(),
+      MakeCopyurlCommand(), MakeTreeCommand(),
       MakeLinkCommand(),
       MakeMkdirCommand(),  MakeRmdirCommand(),  MakeDeleteCommand(),  MakePurgeCommand(),
+      MakeRmdirsCommand(), MakeDeletefileCommand(), MakeTouchCommand(),
       MakeCleanupCommand(),
       MakeMountCommand(),
-      MakeSizeCommand(),   MakeMd5sumCommand(), MakeSha1sumCommand(), MakeConfigCommand(),
+      MakeSizeCommand(),   MakeAboutCommand(),
+      MakeMd5sumCommand(), MakeSha1sumCommand(), MakeConfigCommand(), MakeListremotesCommand(),
       MakeObscureCommand(), MakeRevealCommand(), MakeCryptcheckCommand(), MakeCryptdecodeCommand(),
-      MakeVersionCommand(), MakeHelpCommand(),
+      MakeVersionCommand(), MakeCompletionCommand(), MakeHelpCommand(),
   };
   return kCommands;
 }

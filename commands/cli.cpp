@@ -114,6 +114,11 @@ std::map<std::pair<std::string, std::string>, std::string> CollectBackendFlags(
   return out;
 }
 
+// rclone exits 1 when the command line is wrong (an unknown command or flag, a bad flag value, a
+// wrong number of arguments, flags that do not go together): pflag and cobra errors end in a
+// fatal log. So every kUsage error exits 1 here, whether the parser or the command found it.
+constexpr int kCommandLineError = exit_code::kUncategorized;
+
 // rclone's exit code when --max-transfer was reached.
 constexpr int kTransferExceeded = 8;
 
@@ -122,6 +127,8 @@ int ExitCodeForRun(const Error& error) {
   if (IsNoAnswerError(error)) return exit_code::kUncategorized;
   if (IsMaxTransferError(error)) return kTransferExceeded;
   if (IsDifferencesError(error)) return exit_code::kUncategorized;
+  if (IsUnknownRemoteError(error)) return exit_code::kUncategorized;  // rclone: a fatal log
+  if (error.code() == ErrorCode::kUsage) return kCommandLineError;
   return ExitCodeFor(error);
 }
 
@@ -148,7 +155,7 @@ Status ConfigureTransactionLimit(const FlagValues& flags) {
 
 int UsageError(const std::string& message) {
   log::Error("{}", message);
-  return exit_code::kUsage;
+  return kCommandLineError;
 }
 
 // Parses the command's flags and arguments and runs it.
@@ -169,11 +176,11 @@ int RunCommand(const Command& command, const std::vector<std::string>& rest,
     log::Error("{}: wrong number of arguments ({} given); see 'cvclone {} --help'", command.name,
                n, command.name);
     std::fprintf(stderr, "Usage: cvclone %s\n", command.usage.c_str());
-    return exit_code::kUsage;
+    return kCommandLineError;
   }
   if (auto st = ConfigureLog(parsed->flags); !st) {
     log::Error("{}", st.error().message());
-    return ExitCodeFor(st.error());
+    return ExitCodeForRun(st.error());
   }
   if (auto st = ConfigureTransactionLimit(parsed->flags); !st) {
     log::Error("{}", st.error().message());
@@ -331,6 +338,12 @@ int RunMain(int argc, char** argv) {
   specs.insert(specs.end(), backend.begin(), backend.end());
 
   size_t index = FindCommandIndex(args, specs);
+  // -V/--version before any command, as rclone's.
+  for (size_t i = 0; i < std::min(index, args.size()); ++i) {
+    if (args[i] == "-V" || args[i] == "--version") {
+      return RunCommand(*FindCommand("version"), {}, registry);
+    }
+  }
   if (index >= args.size()) {
     auto parsed = ParseFlags(args, specs, "");
     if (!parsed) return UsageError(parsed.error().message());

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <fstream>
@@ -137,6 +138,12 @@ Result<std::unique_ptr<Remote>> Invocation::Open(const std::string& remote_strin
   CVC_ASSIGN_OR_RETURN(RemoteSpec spec, ParseRemoteOrLocalPath(remote_string));
   CVC_RETURN_IF_ERROR(CheckInsidePath(spec, remote_string));
   CVC_ASSIGN_OR_RETURN(ConfigFile * cfg, LoadConfig());
+  // A remote name that is neither in the file nor in the environment: say which file was read
+  // (and that it is missing) and suggest a close name.
+  if (spec.kind == RemoteSpec::Kind::kSection && !cfg->HasSection(spec.name)) {
+    const char* type = std::getenv(ConfigEnvName(spec.name, "type").c_str());
+    if (type == nullptr || *type == '\0') return Unexpected(UnknownRemoteError(*cfg, spec.name));
+  }
   OpenEnv env;
   env.config = cfg;
   env.backend_flags = backend_flags;

@@ -111,6 +111,7 @@ Result<ConfigFile> ConfigFile::Load(const std::string& path) {
     if (errno != ENOENT) return IoError("cannot read config file", path, errno);
     ConfigFile empty;
     empty.path_ = path;
+    empty.exists_ = false;
     return empty;
   }
   std::string text;
@@ -274,6 +275,71 @@ bool ConfigFile::DeleteSection(const std::string& section) {
   if (it == sections_.end()) return false;
   sections_.erase(it);
   return true;
+}
+
+bool ConfigFile::RenameSection(const std::string& from, const std::string& to, bool keep) {
+  const Section* s = Find(from);
+  if (s == nullptr || Find(to) != nullptr) return false;
+  if (keep) {
+    Section copy = *s;
+    copy.name = to;
+    copy.line = 0;
+    std::fill(copy.item_lines.begin(), copy.item_lines.end(), 0);
+    sections_.push_back(std::move(copy));
+  } else {
+    Find(from)->name = to;
+  }
+  return true;
+}
+
+size_t EditDistance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+std::optional<std::string> ConfigFile::ClosestSection(const std::string& name) const {
+  if (HasSection(name)) return std::nullopt;
+  auto lower = [](std::string s) {
+    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+  };
+  const std::string wanted = lower(name);
+  std::optional<std::string> best;
+  size_t best_distance = 3;  // a typo: at most 2 edits
+  for (const Section& s : sections_) {
+    const size_t d = EditDistance(wanted, lower(s.name));
+    if (d < best_distance && 2 * d < std::max(wanted.size(), s.name.size())) {
+      best = s.name;
+      best_distance = d;
+    }
+  }
+  return best;
+}
+
+namespace {
+constexpr const char* kUnknownRemoteMarker = "\" not found in config file ";
+}  // namespace
+
+Error UnknownRemoteError(const ConfigFile& config, const std::string& name) {
+  std::string message = "remote \"" + name + kUnknownRemoteMarker + config.path();
+  if (!config.exists()) message += " (the file does not exist)";
+  if (auto close = config.ClosestSection(name)) message += ": did you mean \"" + *close + "\"?";
+  return Error(ErrorCode::kConfig, message);
+}
+
+bool IsUnknownRemoteError(const Error& error) {
+  return error.code() == ErrorCode::kConfig && error.message().starts_with("remote \"") &&
+         error.message().find(kUnknownRemoteMarker) != std::string::npos;
 }
 
 Status ConfigFile::Save() const {

@@ -48,6 +48,8 @@ class ConfigFile {
 
   const std::string& path() const { return path_; }
   void set_path(const std::string& path) { path_ = path; }
+  // Whether Load found the file (false for a missing file: an empty config). Parse: true.
+  bool exists() const { return exists_; }
 
   // Section names in file order (new sections appended).
   std::vector<std::string> Sections() const;
@@ -65,6 +67,13 @@ class ConfigFile {
   void Set(const std::string& section, const std::string& key, const std::string& value);
   // Removes a section; false if there was none.
   bool DeleteSection(const std::string& section);
+  // Renames section from to `to` in place (`to` replaces nothing: false if from is missing or
+  // `to` exists). With keep, from stays and `to` is appended as a copy of it.
+  bool RenameSection(const std::string& from, const std::string& to, bool keep = false);
+  // The section name closest to name (edit distance, ignoring case), for "did you mean" hints:
+  // only one a typo away (distance at most 2, and less than half of name's length); nullopt
+  // if none or name itself exists.
+  std::optional<std::string> ClosestSection(const std::string& name) const;
 
   // Writes the file to path(): creates parent directories (mode 0700), writes a temporary file
   // in the same directory with mode 0600, fsyncs it, renames it over path(). Comments of the
@@ -91,6 +100,7 @@ class ConfigFile {
   Section* Find(const std::string& name);
 
   std::string path_;
+  bool exists_ = true;
   std::vector<Section> sections_;
 };
 
@@ -98,6 +108,15 @@ class ConfigFile {
 // if the type and option are known, else (unknown type or option) whether the key contains
 // "pass", "secret", "token" or "key" (any case).
 bool IsSecretOption(const Registry& registry, const std::string& type, const std::string& key);
+
+// The error for a remote name that is not a section of config (kConfig): names the file, says
+// when that file does not exist, and suggests a close section name ("did you mean \"x\"?").
+// IsUnknownRemoteError tells it apart, so the CLI can exit 1 as rclone does.
+Error UnknownRemoteError(const ConfigFile& config, const std::string& name);
+bool IsUnknownRemoteError(const Error& error);
+
+// Levenshtein distance between a and b (bytes).
+size_t EditDistance(const std::string& a, const std::string& b);
 
 
 }  // namespace cvclone

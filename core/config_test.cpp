@@ -292,5 +292,38 @@ TEST_CASE("config: DumpJson escapes strings") {
   CHECK(json.find(R"("desc": "say \"hi\" \\ now")") != std::string::npos);
 }
 
+TEST_CASE("config: RenameSection, copies, and the closest section for \"did you mean\"") {
+  ConfigFile config = MustParse("[mylocal]\ntype = local\n\n[backup]\ntype = s3\nregion = eu\n");
+  CHECK_FALSE(config.RenameSection("nope", "x"));
+  CHECK_FALSE(config.RenameSection("mylocal", "backup"));  // taken
+  CHECK(config.RenameSection("backup", "copy", /*keep=*/true));
+  CHECK(config.Items("copy") == config.Items("backup"));
+  CHECK(config.RenameSection("mylocal", "disk"));
+  CHECK(config.Sections() == std::vector<std::string>{"disk", "backup", "copy"});
+
+  CHECK(EditDistance("", "abc") == 3);
+  CHECK(EditDistance("kitten", "sitting") == 3);
+  CHECK(EditDistance("mylocl", "mylocal") == 1);
+  ConfigFile names = MustParse("[mylocal]\ntype = local\n[s3]\ntype = s3\n[backup]\ntype = s3\n");
+  CHECK(names.ClosestSection("mylocl") == "mylocal");
+  CHECK(names.ClosestSection("MYLOCAL") == "mylocal");
+  CHECK(names.ClosestSection("bakcup") == "backup");
+  CHECK(names.ClosestSection("s4") == std::nullopt);  // one edit of two letters is no typo
+  CHECK(names.ClosestSection("zzz") == std::nullopt);
+  CHECK(names.ClosestSection("mylocal") == std::nullopt);  // exists
+
+  const Error e = UnknownRemoteError(names, "mylocl");
+  CHECK(e.code() == ErrorCode::kConfig);
+  CHECK(e.message() ==
+        "remote \"mylocl\" not found in config file /etc/test.conf: did you mean \"mylocal\"?");
+  CHECK(IsUnknownRemoteError(e));
+  CHECK_FALSE(IsUnknownRemoteError(Error(ErrorCode::kConfig, "remote \"a\" has no type")));
+  auto missing =
+      ConfigFile::Load((std::filesystem::temp_directory_path() / "cvclone-no-such.conf").string());
+  REQUIRE(missing.has_value());
+  CHECK_FALSE(missing->exists());
+  CHECK(UnknownRemoteError(*missing, "r").message().ends_with("(the file does not exist)"));
+}
+
 }  // namespace
 }  // namespace cvclone

@@ -31,7 +31,7 @@ const char* ErrorCodeName(ErrorCode code) {
 int ExitCodeFor(const Error& error) {
   switch (error.code()) {
     case ErrorCode::kOk: return exit_code::kOk;
-    case ErrorCode::kUsage: return exit_code::kUsage;
+    case ErrorCode::kUsage: return exit_code::kUncategorized;  // as rclone 1.60 (error.hpp)
     case ErrorCode::kDirNotFound: return exit_code::kDirNotFound;
     case ErrorCode::kNotFound: return exit_code::kFileNotFound;
     default: break;

@@ -150,7 +150,9 @@ inline Unexpected<Error> Propagate(const Error& e, const std::string& context) {
 }
 
 // Exit codes as rclone's (STYLE.md): 0 ok, 1 uncategorised, 2 usage, 3 directory not found,
-// 4 file not found, 5 temporary, 6 not retryable, 7 fatal, 9 nothing transferred.
+// 4 file not found, 5 temporary, 6 not retryable, 7 fatal, 9 nothing transferred. rclone 1.60
+// documents 2 for usage errors but exits 1 for every wrong command line (its flag parser's
+// errors end in a fatal log), and so does cvclone: kUsage exits 1; kUsage (2) is not used.
 namespace exit_code {
 constexpr int kOk = 0;
 constexpr int kUncategorized = 1;

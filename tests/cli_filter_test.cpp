@@ -202,7 +202,7 @@ TEST_CASE("cli filters: --files-from reads standard input once, and filters cryp
   CHECK(after.out == "        3 b/two.log\n");
 
   ProcessResult bad = run({"ls", "src", "--max-age", "yesterday"});
-  CHECK(bad.exit_code == 2);
+  CHECK(bad.exit_code == 1);
   CHECK(Contains(bad.err, "invalid value \"yesterday\" for --max-age"));
 }
 

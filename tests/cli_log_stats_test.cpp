@@ -111,10 +111,10 @@ TEST_CASE("cli log: lines, levels and the stats block as rclone writes them") {
   CHECK_RUN_OK(ours);
   CHECK(Contains(ours.err, "DEBUG : one.txt: Unchanged skipping"));
   ProcessResult both = t.Cvclone({"ls", "src", "-v", "--log-level", "INFO"});
-  CHECK(both.exit_code == 2);
+  CHECK(both.exit_code == 1);
   CHECK(Contains(both.err, "Can't set -v and --log-level"));
   ProcessResult bad = t.Cvclone({"ls", "src", "--log-level", "LOUD"});
-  CHECK(bad.exit_code == 2);
+  CHECK(bad.exit_code == 1);
   CHECK(Contains(bad.err, "invalid log level \"LOUD\""));
 }
 

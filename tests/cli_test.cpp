@@ -102,40 +102,40 @@ TEST_CASE("cli: every command's --help exits 0 with usage and an example") {
   }
 }
 
-TEST_CASE("cli: usage errors exit 2 with a hint") {
+TEST_CASE("cli: usage errors exit 1 with a hint, as rclone's") {
   Cli cli;
   auto unknown = cli.Run({"frobnicate"});
-  CHECK(unknown.exit_code == 2);
+  CHECK(unknown.exit_code == 1);
   CHECK(Contains(unknown.err, "unknown command \"frobnicate\""));
   CHECK(Contains(unknown.err, "cvclone help"));
 
   auto flag = cli.Run({"copy", "--foo", "a", "b"});
-  CHECK(flag.exit_code == 2);
+  CHECK(flag.exit_code == 1);
   CHECK(Contains(flag.err, "unknown flag --foo for command copy; see 'cvclone copy --help'"));
 
   auto missing = cli.Run({"copy", "onlyone"});
-  CHECK(missing.exit_code == 2);
+  CHECK(missing.exit_code == 1);
   CHECK(Contains(missing.err, "Usage: cvclone copy SOURCE DEST"));
 
   auto extra = cli.Run({"ls", "a", "b"});
-  CHECK(extra.exit_code == 2);
+  CHECK(extra.exit_code == 1);
 
   auto bad_int = cli.Run({"copy", "--checkers", "many", "a", "b"});
-  CHECK(bad_int.exit_code == 2);
+  CHECK(bad_int.exit_code == 1);
   CHECK(Contains(bad_int.err, "--checkers"));
 
   auto bad_size = cli.Run({"ls", "--min-size", "lots", "."});
-  CHECK(bad_size.exit_code == 2);
+  CHECK(bad_size.exit_code == 1);
 
   auto no_value = cli.Run({"ls", ".", "--transfers"});
-  CHECK(no_value.exit_code == 2);
+  CHECK(no_value.exit_code == 1);
 
   auto short_flag = cli.Run({"ls", "-Z", "."});
-  CHECK(short_flag.exit_code == 2);
+  CHECK(short_flag.exit_code == 1);
   CHECK(Contains(short_flag.err, "-Z"));
 
   auto none = cli.RunRaw({});
-  CHECK(none.exit_code == 2);
+  CHECK(none.exit_code == 1);
 }
 
 TEST_CASE("cli: without a loadable libcurl, S3 fails with an error naming it, the rest works") {
@@ -365,7 +365,7 @@ TEST_CASE("cli: config create, show, dump, file, delete, secrets redacted") {
   CHECK(cli.Run({"config", "delete", "backup"}).exit_code == 0);
   CHECK_FALSE(Contains(test::ReadFile(cli.conf()).value_or(""), "[backup]"));
   CHECK(cli.Run({"config", "delete", "backup"}).exit_code != 0);
-  CHECK(cli.Run({"config", "frob"}).exit_code == 2);
+  CHECK(cli.Run({"config", "frob"}).exit_code == 1);
 }
 
 TEST_CASE("cli: config create stores a crypt password obscured, and the remote then works") {
@@ -456,7 +456,7 @@ TEST_CASE("cli: link on a remote without public links is one clear error") {
   CHECK(expire.exit_code != 0);
   CHECK(Contains(expire.err, "cannot make public links"));
   auto bad = cli.Run({"link", "--expire", "soon", "src/h.txt"});
-  CHECK(bad.exit_code == 2);
+  CHECK(bad.exit_code == 1);
   CHECK(Contains(bad.err, "--expire"));
   auto missing = cli.Run({"link", "src/nope.txt"});
   CHECK(missing.exit_code == 4);
@@ -473,9 +473,9 @@ TEST_CASE("cli: --multi-thread-streams and --multi-thread-cutoff are accepted an
   CHECK_RUN_OK(ok);
   CHECK(cli.dir().ReadFile("dst/three.txt") == std::string(3000, 'x'));
   auto bad = cli.Run({"copy", "--multi-thread-streams", "-1", "src", "dst"});
-  CHECK(bad.exit_code == 2);
+  CHECK(bad.exit_code == 1);
   auto bad_size = cli.Run({"copy", "--multi-thread-cutoff", "big", "src", "dst"});
-  CHECK(bad_size.exit_code == 2);
+  CHECK(bad_size.exit_code == 1);
 }
 
 // lsl/lsjson ask Stat() for listed mtimes that are upload times (commands/common.hpp).

@@ -224,7 +224,7 @@ TEST_CASE("cli transfers: -i asks before each change, answered on stdin") {
 TEST_CASE("cli transfers: --retries-sleep pauses before a failed file's next attempt") {
   test::Cli cli;
   ProcessResult r = cli.Run({"copy", "a", "b", "--retries-sleep", "soon"});
-  CHECK(r.exit_code == 2);
+  CHECK(r.exit_code == 1);  // a usage error: 1, as rclone
   CHECK(Contains(r.err, "--retries-sleep"));
   std::string why;
   const test::S3TestServer* server = test::SharedS3Server(&why);
@@ -275,13 +275,13 @@ TEST_CASE("cli transfers: --bwlimit holds the rate of a 2 MiB copy") {
   CHECK(seconds < kLimitedLow);
   // rclone's refusals of a bad value.
   r = cli.Run({"copy", "src", "bad", "--bwlimit", "25:00,1M"});
-  CHECK(r.exit_code == 2);
+  CHECK(r.exit_code == 1);  // a usage error: 1, as rclone
   CHECK(Contains(r.err, "invalid hour (must be between 00 and 23)"));
   r = cli.Run({"copy", "src", "bad", "--bwlimit", "Foo-10:00,1M"});
-  CHECK(r.exit_code == 2);
+  CHECK(r.exit_code == 1);  // a usage error: 1, as rclone
   CHECK(Contains(r.err, "invalid weekday"));
   r = cli.Run({"copy", "src", "bad", "--bwlimit", "1x"});
-  CHECK(r.exit_code == 2);
+  CHECK(r.exit_code == 1);  // a usage error: 1, as rclone
   CHECK(test::ListTree(cli.P("bad")).empty());
 }
 
@@ -315,10 +315,10 @@ TEST_CASE("cli transfers: --bwlimit UP:DOWN limits uploads and downloads apart")
 TEST_CASE("cli transfers: --tpslimit spaces the HTTP requests") {
   test::Cli cli;
   ProcessResult r = cli.Run({"lsf", "nowhere", "--tpslimit", "fast"});
-  CHECK(r.exit_code == 2);
+  CHECK(r.exit_code == 1);  // a usage error: 1, as rclone
   CHECK(Contains(r.err, "invalid value \"fast\" for --tpslimit"));
   r = cli.Run({"lsf", "nowhere", "--tpslimit", "1", "--tpslimit-burst", "0"});
-  CHECK(r.exit_code == 2);
+  CHECK(r.exit_code == 1);  // a usage error: 1, as rclone
   std::string why;
   const test::S3TestServer* server = test::SharedS3Server(&why);
   REQUIRE_MESSAGE(server != nullptr, why);
@@ -413,7 +413,7 @@ TEST_CASE("cli transfers: --track-renames moves a renamed file instead of upload
   CHECK(Contains(r.err, "moved/notes.txt: Renamed from \"notes.txt\""));
   CHECK(test::ReadTree(t.P("mt/dst")) == test::ReadTree(t.P("mt/src")));
   r = t.Cvclone({"sync", t.P("mt/src"), t.P("mt/dst"), "--track-renames-strategy", "size"});
-  CHECK(r.exit_code == 2);
+  CHECK(r.exit_code == 1);  // a usage error: 1, as rclone
 }
 
 TEST_CASE("cli transfers: --track-renames is ignored, as rclone, where it cannot work") {

@@ -194,7 +194,7 @@ TEST_CASE("cli transfers: --backup-dir logs, counts and refuses as rclone does")
     CHECK(Contains(r.out, "--suffix-keep-extension"));
   }
   r = run({"lsf", "src", "--backup-dir", "old"});
-  CHECK(r.exit_code == 2);
+  CHECK(r.exit_code == 1);
 }
 
 TEST_CASE("cli transfers: --compare-dest, empty directories as rclone") {
@@ -268,7 +268,7 @@ TEST_CASE("cli transfers: --inplace is refused with its reason") {
       test::RunProcess(CVCLONE_BINARY_DIR "/cvclone",
                        {"--config", dir.Path("c.conf"), "copy", "src", "dst", "--inplace"},
                        test::IsolatedOptions(dir.path()));
-  CHECK(r.exit_code == 2);
+  CHECK(r.exit_code == 1);
   CHECK(Contains(r.err, "--inplace is not supported: cvclone stores each file atomically"));
   CHECK(test::ReadTree(dir.Path("dst")).empty());
 }
@@ -303,7 +303,7 @@ TEST_CASE("cli transfers: --max-transfer and --cutoff-mode stop where rclone sto
   CHECK(r.exit_code == 8);
   CHECK(test::ReadTree(t.P("full")).count("extra") == 1);
   r = t.Cvclone({"copy", "src", "x", "--cutoff-mode", "sometimes"});
-  CHECK(r.exit_code == 2);
+  CHECK(r.exit_code == 1);
 }
 
 TEST_CASE("cli transfers: --max-duration stops the run (exit 7), keeping whole files only") {
@@ -365,9 +365,9 @@ TEST_CASE("cli transfers: --copy-dest copies server-side what is equal there") {
   CHECK(r.exit_code != 0);
   CHECK(Contains(r.err, "failed to make fs for --copy-dest \"s3x:bucket\""));
   r = run({"copyto", "src/a.txt", "dst/a.txt", "--copy-dest", "cmp"});
-  CHECK(r.exit_code == 2);
+  CHECK(r.exit_code == 1);
   r = run({"copy", "src", "dst", "--delete-empty-src-dirs"});
-  CHECK(r.exit_code == 2);
+  CHECK(r.exit_code == 1);
   r = run({"move", "--help"});
   CHECK(Contains(r.out, "--delete-empty-src-dirs"));
   CHECK(Contains(r.out, "--create-empty-src-dirs"));
