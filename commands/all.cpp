@@ -27,7 +27,8 @@ const std::vector<Command>& AllCommands() {
       MakeCleanupCommand(),
       MakeMountCommand(),
       MakeSizeCommand(),   MakeAboutCommand(),
-      MakeMd5sumCommand(), MakeSha1sumCommand(), MakeConfigCommand(), MakeListremotesCommand(),
+      MakeMd5sumCommand(), MakeSha1sumCommand(), MakeSha256sumCommand(), MakeHashsumCommand(),
+      MakeConfigCommand(), MakeListremotesCommand(),
       MakeObscureCommand(), MakeRevealCommand(), MakeCryptcheckCommand(), MakeCryptdecodeCommand(),
       MakeVersionCommand(), MakeCompletionCommand(), MakeHelpCommand(),
   };

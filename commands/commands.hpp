@@ -29,6 +29,8 @@ Command MakePurgeCommand();     // delete.cpp
 Command MakeSizeCommand();      // size.cpp
 Command MakeMd5sumCommand();    // hashsum.cpp
 Command MakeSha1sumCommand();   // hashsum.cpp
+Command MakeSha256sumCommand(); // hashsum.cpp
+Command MakeHashsumCommand();   // hashsum.cpp
 Command MakeConfigCommand();    // config.cpp
 Command MakeVersionCommand();   // version.cpp
 Command MakeHelpCommand();      // help.cpp

@@ -16,16 +16,21 @@ Command MakeSizeCommand() {
       "Example:\n"
       "  cvclone size backup:docs\n"
       "  Total objects: 12\n"
-      "  Total size: 1.205 MiB (1263616 Byte)\n";
+      "  Total size: 1.205 MiB (1263616 Byte)\n\n"
+      "With --json, one line as rclone's: {\"count\":12,\"bytes\":1263616,\"sizeless\":0}\n"
+      "(sizeless: objects whose size is unknown, not counted in bytes).\n";
+  c.flags = {{"json", 0, FlagType::kBool, "", "Format output as JSON"}};
   c.min_args = c.max_args = 1;
   c.run = [](const Invocation& inv) -> Status {
     CVC_ASSIGN_OR_RETURN(Filter filter, MakeFilter(inv));
     CVC_ASSIGN_OR_RETURN(Target target, OpenTarget(inv, inv.args[0]));
     int64_t count = 0;
     int64_t bytes = 0;
+    int64_t sizeless = 0;
     auto add = [&](const ObjectInfo& info) {
       ++count;
       if (info.size > 0) bytes += info.size;
+      if (info.size < 0) ++sizeless;
       return Ok();
     };
     if (!target.file.empty()) {
@@ -33,6 +38,11 @@ Command MakeSizeCommand() {
       CVC_RETURN_IF_ERROR(add(info));
     } else {
       CVC_RETURN_IF_ERROR(Walk(inv.ctx, *target.remote, "", true, false, &filter, add));
+    }
+    if (inv.flags.Bool("json")) {
+      WriteStdout(fmt::format("{{\"count\":{},\"bytes\":{},\"sizeless\":{}}}\n", count, bytes,
+                              sizeless));
+      return Ok();
     }
     WriteStdout(fmt::format("Total objects: {}\nTotal size: {} ({} Byte)\n", count,
                             FormatBytes(static_cast<double>(bytes)), bytes));

@@ -66,13 +66,15 @@ const EVP_MD* MdFor(HashType type) {
       return EVP_md5();
     case HashType::kSha1:
       return EVP_sha1();
+    case HashType::kSha256:
+      return EVP_sha256();
     case HashType::kNone:
       break;
   }
   return nullptr;
 }
 
-constexpr HashType kAllHashTypes[] = {HashType::kMd5, HashType::kSha1};
+constexpr HashType kAllHashTypes[] = {HashType::kMd5, HashType::kSha1, HashType::kSha256};
 
 }  // namespace
 

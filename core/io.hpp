@@ -55,7 +55,7 @@ class MemoryReader : public Reader {
   size_t pos_ = 0;
 };
 
-// Computes the hashes in a HashSet (MD5, SHA-1) with OpenSSL EVP.
+// Computes the hashes in a HashSet (MD5, SHA-1, SHA-256) with OpenSSL EVP.
 class Hasher {
  public:
   explicit Hasher(HashSet types);

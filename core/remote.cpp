@@ -1,5 +1,7 @@
 #include "core/remote.hpp"
 
+#include <cctype>
+
 #include "core/io.hpp"
 
 namespace cvclone {
@@ -8,6 +10,7 @@ const char* HashName(HashType type) {
   switch (type) {
     case HashType::kMd5: return "md5";
     case HashType::kSha1: return "sha1";
+    case HashType::kSha256: return "sha256";
     case HashType::kNone: break;
   }
   return "none";
@@ -16,6 +19,18 @@ const char* HashName(HashType type) {
 HashType HashSet::First() const {
   if (Has(HashType::kMd5)) return HashType::kMd5;
   if (Has(HashType::kSha1)) return HashType::kSha1;
+  if (Has(HashType::kSha256)) return HashType::kSha256;
+  return HashType::kNone;
+}
+
+HashType ParseHashName(const std::string& name) {
+  std::string lower;
+  for (char c : name) {
+    if (c != '-') lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  for (HashType t : {HashType::kMd5, HashType::kSha1, HashType::kSha256}) {
+    if (lower == HashName(t)) return t;
+  }
   return HashType::kNone;
 }
 

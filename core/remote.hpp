@@ -28,8 +28,11 @@ namespace cvclone {
 // Modification times: nanoseconds since the Unix epoch, UTC.
 using TimePoint = std::chrono::sys_time<std::chrono::nanoseconds>;
 
-enum class HashType : unsigned { kNone = 0, kMd5 = 1, kSha1 = 2 };
-const char* HashName(HashType type);  // "md5", "sha1"
+enum class HashType : unsigned { kNone = 0, kMd5 = 1, kSha1 = 2, kSha256 = 4 };
+const char* HashName(HashType type);  // "md5", "sha1", "sha256"
+// A hash named as rclone accepts it, case-insensitively: "md5", "sha1" or "SHA-1", "sha256" or
+// "SHA-256"; kNone for any other name.
+HashType ParseHashName(const std::string& name);
 
 // A set of HashType values.
 class HashSet {
@@ -43,7 +46,7 @@ class HashSet {
   bool Has(HashType t) const { return (bits_ & static_cast<unsigned>(t)) != 0; }
   bool Empty() const { return bits_ == 0; }
   HashSet Intersect(HashSet other) const { return HashSet(bits_ & other.bits_); }
-  // The preferred common hash (md5 before sha1), or kNone.
+  // The preferred common hash (md5, then sha1, then sha256), or kNone.
   HashType First() const;
   unsigned bits() const { return bits_; }
 

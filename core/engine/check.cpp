@@ -1,8 +1,10 @@
 // RunCheck: compares two trees (sizes, a common hash, or the bytes with --download).
 #include <atomic>
 #include <cstring>
+#include <optional>
 #include <string>
 
+#include "core/engine/check.hpp"
 #include "core/engine/march.hpp"
 #include "core/engine/sync.hpp"
 #include "core/engine/transfer.hpp"
@@ -34,8 +36,9 @@ Result<bool> SameBytes(const Context& ctx, Remote& src, const std::string& spath
 class CheckRun {
  public:
   CheckRun(const Context& ctx, Remote& src, Remote& dst, const SyncOptions& opts,
-           Accounting& acct, const Filter& filter)
+           Accounting& acct, const Filter& filter, const CheckReport& report)
       : state_(ctx), src_(src), dst_(dst), opts_(opts), acct_(acct), filter_(filter),
+        report_(report),
         hash_(src.GetFeatures().hashes.Intersect(dst.GetFeatures().hashes).First()) {}
 
   Status Run();
@@ -43,11 +46,16 @@ class CheckRun {
  private:
   void OnFile(const ObjectInfo* s, const ObjectInfo* d);
   void Compare(const ObjectInfo& s, const ObjectInfo& d);
-  void Difference(const std::string& path, const std::string& what) {
+  void Difference(const std::string& path, const std::string& what, CheckOutcome outcome) {
     log::ErrorAt(path, "{}", what);
     differences_.fetch_add(1);
+    Report(outcome, path);
   }
-  std::string HashOf(Remote& r, const ObjectInfo& info);
+  void Report(CheckOutcome outcome, const std::string& path) {
+    if (report_) report_(outcome, path);
+  }
+  // The hash, "" when the object has none; nullopt (logged, counted) when reading it failed.
+  std::optional<std::string> HashOf(Remote& r, const ObjectInfo& info);
 
   RunState state_;
   Remote& src_;
@@ -55,11 +63,12 @@ class CheckRun {
   const SyncOptions& opts_;
   Accounting& acct_;
   const Filter& filter_;
+  const CheckReport& report_;
   HashType hash_;
   std::atomic<int64_t> differences_{0};
 };
 
-std::string CheckRun::HashOf(Remote& r, const ObjectInfo& info) {
+std::optional<std::string> CheckRun::HashOf(Remote& r, const ObjectInfo& info) {
   auto it = info.hashes.find(hash_);
   if (it != info.hashes.end() && !it->second.empty()) return it->second;
   auto h = r.Hash(state_.ctx(), info.path, hash_);
@@ -69,7 +78,7 @@ std::string CheckRun::HashOf(Remote& r, const ObjectInfo& info) {
       acct_.AddError(h.error());
       state_.Record(h.error());
     }
-    return std::string();
+    return std::nullopt;
   }
   return *h;
 }
@@ -77,7 +86,7 @@ std::string CheckRun::HashOf(Remote& r, const ObjectInfo& info) {
 void CheckRun::Compare(const ObjectInfo& s, const ObjectInfo& d) {
   acct_.AddCheck();
   if (s.size >= 0 && d.size >= 0 && s.size != d.size) {
-    Difference(s.path, "sizes differ");
+    Difference(s.path, "sizes differ", CheckOutcome::kDiffer);
     return;
   }
   if (opts_.download) {
@@ -87,28 +96,40 @@ void CheckRun::Compare(const ObjectInfo& s, const ObjectInfo& d) {
       log::ErrorAt(s.path, "failed to compare: {}", same.error().message());
       acct_.AddError(same.error());
       state_.Record(same.error());
+      Report(CheckOutcome::kError, s.path);
     } else if (!*same) {
-      Difference(s.path, "contents differ");
+      Difference(s.path, "contents differ", CheckOutcome::kDiffer);
+    } else {
+      Report(CheckOutcome::kMatch, s.path);
     }
     return;
   }
-  if (hash_ == HashType::kNone) return;
-  std::string a = HashOf(src_, s);
-  std::string b = HashOf(dst_, d);
-  if (a.empty() || b.empty()) return;  // no hash for this object: sizes only
-  if (a != b) Difference(s.path, std::string(HashName(hash_)) + " differ");
+  if (hash_ != HashType::kNone) {
+    std::optional<std::string> a = HashOf(src_, s);
+    std::optional<std::string> b = a ? HashOf(dst_, d) : std::nullopt;
+    if (!a || !b) {
+      if (!state_.ctx().Cancelled()) Report(CheckOutcome::kError, s.path);
+      return;
+    }
+    // No hash for this object on one side: sizes only.
+    if (!a->empty() && !b->empty() && *a != *b) {
+      Difference(s.path, std::string(HashName(hash_)) + " differ", CheckOutcome::kDiffer);
+      return;
+    }
+  }
+  Report(CheckOutcome::kMatch, s.path);
 }
 
 void CheckRun::OnFile(const ObjectInfo* s, const ObjectInfo* d) {
   if (s == nullptr) {
     if (!opts_.one_way && filter_.IncludeObject(*d)) {
-      Difference(d->path, "file not in " + src_.Name());
+      Difference(d->path, "file not in " + src_.Name(), CheckOutcome::kMissingOnSrc);
     }
     return;
   }
   if (!filter_.IncludeObject(*s)) return;
   if (d == nullptr) {
-    Difference(s->path, "file not in " + dst_.Name());
+    Difference(s->path, "file not in " + dst_.Name(), CheckOutcome::kMissingOnDst);
     return;
   }
   Compare(*s, *d);
@@ -154,11 +175,27 @@ bool IsDifferencesError(const Error& error) {
          m.compare(m.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
+char CheckOutcomeSign(CheckOutcome outcome) {
+  switch (outcome) {
+    case CheckOutcome::kMatch: return '=';
+    case CheckOutcome::kMissingOnSrc: return '-';
+    case CheckOutcome::kMissingOnDst: return '+';
+    case CheckOutcome::kDiffer: return '*';
+    case CheckOutcome::kError: return '!';
+  }
+  return '?';
+}
+
+Status RunCheck(const Context& ctx, Remote& src, Remote& dst, const SyncOptions& opts,
+                Accounting& acct, const CheckReport& report) {
+  CVC_ASSIGN_OR_RETURN(Filter filter, Filter::Make(opts.filter));
+  CheckRun run(ctx, src, dst, opts, acct, filter, report);
+  return run.Run();
+}
+
 Status RunCheck(const Context& ctx, Remote& src, Remote& dst, const SyncOptions& opts,
                 Accounting& acct) {
-  CVC_ASSIGN_OR_RETURN(Filter filter, Filter::Make(opts.filter));
-  CheckRun run(ctx, src, dst, opts, acct, filter);
-  return run.Run();
+  return RunCheck(ctx, src, dst, opts, acct, CheckReport());
 }
 
 }  // namespace cvclone
