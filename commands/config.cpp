@@ -8,8 +8,8 @@
 #include "commands/common.hpp"
 #include "commands/config_menu.hpp"
 #include "core/open.hpp"
+#include "core/config.hpp"
 #include "core/log.hpp"
-#include "crypt/obscure.hpp"
 
 namespace cvclone {
 namespace {
@@ -42,9 +42,9 @@ Status ObscurePasswords(const Invocation& inv, const std::string& type,
     }
     std::string value = kv.substr(eq + 1);
     bool obscure = inv.flags.Bool("obscure") ||
-                   (!inv.flags.Bool("no-obscure") && !crypt::Reveal(value).has_value());
+                   (!inv.flags.Bool("no-obscure") && !Reveal(value).has_value());
     if (!obscure || value.empty()) continue;
-    CVC_ASSIGN_OR_RETURN(std::string obscured, crypt::Obscure(value));
+    CVC_ASSIGN_OR_RETURN(std::string obscured, Obscure(value));
     kv = kv.substr(0, eq + 1) + obscured;
   }
   return Ok();
@@ -135,7 +135,7 @@ Status Update(const Invocation& inv, ConfigFile& cfg, bool passwords) {
                                      key, type));
       }
       if (!value.empty()) {
-        CVC_ASSIGN_OR_RETURN(value, crypt::Obscure(value));
+        CVC_ASSIGN_OR_RETURN(value, Obscure(value));
       }
       kv = key + "=" + value;
     }

@@ -12,7 +12,7 @@
 #include "commands/common.hpp"
 #include "core/log.hpp"
 #include "core/printable.hpp"
-#include "crypt/obscure.hpp"
+#include "core/config.hpp"
 
 namespace cvclone {
 
@@ -176,7 +176,7 @@ Result<std::optional<std::string>> Menu::AskOption(const std::string& type, cons
       return std::optional<std::string>();
     }
     if (o.obscured) {
-      CVC_ASSIGN_OR_RETURN(value, crypt::Obscure(value));
+      CVC_ASSIGN_OR_RETURN(value, Obscure(value));
     }
     return std::optional<std::string>(value);
   }

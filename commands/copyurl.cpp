@@ -12,7 +12,7 @@
 #include <memory>
 #include <vector>
 
-#include "backends/s3/http.hpp"
+#include "core/http/http.hpp"
 #include "commands/commands.hpp"
 #include "commands/common.hpp"
 #include "core/io.hpp"
@@ -66,12 +66,12 @@ Result<std::string> FileNameOf(const std::string& url) {
 
 // One GET of the whole URL into a temporary file; a body shorter or longer than its
 // Content-Length is an error, never a file.
-Result<Download> Fetch(const Context& ctx, s3::HttpClient& http, const std::string& url) {
+Result<Download> Fetch(const Context& ctx, HttpClient& http, const std::string& url) {
   Download d;
   d.file.reset(tmpfile());
   if (!d.file) return MakeError(ErrorCode::kIo, std::string("a temporary file: ") + strerror(errno));
   const int fd = fileno(d.file.get());
-  s3::HttpRequest req;
+  HttpRequest req;
   req.url = url;
   req.sink = [&](std::span<const std::byte> data) -> Status {
     if (::pwrite(fd, data.data(), data.size(), d.size) != static_cast<ssize_t>(data.size())) {
@@ -81,12 +81,12 @@ Result<Download> Fetch(const Context& ctx, s3::HttpClient& http, const std::stri
     d.size += static_cast<int64_t>(data.size());
     return Ok();
   };
-  CVC_ASSIGN_OR_RETURN(s3::HttpResponse resp, http.Perform(ctx, req));
+  CVC_ASSIGN_OR_RETURN(HttpResponse resp, http.Perform(ctx, req));
   const std::string shown = ShownUrl(url);
   if (resp.status < 200 || resp.status > 299) {
     // rclone 1.60 exits 1 for any answer but 2xx, a missing file included.
     return MakeError(ErrorCode::kIo, fmt::format("GET {}: HTTP {}", shown, resp.status),
-                     s3::IsRetryableStatus(resp.status) ? RetryClass::kRetryable : RetryClass::kNoRetry);
+                     IsRetryableStatus(resp.status) ? RetryClass::kRetryable : RetryClass::kNoRetry);
   }
   if (auto length = resp.headers.Get("Content-Length")) {
     char* end = nullptr;
@@ -143,10 +143,10 @@ Status RunCopyurl(const Invocation& inv) {
       return Ok();
     }
   }
-  s3::HttpClient http;
-  s3::RetryPolicy policy;
+  HttpClient http;
+  RetryPolicy policy;
   policy.max_attempts = std::max(1, std::atoi(inv.flags.Get("low-level-retries", "10").c_str()));
-  CVC_ASSIGN_OR_RETURN(Download d, s3::WithRetries<Download>(inv.ctx, policy, [&](int, s3::RetryHint&) {
+  CVC_ASSIGN_OR_RETURN(Download d, WithRetries<Download>(inv.ctx, policy, [&](int, RetryHint&) {
                          return Fetch(inv.ctx, http, url);
                        }));
   FdReader reader(fileno(d.file.get()), d.size, FdReader::kBorrow, "the download");

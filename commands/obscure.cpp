@@ -1,11 +1,11 @@
 // obscure / reveal: the reversible obfuscation rclone uses for passwords in its config file
-// (crypt/obscure.hpp), so a crypt section can be written by hand or pasted from an rclone.conf.
+// (core/config.hpp), so a crypt section can be written by hand or pasted from an rclone.conf.
 #include <iostream>
 #include <string>
 
 #include "commands/commands.hpp"
 #include "commands/common.hpp"
-#include "crypt/obscure.hpp"
+#include "core/config.hpp"
 
 namespace cvclone {
 
@@ -30,7 +30,7 @@ Command MakeObscureCommand() {
       std::getline(std::cin, plain);
       if (!plain.empty() && plain.back() == '\r') plain.pop_back();
     }
-    CVC_ASSIGN_OR_RETURN(std::string obscured, crypt::Obscure(plain));
+    CVC_ASSIGN_OR_RETURN(std::string obscured, Obscure(plain));
     WriteStdout(obscured + "\n");
     return Ok();
   };
@@ -48,7 +48,7 @@ Command MakeRevealCommand() {
       "  cvclone reveal YWFhYWFhYWFhYWFhYWFhYXMaGgIlEQ\n";
   c.min_args = c.max_args = 1;
   c.run = [](const Invocation& inv) -> Status {
-    CVC_ASSIGN_OR_RETURN(std::string plain, crypt::Reveal(inv.args[0]));
+    CVC_ASSIGN_OR_RETURN(std::string plain, Reveal(inv.args[0]));
     WriteStdout(plain + "\n");
     return Ok();
   };

@@ -6,10 +6,14 @@
 // blank lines, LF or CRLF line endings. Keys and values are not interpreted here: option lookup
 // (inline parameters, flags, environment, file, defaults) is core/open.hpp's job.
 //
+// Obscure/Reveal (below) turn the config file's obscured passwords into values and back.
+//
 // A ConfigFile is a value; it is not thread-safe for concurrent mutation (read-only use from
 // several threads is fine).
 #pragma once
 
+#include <array>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <utility>
@@ -118,5 +122,17 @@ bool IsUnknownRemoteError(const Error& error);
 // Levenshtein distance between a and b (bytes).
 size_t EditDistance(const std::string& a, const std::string& b);
 
+// Obscured option values (OptionSpec::obscured: passwords in the config file), exactly as
+// rclone's fs/config/obscure: base64url-without-padding of IV(16) ‖ AES-256-CTR(fixed public
+// key, IV, value). This is obfuscation against shoulder-surfing, not protection: the key is
+// public. Any backend with a password option reveals it with Reveal.
+//
+// Obscures `plain` with a fresh random IV.
+Result<std::string> Obscure(const std::string& plain);
+// Obscures with a given IV (tests, reproducible output).
+Result<std::string> ObscureWithIv(const std::string& plain, const std::array<uint8_t, 16>& iv);
+// Reverses Obscure. kConfig "failed to reveal password: …" when the value is not valid base64url
+// or is shorter than the 16-byte IV. The result is not checked further (as rclone).
+Result<std::string> Reveal(const std::string& obscured);
 
 }  // namespace cvclone

@@ -325,5 +325,40 @@ TEST_CASE("config: RenameSection, copies, and the closest section for \"did you 
   CHECK(UnknownRemoteError(*missing, "r").message().ends_with("(the file does not exist)"));
 }
 
+TEST_CASE("config: Obscure: known answers with fixed IVs") {
+  std::array<uint8_t, 16> a{};
+  a.fill('a');
+  std::array<uint8_t, 16> b{};
+  b.fill('b');
+  CHECK(ObscureWithIv("potato", a).value() == "YWFhYWFhYWFhYWFhYWFhYXMaGgIlEQ");
+  CHECK(ObscureWithIv("", a).value() == "YWFhYWFhYWFhYWFhYWFhYQ");
+  CHECK(ObscureWithIv("potato", b).value() == "YmJiYmJiYmJiYmJiYmJiYp3gcEWbAw");
+}
+
+TEST_CASE("config: Reveal: rclone-obscured values from the vectors") {
+  CHECK(Reveal("kWIPIr2bfvT3VlL54epdFIPxVdz8Kw").value() == "potato");
+  CHECK(Reveal("C-ozYkebChGqkuUtnK-N15u-T1lDOe0").value() == "sausage");
+  CHECK(Reveal("YWFhYWFhYWFhYWFhYWFhYQ").value() == "");
+}
+
+TEST_CASE("config: Obscure/Reveal round trip with random IVs differ each time") {
+  auto one = Obscure("correct horse ✓");
+  auto two = Obscure("correct horse ✓");
+  REQUIRE(one.has_value());
+  REQUIRE(two.has_value());
+  CHECK(*one != *two);
+  CHECK(Reveal(*one).value() == "correct horse ✓");
+  CHECK(Reveal(*two).value() == "correct horse ✓");
+}
+
+TEST_CASE("config: Reveal: garbage gives a clear error") {
+  for (const char* bad : {"not base64!", "abc", "YWFh", "YWFhYWFh=", "x"}) {
+    auto r = Reveal(bad);
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error().code() == ErrorCode::kConfig);
+    CHECK(r.error().message().find("failed to reveal password") != std::string::npos);
+  }
+}
+
 }  // namespace
 }  // namespace cvclone

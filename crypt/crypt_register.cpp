@@ -2,9 +2,9 @@
 #include <cstdlib>
 #include <optional>
 
+#include "core/config.hpp"
 #include "core/remote_spec.hpp"
 #include "crypt/crypt_remote.hpp"
-#include "crypt/obscure.hpp"
 #include "crypt/password.hpp"
 #include "crypt/secret.hpp"
 

@@ -63,6 +63,8 @@ class CryptRemote : public Remote, public CryptView {
     features_ = inner_->GetFeatures();
     features_.hashes = HashSet();
     features_.slow_hash = false;
+    // crypt has no PublicLink: a link to the inner object would serve ciphertext.
+    features_.public_link = false;
   }
 
   Remote& Inner() const override { return *inner_; }

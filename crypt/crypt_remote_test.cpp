@@ -5,9 +5,9 @@
 #include <cstdlib>
 
 #include "backends/local/local.hpp"
+#include "core/config.hpp"
 #include "core/io.hpp"
 #include "crypt/data.hpp"
-#include "crypt/obscure.hpp"
 #include "crypt/test_util.hpp"
 #include "tests/conformance/conformance.hpp"
 #include "tests/support/fault_remote.hpp"
@@ -56,6 +56,22 @@ TEST_CASE("crypt remote: conformance over local") {
                            },
                        .supports_empty_dirs = true,
                        .supports_long_names = false});
+}
+
+// crypt copied its inner remote's features, and so advertised S3's public links, then failed
+// them (it has no PublicLink: a link would serve ciphertext).
+TEST_CASE("crypt remote: does not advertise the inner remote's public links") {
+  auto inner = std::make_unique<MemoryRemote>();
+  inner->features().public_link = true;
+  inner->features().network = true;
+  auto crypt = Wrap(std::move(inner));
+  const Features& f = crypt->GetFeatures();
+  CHECK_FALSE(f.public_link);
+  CHECK(crypt->PublicLink(Context{}, "x", std::chrono::hours(1)).error().code() ==
+        ErrorCode::kUnsupported);
+  CHECK(f.hashes.Empty());
+  CHECK(f.network);
+  CHECK(f.server_side_copy);
 }
 
 TEST_CASE("crypt remote: conformance over memory, every name mode") {

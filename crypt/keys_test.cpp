@@ -3,7 +3,6 @@
 #include <doctest/doctest.h>
 
 #include "crypt/encoding.hpp"
-#include "crypt/obscure.hpp"
 
 namespace cvclone::crypt {
 namespace {
@@ -49,41 +48,6 @@ TEST_CASE("DeriveKeys: an empty password is refused") {
   REQUIRE_FALSE(keys.has_value());
   CHECK(keys.error().code() == ErrorCode::kConfig);
   CHECK(keys.error().message() == "crypt: password is empty");
-}
-
-TEST_CASE("Obscure: known answers with fixed IVs") {
-  std::array<uint8_t, 16> a{};
-  a.fill('a');
-  std::array<uint8_t, 16> b{};
-  b.fill('b');
-  CHECK(ObscureWithIv("potato", a).value() == "YWFhYWFhYWFhYWFhYWFhYXMaGgIlEQ");
-  CHECK(ObscureWithIv("", a).value() == "YWFhYWFhYWFhYWFhYWFhYQ");
-  CHECK(ObscureWithIv("potato", b).value() == "YmJiYmJiYmJiYmJiYmJiYp3gcEWbAw");
-}
-
-TEST_CASE("Reveal: rclone-obscured values from the vectors") {
-  CHECK(Reveal("kWIPIr2bfvT3VlL54epdFIPxVdz8Kw").value() == "potato");
-  CHECK(Reveal("C-ozYkebChGqkuUtnK-N15u-T1lDOe0").value() == "sausage");
-  CHECK(Reveal("YWFhYWFhYWFhYWFhYWFhYQ").value() == "");
-}
-
-TEST_CASE("Obscure/Reveal round trip with random IVs differ each time") {
-  auto one = Obscure("correct horse ✓");
-  auto two = Obscure("correct horse ✓");
-  REQUIRE(one.has_value());
-  REQUIRE(two.has_value());
-  CHECK(*one != *two);
-  CHECK(Reveal(*one).value() == "correct horse ✓");
-  CHECK(Reveal(*two).value() == "correct horse ✓");
-}
-
-TEST_CASE("Reveal: garbage gives a clear error") {
-  for (const char* bad : {"not base64!", "abc", "YWFh", "YWFhYWFh=", "x"}) {
-    auto r = Reveal(bad);
-    REQUIRE_FALSE(r.has_value());
-    CHECK(r.error().code() == ErrorCode::kConfig);
-    CHECK(r.error().message().find("failed to reveal password") != std::string::npos);
-  }
 }
 
 TEST_CASE("Base32hex and base64url encodings") {

@@ -7,8 +7,8 @@
 #include <optional>
 #include <string>
 
+#include "core/config.hpp"
 #include "crypt/crypt_remote.hpp"
-#include "crypt/obscure.hpp"
 
 namespace cvclone::crypt {
 namespace {

@@ -141,7 +141,7 @@ TEST_CASE("cli: usage errors exit 1 with a hint, as rclone's") {
 TEST_CASE("cli: without a loadable libcurl, S3 fails with an error naming it, the rest works") {
   Cli cli;
   cli.MakeTree("src");
-  // libcurl is loaded on the first S3 request (backends/s3/curl_api.hpp): put a file that is
+  // libcurl is loaded on the first S3 request (core/http/curl_api.hpp): put a file that is
   // not a library first in the loader's path.
   REQUIRE(cli.dir().WriteFile("lib/libcurl.so.4", "not a library"));
   const std::map<std::string, std::string> env = {{"LD_LIBRARY_PATH", cli.P("lib")}};

@@ -13,7 +13,7 @@
 #include "core/io.hpp"
 #include "crypt/crypt_remote.hpp"
 #include "crypt/keys.hpp"
-#include "crypt/obscure.hpp"
+#include "core/config.hpp"
 #include "tests/conformance/conformance.hpp"
 #include "tests/support/cli.hpp"
 #include "tests/support/process.hpp"
@@ -40,7 +40,7 @@ const test::WebdavTestServer& Server() {
 Options ServerOptions(const std::string& pass) {
   return Options(std::map<std::string, std::string>{{"url", Server().Url()},
                                                     {"user", Server().user},
-                                                    {"pass", crypt::Obscure(pass).value()}});
+                                                    {"pass", Obscure(pass).value()}});
 }
 
 std::unique_ptr<Remote> MakeRemote(const std::string& root, const std::string& pass = "") {

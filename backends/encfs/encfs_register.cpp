@@ -4,9 +4,9 @@
 #include <sstream>
 
 #include "backends/encfs/encfs_remote.hpp"
+#include "core/config.hpp"
 #include "core/io.hpp"
 #include "core/remote_spec.hpp"
-#include "crypt/obscure.hpp"
 #include "crypt/password.hpp"
 #include "crypt/secret.hpp"
 
@@ -31,7 +31,7 @@ Status TakeSecret(Result<std::string> from, std::string& to) {
 // $CVCLONE_ENCFS_PASSWORD, a terminal prompt (inline form only). Secrets never enter messages.
 Status ResolvePassword(const Options& options, bool allow_prompt, std::string& password) {
   if (auto obscured = options.Get("password")) {
-    auto plain = crypt::Reveal(*obscured);
+    auto plain = Reveal(*obscured);
     if (!plain) return Propagate(plain.error(), "encfs: option password");
     CVC_RETURN_IF_ERROR(TakeSecret(std::move(plain), password));
   } else if (auto cmd = options.Get("password_command")) {

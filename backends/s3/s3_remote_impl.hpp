@@ -6,6 +6,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdlib>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -23,7 +24,6 @@
 #include <vector>
 
 #include "backends/s3/credentials.hpp"
-#include "backends/s3/http.hpp"
 #include "backends/s3/multipart.hpp"
 #include "backends/s3/multipart_journal.hpp"
 #include "backends/s3/s3_options.hpp"
@@ -32,6 +32,7 @@
 #include "backends/s3/xml.hpp"
 #include "core/context.hpp"
 #include "core/error.hpp"
+#include "core/http/http.hpp"
 #include "core/remote.hpp"
 #include "core/state_dir.hpp"
 
@@ -209,7 +210,12 @@ class S3Remote : public Remote {
   };
 
   static HttpOptions MakeHttpOptions(const S3Config& cfg) {
-    HttpOptions o = DefaultHttpOptions();
+    HttpOptions o;
+    // As the AWS CLI and SDKs: a CA bundle for TLS verification from the environment.
+    const char* bundle = std::getenv("AWS_CA_BUNDLE");
+    if (bundle != nullptr && *bundle != '\0') o.ca_bundle = bundle;
+    // Presigned URLs carry their signature (and a session token) in the query string.
+    o.secret_query_params = {"X-Amz-Signature", "Signature", "X-Amz-Security-Token"};
     o.connect_timeout = cfg.connect_timeout;
     o.idle_timeout = cfg.timeout;
     return o;

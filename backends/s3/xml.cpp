@@ -425,6 +425,15 @@ Error S3ErrorFromXml(const std::string& op, const std::string& bucket, const std
   return make(ErrorCode::kIo, message);
 }
 
+bool IsRetryableS3Code(std::string_view code) {
+  for (std::string_view c : {"SlowDown", "RequestTimeout", "InternalError", "ServiceUnavailable",
+                             "Throttling", "ThrottlingException", "RequestLimitExceeded",
+                             "TooManyRequests", "RequestThrottled"}) {
+    if (code == c) return true;
+  }
+  return false;
+}
+
 Error S3ErrorFromResponse(const std::string& op, const std::string& bucket,
                           const std::string& key, const HttpResponse& response) {
   S3ErrorInfo info = ParseErrorXml(response.body).value_or(S3ErrorInfo{});

@@ -18,8 +18,8 @@
 #include <string_view>
 #include <vector>
 
-#include "backends/s3/http.hpp"
 #include "core/error.hpp"
+#include "core/http/http.hpp"
 #include "core/remote.hpp"
 
 namespace cvclone::s3 {
@@ -67,6 +67,11 @@ struct S3ErrorInfo {
 };
 // The error document in xml, or nullopt if xml is empty, not well-formed, or not an <Error>.
 std::optional<S3ErrorInfo> ParseErrorXml(std::string_view xml);
+
+// Whether an S3 error code calls for a retry: SlowDown, RequestTimeout, InternalError,
+// ServiceUnavailable, Throttling, ThrottlingException, RequestLimitExceeded, TooManyRequests,
+// RequestThrottled. RequestTimeTooSkewed is NOT (the clock must be fixed).
+bool IsRetryableS3Code(std::string_view code);
 
 // InitiateMultipartUploadResult: the UploadId (kNetwork retryable if missing/empty).
 Result<std::string> ParseInitiateMultipartUpload(std::string_view xml);

@@ -49,6 +49,15 @@ std::string AsDeleteResult(std::string del) {
   return del;
 }
 
+TEST_CASE("xml: retryable S3 error codes") {
+  CHECK(IsRetryableS3Code("SlowDown"));
+  CHECK(IsRetryableS3Code("RequestTimeout"));
+  CHECK(IsRetryableS3Code("InternalError"));
+  CHECK_FALSE(IsRetryableS3Code("AccessDenied"));
+  CHECK_FALSE(IsRetryableS3Code("SignatureDoesNotMatch"));
+  CHECK_FALSE(IsRetryableS3Code("RequestTimeTooSkewed"));
+}
+
 TEST_CASE("xml: ListObjectsV2 with contents, prefixes, continuation and entities") {
   auto r = ParseListObjects(kListV2);
   REQUIRE(r.has_value());

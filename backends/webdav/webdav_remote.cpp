@@ -9,19 +9,16 @@
 #include <mutex>
 #include <set>
 
-#include "backends/s3/http.hpp"
+#include "core/http/http.hpp"
 #include "backends/webdav/webdav_xml.hpp"
 #include "core/io.hpp"
 #include "core/log.hpp"
-#include "crypt/obscure.hpp"
+#include "core/config.hpp"
 #include "crypt/password.hpp"
 
 namespace cvclone::webdav {
 namespace {
 
-using s3::HttpClient;
-using s3::HttpRequest;
-using s3::HttpResponse;
 
 constexpr int64_t kRangeSize = int64_t{8} << 20;  // bytes per ranged GET
 
@@ -126,7 +123,7 @@ class RangeReader : public Reader {
       return Fail(Error(ErrorCode::kNetwork, "webdav: GET " + shown_ + ": HTTP " +
                                                  std::to_string(resp.status)));
     }
-    auto range = s3::ParseContentRange(resp.headers.Get("Content-Range").value_or(""));
+    auto range = ParseContentRange(resp.headers.Get("Content-Range").value_or(""));
     const int64_t got = static_cast<int64_t>(resp.body.size());
     if (!range || range->first != next_ || range->last - range->first + 1 != got || got == 0) {
       return Fail(Error(ErrorCode::kNetwork,
@@ -392,7 +389,7 @@ class WebdavRemote : public Remote {
       case 507: return MakeError(ErrorCode::kNoSpace, what + " (insufficient storage)");
       default: break;
     }
-    if (s3::IsRetryableStatus(resp.status)) {
+    if (IsRetryableStatus(resp.status)) {
       return MakeError(ErrorCode::kNetwork, what, RetryClass::kRetryable);
     }
     return MakeError(ErrorCode::kIo, what);
@@ -418,11 +415,11 @@ class WebdavRemote : public Remote {
                             const std::vector<std::pair<std::string, std::string>>& extra,
                             std::string_view body, Reader* reader, int64_t length) {
     const HttpRequest req = Request(method, url, extra, body, reader, length);
-    return s3::WithRetries<HttpResponse>(
-        ctx, retry_, [&](int, s3::RetryHint& hint) -> Result<HttpResponse> {
+    return WithRetries<HttpResponse>(
+        ctx, retry_, [&](int, RetryHint& hint) -> Result<HttpResponse> {
           CVC_ASSIGN_OR_RETURN(HttpResponse resp, http_.Perform(ctx, req));
-          if (s3::IsRetryableStatus(resp.status)) {
-            hint.retry_after = s3::RetryAfterOf(resp);
+          if (IsRetryableStatus(resp.status)) {
+            hint.retry_after = RetryAfterOf(resp);
             return MakeError(ErrorCode::kNetwork,
                              method + " " + url + ": HTTP " + std::to_string(resp.status),
                              RetryClass::kRetryable);
@@ -591,7 +588,7 @@ class WebdavRemote : public Remote {
   WebdavConfig cfg_;
   std::string root_;
   Features features_;
-  s3::RetryPolicy retry_;
+  RetryPolicy retry_;
   HttpClient http_;
   std::mutex mu_;
   std::set<std::string> dirs_;  // folders known to exist (made or listed by this remote)
@@ -660,7 +657,7 @@ Result<std::unique_ptr<Remote>> NewWebdavRemote(const std::string& display_name,
   } else if (auto user = options.Get("user")) {
     std::string pass;
     if (auto obscured = options.Get("pass")) {
-      auto revealed = crypt::Reveal(*obscured);
+      auto revealed = Reveal(*obscured);
       if (!revealed) {
         return MakeError(ErrorCode::kConfig, "webdav: pass is not an obscured password (store it "
                                              "with `cvclone obscure` or `config create`)");

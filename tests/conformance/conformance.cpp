@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/http/http.hpp"
 #include "core/io.hpp"
 
 namespace cvclone {
@@ -540,6 +541,30 @@ void TestModTimeAndPurge(Remote& r) {
   }
 }
 
+// PublicLink: if advertised, the link serves the object's bytes to anyone (a GET without
+// credentials) and a missing object is kNotFound; else kUnsupported. A wrapper that passed on
+// its inner remote's flag (crypt over S3) fails here: its link would serve ciphertext, or none.
+void TestPublicLink(Remote& r) {
+  const Context ctx;
+  const std::chrono::seconds expire = std::chrono::hours(1);
+  const std::string data = MakeData(1500, 9);
+  REQUIRE_OK(PutString(r, "pub/obj", data, kMtime1));
+  if (!r.GetFeatures().public_link) {
+    CHECK_CODE(r.PublicLink(ctx, "pub/obj", expire), ErrorCode::kUnsupported);
+    return;
+  }
+  auto link = r.PublicLink(ctx, "pub/obj", expire);
+  REQUIRE_OK(link);
+  HttpClient client;
+  HttpRequest get;
+  get.url = *link;
+  auto response = client.Perform(ctx, get);
+  REQUIRE_OK(response);
+  CHECK_EQ(response->status, 200);
+  CHECK(response->body == data);
+  CHECK_CODE(r.PublicLink(ctx, "pub/missing", expire), ErrorCode::kNotFound);
+}
+
 }  // namespace
 
 void RunConformanceSuite(const ConformanceTarget& t) {
@@ -559,6 +584,7 @@ void RunConformanceSuite(const ConformanceTarget& t) {
   SUBCASE("invalid names") { TestInvalidNames(r); }
   SUBCASE("hashes, server-side copy and move") { TestHashCopyMove(r, t); }
   SUBCASE("set modtime and purge") { TestModTimeAndPurge(r); }
+  SUBCASE("public links") { TestPublicLink(r); }
 }
 
 }  // namespace cvclone

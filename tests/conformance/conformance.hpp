@@ -1,4 +1,7 @@
-// The Remote conformance suite: every backend runs it from a test file of a dozen lines.
+// The Remote conformance suite: every backend runs it from a test file of a dozen lines. Every
+// optional operation is checked against Features: an advertised one must work (server-side copy
+// and move, set modtime, purge, public links, hashes), one not advertised must return
+// kUnsupported.
 //
 //   TEST_CASE("local: conformance") {
 //     TempDir dir;

@@ -8,11 +8,11 @@
 #include <chrono>
 #include <string>
 
-#include "backends/s3/http.hpp"
 #include "backends/s3/multipart.hpp"
 #include "backends/s3/s3_options.hpp"
 #include "backends/s3/s3_remote_impl.hpp"
 #include "backends/s3/xml.hpp"
+#include "core/http/http.hpp"
 #include "core/registry.hpp"
 #include "tests/fuzz/fuzz_util.hpp"
 

@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <mutex>
 
-#include "crypt/obscure.hpp"
+#include "core/config.hpp"
 #include "tests/support/process.hpp"
 
 namespace cvclone::test {
@@ -68,7 +68,7 @@ std::string WebdavTestServer::Url() const { return "http://127.0.0.1:" + std::to
 std::string WebdavConfigSection(const std::string& name, const WebdavTestServer& server,
                                 const std::string& path) {
   return "[" + name + "]\ntype = webdav\nurl = " + server.Url() + (path.empty() ? "" : "/" + path) +
-         "\nvendor = other\nuser = " + server.user + "\npass = " + crypt::Obscure(server.pass).value() +
+         "\nvendor = other\nuser = " + server.user + "\npass = " + Obscure(server.pass).value() +
          "\n\n";
 }
 

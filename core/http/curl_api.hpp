@@ -1,9 +1,9 @@
-// libcurl, loaded when the first S3 request is made instead of linked into the executable.
+// libcurl, loaded when the first HTTP request is made instead of linked into the executable.
 //
 // Debian's libcurl (libcurl4-openssl) pulls many more libraries into a process (nghttp2, ssh2,
-// krb5, ldap, gnutls, ...). Linked, every cvclone command would load them at start, S3 or not,
-// and start measurably slower (bench/RESULTS.md); loaded on demand, only commands that talk to
-// S3 pay for libcurl.
+// krb5, ldap, gnutls, ...). Linked, every cvclone command would load them at start, networked
+// or not, and start measurably slower (bench/RESULTS.md); loaded on demand, only commands that
+// talk to a network backend pay for libcurl.
 // Types, constants and the declarations behind decltype come from <curl/curl.h> as usual.
 #pragma once
 
@@ -11,7 +11,7 @@
 
 #include <string>
 
-namespace cvclone::s3 {
+namespace cvclone {
 
 // The libcurl functions cvclone calls, by name without the curl_ prefix: X(easy_init)...
 #define CVCLONE_CURL_FUNCTIONS(X)                                                           \
@@ -36,4 +36,4 @@ inline constexpr const char* kCurlLibrary = "libcurl.so.4";
 // the file.
 const CurlApi* LoadCurl(std::string* error = nullptr);
 
-}  // namespace cvclone::s3
+}  // namespace cvclone

@@ -1,11 +1,11 @@
-#include "backends/s3/curl_api.hpp"
+#include "core/http/curl_api.hpp"
 
 #include <dlfcn.h>
 
 #include <mutex>
 #include <optional>
 
-namespace cvclone::s3 {
+namespace cvclone {
 namespace {
 
 struct Loaded {
@@ -60,4 +60,4 @@ const CurlApi* LoadCurl(std::string* error) {
   return loaded.api ? &*loaded.api : nullptr;
 }
 
-}  // namespace cvclone::s3
+}  // namespace cvclone

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A tiny HTTP/1.1 keep-alive server for backends/s3/http_test.cpp. Listens on 127.0.0.1 only.
+"""A tiny HTTP/1.1 keep-alive server for core/http/http_test.cpp. Listens on 127.0.0.1 only.
 
 Usage: http_test_server.py   (prints "<port> <pid>" on stdout once listening; exits on SIGTERM,
                               or by itself after 300 s so that a crashed test leaves no server)

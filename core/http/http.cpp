@@ -1,6 +1,6 @@
-#include "backends/s3/http.hpp"
+#include "core/http/http.hpp"
 
-#include "backends/s3/curl_api.hpp"
+#include "core/http/curl_api.hpp"
 
 #include <algorithm>
 #include <array>
@@ -16,7 +16,7 @@
 
 #include "core/tps_limit.hpp"
 
-namespace cvclone::s3 {
+namespace cvclone {
 namespace {
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
@@ -161,13 +161,6 @@ std::optional<std::string> HttpHeaders::Get(std::string_view name) const {
     if (EqualsIgnoreCase(n, name)) return v;
   }
   return std::nullopt;
-}
-
-HttpOptions DefaultHttpOptions() {
-  HttpOptions options;
-  const char* bundle = std::getenv("AWS_CA_BUNDLE");
-  if (bundle != nullptr && *bundle != '\0') options.ca_bundle = bundle;
-  return options;
 }
 
 struct HttpClient::Impl {
@@ -321,7 +314,8 @@ CURLcode Drive(Handle& h, const Context& ctx, bool* stopped) {
 Result<HttpResponse> HttpClient::Perform(const Context& ctx, const HttpRequest& request) {
   CVC_RETURN_IF_ERROR(ctx.Check());
   CVC_RETURN_IF_ERROR(WaitForTransaction(ctx));  // --tpslimit
-  const std::string what = request.method + " " + RedactUrl(request.url);
+  const std::string what =
+      request.method + " " + RedactUrl(request.url, options_.secret_query_params);
   if (request.body_reader != nullptr && request.body_length < 0) {
     return MakeError(ErrorCode::kInvalidArgument, what + ": negative body length");
   }
@@ -339,7 +333,8 @@ Result<HttpResponse> HttpClient::Perform(const Context& ctx, const HttpRequest& 
   for (const auto& [name, value] : request.headers) {
     headers = curl.slist_append(headers, (name + ": " + value).c_str());
   }
-  // S3 servers answer 100-continue inconsistently; a second round trip buys nothing here.
+  // Servers answer 100-continue inconsistently (S3 ones among them); a second round trip buys
+  // nothing here.
   headers = curl.slist_append(headers, "Expect:");
 
   HttpResponse response;
@@ -369,7 +364,7 @@ Result<HttpResponse> HttpClient::Perform(const Context& ctx, const HttpRequest& 
   if (code != CURLE_OK) {
     std::string reason = error_buffer[0] != '\0' ? error_buffer : curl.easy_strerror(code);
     // Curl's messages may quote the URL; never let a signature through.
-    reason = RedactUrl(reason);
+    reason = RedactUrl(reason, options_.secret_query_params);
     return MakeError(ErrorCode::kNetwork, what + ": " + reason, RetryClass::kRetryable);
   }
   return response;
@@ -377,12 +372,14 @@ Result<HttpResponse> HttpClient::Perform(const Context& ctx, const HttpRequest& 
 
 // ---------------------------------------------------------------------------------------------
 
-std::string RedactUrl(std::string_view url) {
+std::string RedactUrl(std::string_view url, const std::vector<std::string>& secret_params) {
   std::string out(url);
-  for (std::string_view param : {"X-Amz-Signature=", "Signature=", "X-Amz-Security-Token="}) {
+  for (const std::string& name : secret_params) {
+    const std::string param = name + "=";
     size_t pos = 0;
     while ((pos = out.find(param, pos)) != std::string::npos) {
-      // Only at a parameter boundary ('?' or '&'), so "X-Amz-Signature=" is not found twice.
+      // Only at a parameter boundary ('?' or '&'), so "X-Amz-Signature=" is not taken for
+      // "Signature=".
       if (pos > 0 && out[pos - 1] != '?' && out[pos - 1] != '&') {
         pos += param.size();
         continue;
@@ -399,15 +396,6 @@ std::string RedactUrl(std::string_view url) {
 
 bool IsRetryableStatus(long status) {
   return status == 429 || (status >= 500 && status <= 599 && status != 501);
-}
-
-bool IsRetryableS3Code(std::string_view code) {
-  for (std::string_view c : {"SlowDown", "RequestTimeout", "InternalError", "ServiceUnavailable",
-                             "Throttling", "ThrottlingException", "RequestLimitExceeded",
-                             "TooManyRequests", "RequestThrottled"}) {
-    if (code == c) return true;
-  }
-  return false;
 }
 
 std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view value) {
@@ -511,4 +499,4 @@ Status InterruptibleSleep(const Context& ctx, std::chrono::milliseconds delay) {
   return Ok();
 }
 
-}  // namespace cvclone::s3
+}  // namespace cvclone

@@ -1,13 +1,15 @@
-// The HTTP layer of the S3 backend: libcurl with connection reuse, timeouts, cancellation, and
-// per-request retries with exponential backoff and full jitter.
+// The network layer every HTTP backend shares: libcurl (loaded at run time, curl_api.hpp) with
+// connection reuse, timeouts, cancellation, and per-request retries with exponential backoff,
+// full jitter and Retry-After. It knows HTTP, not any one service: what a status or an error body
+// means, and how requests are signed, are the backend's.
 //
 // Threads: one HttpClient per remote, shared by every worker thread. Perform may be called from
 // any number of threads at once; each call borrows a curl easy handle from the client's pool (so a
 // thread keeps a warm handle) and all handles share one curl share object (DNS cache, TLS
 // sessions, connection cache), so keep-alive connections are reused across threads.
 //
-// Secrets: no error message contains a request's query string signature (X-Amz-Signature is
-// stripped from any URL that is mentioned), nor any header value.
+// Secrets: no error message contains a header value, nor the value of a query parameter named in
+// HttpOptions::secret_query_params (a presigned URL's signature): RedactUrl.
 #pragma once
 
 #include <chrono>
@@ -26,7 +28,7 @@
 #include "core/error.hpp"
 #include "core/remote.hpp"
 
-namespace cvclone::s3 {
+namespace cvclone {
 
 struct HttpOptions {
   // Time allowed to establish a TCP (and TLS) connection.
@@ -38,10 +40,9 @@ struct HttpOptions {
   // CA bundle file for TLS verification; empty: curl's default.
   std::string ca_bundle;
   std::string user_agent = "cvclone/0.1";
+  // Query parameters whose values are credentials (S3: X-Amz-Signature): never in a message.
+  std::vector<std::string> secret_query_params;
 };
-
-// Defaults, with ca_bundle taken from $AWS_CA_BUNDLE when set and non-empty.
-HttpOptions DefaultHttpOptions();
 
 // Response headers: in the order received, names as sent; lookup is case-insensitive. Also the
 // status code of the response they belong to (0 until its status line is read).
@@ -104,18 +105,18 @@ struct HttpResponse {
 
 class HttpClient {
  public:
-  explicit HttpClient(HttpOptions options = DefaultHttpOptions());
+  explicit HttpClient(HttpOptions options = {});
   ~HttpClient();
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
 
   // Performs one request. Any HTTP status is a successful Result (the caller maps statuses to
-  // errors, e.g. with S3ErrorFromResponse). Failures:
+  // errors, the S3 backend with S3ErrorFromResponse). Failures:
   //  - ctx.stop requested before or during the transfer: kCancelled (the transfer is aborted
   //    within about 100 ms even while waiting for data);
   //  - ctx.deadline passed: kTimeout (retryable);
   //  - connection refused / reset, DNS failure, TLS failure, connect or idle timeout, a body cut
-  //    short: kNetwork, retryable, message "<METHOD> <url without signature>: <curl's error>";
+  //    short: kNetwork, retryable, message "<METHOD> <url, RedactUrl>: <curl's error>";
   //  - the sink's or body reader's error: returned as is;
   //  - a collected body over max_body: kNetwork, not retryable.
   Result<HttpResponse> Perform(const Context& ctx, const HttpRequest& request);
@@ -132,17 +133,13 @@ class HttpClient {
   std::unique_ptr<Impl> impl_;
 };
 
-// url with the value of any X-Amz-Signature / Signature / X-Amz-Security-Token query parameter
-// replaced by "REDACTED" (for messages and logs).
-std::string RedactUrl(std::string_view url);
+// url with the value of each query parameter named in secret_params replaced by "REDACTED" (for
+// messages and logs).
+std::string RedactUrl(std::string_view url, const std::vector<std::string>& secret_params);
 
 // Whether a response status alone calls for a retry: 429, 500, 502, 503, 504 (and any other
 // 5xx except 501 Not Implemented).
 bool IsRetryableStatus(long status);
-// Whether an S3 error code calls for a retry: SlowDown, RequestTimeout, InternalError,
-// ServiceUnavailable, RequestTimeTooSkewed is NOT (the clock must be fixed), Throttling,
-// ThrottlingException, RequestLimitExceeded, TooManyRequests.
-bool IsRetryableS3Code(std::string_view code);
 
 // The longest delay ParseRetryAfter gives: 999,999,999 s (about 31 years).
 inline constexpr std::chrono::milliseconds kMaxRetryAfter{int64_t{999'999'999} * 1000};
@@ -208,4 +205,4 @@ Result<T> WithRetries(const Context& ctx, const RetryPolicy& policy,
   }
 }
 
-}  // namespace cvclone::s3
+}  // namespace cvclone
