@@ -3,9 +3,6 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#include <time.h>
-
-#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -41,21 +38,8 @@ std::string ShownUrl(const std::string& url) {
 // The last segment of the URL's path, percent-decoded; kInvalidArgument when there is none or it
 // is not a plain file name.
 Result<std::string> FileNameOf(const std::string& url) {
-  const size_t scheme = url.find("://");
-  std::string path;
-  if (const size_t slash = url.find('/', scheme + 3); slash != std::string::npos) path = url.substr(slash);
-  if (const size_t q = path.find_first_of("?#"); q != std::string::npos) path.resize(q);
-  const std::string last = path.substr(path.rfind('/') + 1);
-  std::string name;
-  for (size_t i = 0; i < last.size(); ++i) {
-    if (last[i] == '%' && i + 2 < last.size() && std::isxdigit(static_cast<unsigned char>(last[i + 1])) &&
-        std::isxdigit(static_cast<unsigned char>(last[i + 2]))) {
-      name += static_cast<char>(std::stoi(last.substr(i + 1, 2), nullptr, 16));
-      i += 2;
-    } else {
-      name += last[i];
-    }
-  }
+  const std::string_view path = UrlPath(url);
+  const std::string name = PercentDecode(path.substr(path.rfind('/') + 1)).value_or("");
   if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos ||
       name.find('\0') != std::string::npos) {
     return MakeError(ErrorCode::kIo,
@@ -99,9 +83,7 @@ Result<Download> Fetch(const Context& ctx, HttpClient& http, const std::string& 
   }
   d.mtime = std::chrono::time_point_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now());
   if (auto modified = resp.headers.Get("Last-Modified")) {
-    struct tm tm {};
-    const char* end = strptime(modified->c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-    if (end != nullptr && *end == '\0') d.mtime = TimePoint(std::chrono::seconds(timegm(&tm)));
+    if (auto t = ParseHttpDate(*modified)) d.mtime = *t;
   }
   return d;
 }

@@ -28,6 +28,12 @@ namespace cvclone {
 // Modification times: nanoseconds since the Unix epoch, UTC.
 using TimePoint = std::chrono::sys_time<std::chrono::nanoseconds>;
 
+// The time `seconds` and `nanos` (added; usually 0..999,999,999) after the Unix epoch, or
+// nullopt when a TimePoint (int64_t nanoseconds: about 1677-09-21 to 2262-04-11) cannot hold
+// it. Every time a server sends goes through this, so that none is converted with a signed
+// overflow.
+std::optional<TimePoint> TimeFromUnix(int64_t seconds, int64_t nanos = 0);
+
 enum class HashType : unsigned { kNone = 0, kMd5 = 1, kSha1 = 2, kSha256 = 4 };
 const char* HashName(HashType type);  // "md5", "sha1", "sha256"
 // A hash named as rclone accepts it, case-insensitively: "md5", "sha1" or "SHA-1", "sha256" or

@@ -56,7 +56,8 @@ ObjectInfo InfoFromHeaders(const std::string& path, const HttpHeaders& h) {
       info.size < 0) {
     info.size = -1;
   }
-  info.mtime = ParseHttpDate(h.Get("Last-Modified").value_or(""));
+  // A missing or malformed Last-Modified: the epoch.
+  info.mtime = ParseHttpDate(h.Get("Last-Modified").value_or("")).value_or(TimePoint{});
   if (auto m = h.Get("x-amz-meta-mtime")) {
     if (auto t = ParseMtime(*m)) info.mtime = *t;
   }

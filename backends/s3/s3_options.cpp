@@ -224,25 +224,6 @@ int64_t PartSizeFor(int64_t configured, int64_t size) {
   return (needed + kMiB - 1) / kMiB * kMiB;
 }
 
-std::optional<TimePoint> TimeFromUnix(int64_t seconds, int64_t nanos) {
-  // Seconds and nanoseconds of the same sign, so that a time at either end of the range does
-  // not overflow on the way (1677-09-21T00:12:43.145224192Z is -9223372037 s + 145224192 ns).
-  constexpr int64_t kSecond = 1'000'000'000;
-  if (seconds < 0 && nanos > 0 && nanos < kSecond) {
-    ++seconds;
-    nanos -= kSecond;
-  } else if (seconds > 0 && nanos < 0 && nanos > -kSecond) {
-    --seconds;
-    nanos += kSecond;
-  }
-  int64_t total = 0;
-  if (__builtin_mul_overflow(seconds, kSecond, &total) ||
-      __builtin_add_overflow(total, nanos, &total)) {
-    return std::nullopt;
-  }
-  return TimePoint(std::chrono::nanoseconds(total));
-}
-
 std::string FormatMtime(TimePoint t) {
   const int64_t ns = t.time_since_epoch().count();
   // Whole seconds and fraction separately, so that the earliest TimePoint (whose negation

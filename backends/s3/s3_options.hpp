@@ -77,12 +77,6 @@ Result<std::chrono::milliseconds> ParseDuration(const std::string& text);
 // of 1 MiB) so that the upload needs at most kMaxParts parts.
 int64_t PartSizeFor(int64_t configured, int64_t size);
 
-// The time `seconds` and `nanos` (added; usually 0..999,999,999) after the Unix epoch, or
-// nullopt when a TimePoint (int64_t nanoseconds: about 1677-09-21 to 2262-04-11) cannot hold
-// it. Every time a server sends goes through this, so that none is converted with a signed
-// overflow.
-std::optional<TimePoint> TimeFromUnix(int64_t seconds, int64_t nanos = 0);
-
 // X-Amz-Meta-Mtime as rclone writes it: decimal Unix seconds with up to 9 fractional digits,
 // trailing zeros (and a bare '.') trimmed: "1614834367.123456789", "1614834367.5", "1614834367".
 std::string FormatMtime(TimePoint t);

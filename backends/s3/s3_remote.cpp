@@ -19,15 +19,6 @@ bool IsMd5Hex(const std::string& s) {
          });
 }
 
-// "Wed, 21 Oct 2015 07:28:00 GMT". A date a TimePoint cannot hold counts as malformed.
-TimePoint ParseHttpDate(const std::string& text) {
-  std::tm tm{};
-  if (strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S", &tm) == nullptr) return TimePoint{};
-  const time_t seconds = timegm(&tm);
-  if (seconds == static_cast<time_t>(-1) && tm.tm_year != 69) return TimePoint{};
-  return TimeFromUnix(seconds).value_or(TimePoint{});
-}
-
 // ---- the request layer ----
 
 void S3Remote::AddObjectHeaders(std::vector<Header>& headers) const {

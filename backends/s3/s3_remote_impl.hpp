@@ -47,8 +47,6 @@ inline constexpr char kUploadMarkHeader[] = "x-amz-meta-cvclone-upload";
 std::string StripQuotes(std::string s);
 // Whether s is 32 lower-case hex digits (a single-part ETag is the object's MD5).
 bool IsMd5Hex(const std::string& s);
-// "Wed, 21 Oct 2015 07:28:00 GMT"; the epoch if malformed.
-TimePoint ParseHttpDate(const std::string& text);
 // Metadata headers of a new object (s3_put.cpp).
 std::vector<Header> MetaHeaders(const PutOptions& opts);
 // The headers of a HEAD answer that a metadata-replacing copy must carry over: x-amz-meta-*

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "backends/s3/s3_options.hpp"
+#include "core/http/http.hpp"
 
 namespace cvclone::s3 {
 namespace {
@@ -152,24 +153,7 @@ std::optional<TimePoint> ParseIso8601(std::string_view s) {
 }
 
 std::string UrlDecode(std::string_view text) {
-  auto hex = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() && hex(text[i + 1]) >= 0 &&
-        hex(text[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(hex(text[i + 1]) * 16 + hex(text[i + 2])));
-      i += 2;
-    } else {
-      out.push_back(text[i]);
-    }
-  }
-  return out;
+  return PercentDecode(text).value_or(std::string(text));
 }
 
 namespace {

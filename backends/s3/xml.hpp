@@ -150,8 +150,8 @@ std::string BuildDeleteObjects(const std::vector<std::string>& keys, bool quiet)
 // "+00:00"). nullopt if malformed, or beyond what a TimePoint holds (see TimeFromUnix).
 std::optional<TimePoint> ParseIso8601(std::string_view text);
 
-// Decodes %XX sequences ('+' is kept: S3 encodes spaces as %20). Malformed escapes are kept as
-// is.
+// A key or value of a listing asked for with encoding-type=url, decoded ('+' is kept: S3
+// encodes spaces as %20). A text with a malformed escape is kept whole, as sent.
 std::string UrlDecode(std::string_view text);
 
 // The error for a failed S3 response (status >= 300), naming op, bucket/key (or just the bucket

@@ -1,11 +1,12 @@
 #include "backends/webdav/webdav_xml.hpp"
 
-#include <time.h>
+#include <pugixml.hpp>
 
 #include <cctype>
 #include <charconv>
 #include <cstring>
-#include <pugixml.hpp>
+
+#include "core/http/http.hpp"
 
 namespace cvclone::webdav {
 namespace {
@@ -105,13 +106,6 @@ void ReadProps(const pugi::xml_node& prop, DavEntry& e) {
   }
 }
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 }  // namespace
 
 std::string PropfindBody() {
@@ -154,26 +148,10 @@ Result<std::vector<DavEntry>> ParseMultistatus(std::string_view xml) {
 }
 
 std::optional<std::string> HrefPath(std::string_view href) {
-  if (const size_t scheme = href.find("://"); scheme != std::string_view::npos) {
-    const size_t slash = href.find('/', scheme + 3);
-    href = slash == std::string_view::npos ? std::string_view("/") : href.substr(slash);
-  }
-  if (const size_t q = href.find_first_of("?#"); q != std::string_view::npos) href = href.substr(0, q);
-  std::string out;
-  for (size_t i = 0; i < href.size(); ++i) {
-    if (href[i] != '%') {
-      out += href[i];
-      continue;
-    }
-    if (i + 2 >= href.size()) return std::nullopt;
-    const int hi = HexValue(href[i + 1]), lo = HexValue(href[i + 2]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out += static_cast<char>(hi * 16 + lo);
-    i += 2;
-  }
-  if (out.find('\0') != std::string::npos) return std::nullopt;
-  while (out.size() > 1 && out.back() == '/') out.pop_back();
-  if (out.empty()) out = "/";
+  std::optional<std::string> out = PercentDecode(UrlPath(href));
+  if (!out || out->find('\0') != std::string::npos) return std::nullopt;
+  while (out->size() > 1 && out->back() == '/') out->pop_back();
+  if (out->empty()) *out = "/";
   return out;
 }
 
@@ -192,15 +170,6 @@ std::string EncodePath(std::string_view path) {
     }
   }
   return out;
-}
-
-std::optional<TimePoint> ParseHttpDate(std::string_view text) {
-  const std::string s(text);
-  struct tm tm {};
-  const char* end = strptime(s.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-  if (end == nullptr || *end != '\0') return std::nullopt;
-  const time_t t = timegm(&tm);
-  return TimePoint(std::chrono::seconds(t));
 }
 
 Result<std::vector<std::pair<std::string, std::string>>> ParseHeaderList(std::string_view text) {

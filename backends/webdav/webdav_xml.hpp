@@ -41,9 +41,6 @@ std::optional<std::string> HrefPath(std::string_view href);
 // section 2.3) and '/' becomes %XX.
 std::string EncodePath(std::string_view path);
 
-// "Sun, 06 Nov 1994 08:49:37 GMT" (IMF-fixdate); nullopt for anything else.
-std::optional<TimePoint> ParseHttpDate(std::string_view text);
-
 // rclone's `headers` option: "Name,Value,Name2,Value2" (CSV: a field may be quoted, "" for a
 // quote inside). kConfig on an odd number of fields or an empty name.
 Result<std::vector<std::pair<std::string, std::string>>> ParseHeaderList(std::string_view text);

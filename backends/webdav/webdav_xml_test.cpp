@@ -79,7 +79,7 @@ TEST_CASE("webdav xml: malformed answers are retryable errors, never entries") {
   }
 }
 
-TEST_CASE("webdav xml: hrefs, encoding, dates and the headers option") {
+TEST_CASE("webdav xml: hrefs, encoding and the headers option") {
   CHECK(HrefPath("/a%20b/").value() == "/a b");
   CHECK(HrefPath("http://h:1/x/y?q=1").value() == "/x/y");
   CHECK(HrefPath("https://h").value() == "/");
@@ -88,10 +88,6 @@ TEST_CASE("webdav xml: hrefs, encoding, dates and the headers option") {
   CHECK(!HrefPath("/a%00b").has_value());
   CHECK(EncodePath("/dir/a b#?%\xc3\xbc") == "/dir/a%20b%23%3F%25%C3%BC");
   CHECK(HrefPath(EncodePath("/x/../ y")).value() == "/x/../ y");
-  CHECK(ParseHttpDate("Sun, 06 Nov 1994 08:49:37 GMT").value() ==
-        TimePoint(std::chrono::seconds(784111777)));
-  CHECK(!ParseHttpDate("Sunday, 06-Nov-94 08:49:37 GMT").has_value());
-  CHECK(!ParseHttpDate("Sun, 06 Nov 1994 08:49:37 GMT trailing").has_value());
   auto h = ParseHeaderList("X-A,1,\"X-B\",\"a,\"\"b\"\"\"");
   REQUIRE(h.has_value());
   REQUIRE(h->size() == 2);

@@ -424,6 +424,50 @@ std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view value)
   return milliseconds(seconds(delta));
 }
 
+std::optional<TimePoint> ParseHttpDate(std::string_view text) {
+  const std::string s(text);
+  std::tm tm{};
+  const char* end = strptime(s.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  if (end == nullptr || *end != '\0') return std::nullopt;
+  const time_t seconds = timegm(&tm);
+  // -1 is also 1969-12-31 23:59:59, a valid date.
+  if (seconds == static_cast<time_t>(-1) && tm.tm_year != 69) return std::nullopt;
+  return TimeFromUnix(seconds);
+}
+
+std::optional<std::string> PercentDecode(std::string_view text) {
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') {
+      out += text[i];
+      continue;
+    }
+    if (i + 2 >= text.size()) return std::nullopt;
+    const int hi = hex(text[i + 1]), lo = hex(text[i + 2]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out += static_cast<char>(hi * 16 + lo);
+    i += 2;
+  }
+  return out;
+}
+
+std::string_view UrlPath(std::string_view url) {
+  if (const size_t scheme = url.find("://"); scheme != std::string_view::npos) {
+    const size_t slash = url.find_first_of("/?#", scheme + 3);
+    url = slash == std::string_view::npos || url[slash] != '/' ? std::string_view("/")
+                                                               : url.substr(slash);
+  }
+  if (const size_t q = url.find_first_of("?#"); q != std::string_view::npos) url = url.substr(0, q);
+  return url;
+}
+
 namespace {
 
 // A non-negative decimal number at the start of s (advanced past it); nullopt if there is none

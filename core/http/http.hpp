@@ -158,6 +158,19 @@ struct ContentRange {
 // the unsatisfied form "bytes */TOTAL", a number beyond int64_t, first > last, or last >= total.
 std::optional<ContentRange> ParseContentRange(std::string_view value);
 
+// An HTTP-date in its preferred form, RFC 9110's IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT",
+// as S3 and WebDAV servers send Last-Modified); nullopt for any other text, and for a date a
+// TimePoint cannot hold.
+std::optional<TimePoint> ParseHttpDate(std::string_view text);
+
+// text with each "%XX" (two hex digits, either case) replaced by that byte; nullopt when a '%'
+// is not followed by two hex digits. '+' stays '+' (it is a space only in form data).
+std::optional<std::string> PercentDecode(std::string_view text);
+
+// The path of an absolute URL ("http://h:1/x/y?q#f" -> "/x/y"; "/" when the URL has none) or of
+// a path reference ("/x/y?q" -> "/x/y"), still percent-encoded, without query or fragment.
+std::string_view UrlPath(std::string_view url);
+
 // ParseRetryAfter of the response's Retry-After header, if any.
 std::optional<std::chrono::milliseconds> RetryAfterOf(const HttpResponse& response);
 

@@ -530,5 +530,40 @@ TEST_CASE("http helpers: Content-Range parsing") {
   }
 }
 
+// Last-Modified as S3 and WebDAV servers send it; a date a TimePoint cannot hold is malformed,
+// not converted with a signed overflow.
+TEST_CASE("http helpers: HTTP dates") {
+  CHECK(ParseHttpDate("Sun, 06 Nov 1994 08:49:37 GMT").value() ==
+        TimePoint(std::chrono::seconds(784111777)));
+  CHECK(ParseHttpDate("Wed, 21 Oct 2015 07:28:00 GMT").value() ==
+        TimePoint(std::chrono::seconds(1445412480)));
+  CHECK(ParseHttpDate("Wed, 31 Dec 1969 23:59:59 GMT").value() ==
+        TimePoint(std::chrono::seconds(-1)));
+  for (const char* bad : {"", "garbage", "Sunday, 06-Nov-94 08:49:37 GMT",
+                          "Sun, 06 Nov 1994 08:49:37 GMT trailing", "Sun, 06 Nov 1994 08:49:37",
+                          "Sat, 01 Jan 2300 00:00:00 GMT", "Fri, 01 Jan 1600 00:00:00 GMT",
+                          "Sun, 01 Jan 9999 00:00:00 GMT"}) {
+    INFO(bad);
+    CHECK_FALSE(ParseHttpDate(bad).has_value());
+  }
+}
+
+TEST_CASE("http helpers: percent-decoding and the path of a URL") {
+  CHECK(PercentDecode("a%20b%2Fc+d").value() == "a b/c+d");
+  CHECK(PercentDecode("%e6%97%A5").value() == "\xe6\x97\xa5");
+  CHECK(PercentDecode("%00").value() == std::string(1, '\0'));
+  CHECK(PercentDecode("").value().empty());
+  for (const char* bad : {"100%", "%4", "a%zz", "%g0", "%%41"}) {
+    INFO(bad);
+    CHECK_FALSE(PercentDecode(bad).has_value());
+  }
+  CHECK(UrlPath("http://h:1/x/y?q=1#f") == "/x/y");
+  CHECK(UrlPath("https://h") == "/");
+  CHECK(UrlPath("https://h?x=/y") == "/");
+  CHECK(UrlPath("https://h#/y") == "/");
+  CHECK(UrlPath("/a%20b/?q") == "/a%20b/");
+  CHECK(UrlPath("/a#f") == "/a");
+}
+
 }  // namespace
 }  // namespace cvclone

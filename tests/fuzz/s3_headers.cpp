@@ -5,6 +5,7 @@
 // the formats we write parse back to what was written.
 //
 // The input's lines also form a response's headers ("Name: value"), read as a HEAD answer is.
+#include <algorithm>
 #include <chrono>
 #include <string>
 
@@ -26,7 +27,7 @@ void CheckValue(const std::string& v) {
     auto back = ParseMtime(written);
     FUZZ_CHECK(back && *back == *t, fuzz::Printable(v) + " -> " + written);
   }
-  (void)impl::ParseHttpDate(v);
+  (void)ParseHttpDate(v);
   (void)ParseIso8601(v);
 
   const std::string raw = Base64Decode(v);
@@ -38,6 +39,12 @@ void CheckValue(const std::string& v) {
   FUZZ_CHECK(hex.size() * 2 == v.size() || hex.empty(), fuzz::Printable(v));
   FUZZ_CHECK(!impl::IsMd5Hex(v) || v.size() == 32, fuzz::Printable(v));
   FUZZ_CHECK(UrlDecode(v).size() <= v.size(), fuzz::Printable(v));
+  if (auto decoded = PercentDecode(v)) {
+    // Three bytes per escape became one.
+    const size_t escapes = static_cast<size_t>(std::count(v.begin(), v.end(), '%'));
+    FUZZ_CHECK(decoded->size() == v.size() - 2 * escapes, fuzz::Printable(v));
+  }
+  FUZZ_CHECK(UrlPath(v).size() <= v.size(), fuzz::Printable(v));
 
   if (auto d = ParseDuration(v)) {
     FUZZ_CHECK(d->count() >= 0 && *d <= kMaxDuration, fuzz::Printable(v));
