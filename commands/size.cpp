@@ -15,10 +15,11 @@ Command MakeSizeCommand() {
       "Counts the objects under the path, recursively, and adds up their sizes.\n\n"
       "Example:\n"
       "  cvclone size backup:docs\n"
-      "  Total objects: 12\n"
+      "  Total objects: 12 (12)\n"
       "  Total size: 1.205 MiB (1263616 Byte)\n\n"
       "With --json, one line as rclone's: {\"count\":12,\"bytes\":1263616,\"sizeless\":0}\n"
-      "(sizeless: objects whose size is unknown, not counted in bytes).\n";
+      "(sizeless: objects whose size is unknown, not counted in bytes; without --json a third\n"
+      "line counts them when there are any).\n";
   c.flags = {{"json", 0, FlagType::kBool, "", "Format output as JSON"}};
   c.min_args = c.max_args = 1;
   c.run = [](const Invocation& inv) -> Status {
@@ -44,8 +45,14 @@ Command MakeSizeCommand() {
                               sizeless));
       return Ok();
     }
-    WriteStdout(fmt::format("Total objects: {}\nTotal size: {} ({} Byte)\n", count,
-                            FormatBytes(static_cast<double>(bytes)), bytes));
+    std::string out = fmt::format("Total objects: {} ({})\nTotal size: {} ({} Byte)\n",
+                                  FormatCount(count), count,
+                                  FormatBytes(static_cast<double>(bytes)), bytes);
+    if (sizeless > 0) {
+      out += fmt::format("Total objects with unknown size: {} ({})\n", FormatCount(sizeless),
+                         sizeless);
+    }
+    WriteStdout(out);
     return Ok();
   };
   return c;

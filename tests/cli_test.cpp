@@ -263,7 +263,7 @@ TEST_CASE("cli: listings") {
   CHECK(json.out.front() == '[');
 
   auto size = cli.Run({"size", "d"});
-  CHECK(size.out == "Total objects: 4\nTotal size: 2.950 KiB (3021 Byte)\n");
+  CHECK(size.out == "Total objects: 4 (4)\nTotal size: 2.950 KiB (3021 Byte)\n");
 }
 
 TEST_CASE("cli: md5sum and sha1sum") {

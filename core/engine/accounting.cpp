@@ -28,12 +28,12 @@ std::string Percent(int64_t done, int64_t total) {
 }
 
 // The number and binary suffix index of rclone's SizeSuffix ("1.500", 1 for 1536).
-std::pair<std::string, int> Scaled(double bytes) {
+std::pair<std::string, int> Scaled(double bytes, double base = 1024) {
   int unit = 0;
   // Bytes are whole, as rclone's SizeSuffix (an int64): a rate of 89.4 B/s is "89 B/s".
   bytes = std::floor(bytes);
-  while (bytes >= 1024 && unit < 5) {
-    bytes /= 1024;
+  while (bytes >= base && unit < 5) {
+    bytes /= base;
     ++unit;
   }
   if (std::floor(bytes) == bytes) return {fmt::format("{:.0f}", bytes), unit};
@@ -126,6 +126,34 @@ std::string FormatBytes(double bytes) {
   return number + " " + kUnits[unit];
 }
 
+double MovingRate::At(std::chrono::steady_clock::time_point now, int64_t total) {
+  using std::chrono::seconds;
+  constexpr double kWindow = 16;
+  if (total < tick_bytes_) tick_bytes_ = total;  // restarted from 0: nothing is taken back
+  const auto elapsed = now - tick_;
+  const int64_t ticks = elapsed / seconds(1);
+  if (ticks <= 0) return rate_;
+  // The bytes since the last tick, spread evenly over the time since: the whole seconds'
+  // share is counted now, the rest carries to the next sample.
+  const double share = std::chrono::duration<double>(seconds(ticks)) / elapsed;
+  const double counted = static_cast<double>(total - tick_bytes_) * share;
+  const double per_second = counted / static_cast<double>(ticks);
+  // Past the window's length more seconds of the same rate change nothing that shows.
+  for (int64_t i = 0; i < std::min<int64_t>(ticks, 64); ++i) {
+    if (period_ < kWindow) ++period_;
+    rate_ = (per_second + rate_ * (period_ - 1)) / period_;
+  }
+  tick_ += seconds(ticks);
+  tick_bytes_ += static_cast<int64_t>(counted);
+  return rate_;
+}
+
+std::string FormatCount(int64_t n) {
+  static const char* const kUnits[] = {"", "k", "M", "G", "T", "P"};
+  auto [number, unit] = Scaled(static_cast<double>(n), 1000);
+  return number + kUnits[unit];
+}
+
 std::string FormatDuration(std::chrono::duration<double> d) {
   const double s = d.count();
   const auto whole = static_cast<int64_t>(s);
@@ -207,10 +235,13 @@ std::chrono::steady_clock::duration Accounting::Elapsed() const {
 }
 
 std::string Accounting::ProgressLine() const {
-  const double secs = std::chrono::duration<double>(Elapsed()).count();
   const int64_t done = bytes_.load();
   const int64_t total = std::max(total_bytes_.load(), done);
-  const double rate = secs > 0 ? static_cast<double>(done) / secs : 0;
+  double rate = 0;
+  {
+    std::lock_guard lock(rate_mutex_);
+    rate = rate_.At(std::chrono::steady_clock::now(), done);
+  }
   return fmt::format("{:>13} / {}, {}, {}/s, ETA {}", FormatBytes(static_cast<double>(done)),
                      FormatBytes(static_cast<double>(total)), Percent(done, total),
                      FormatBytes(rate), Eta(done, total, rate));
@@ -254,8 +285,7 @@ std::string Accounting::ProgressText(int width) const {
     if (!flights_.empty()) lines.emplace_back("Transferring:");
     const auto now = std::chrono::steady_clock::now();
     for (const auto& [id, f] : flights_) {
-      const double secs = std::chrono::duration<double>(now - f.start).count();
-      const double rate = secs > 0 ? static_cast<double>(f.bytes) / secs : 0;
+      const double rate = f.rate.At(now, f.bytes);
       const int pct =
           f.size > 0
               ? static_cast<int>(100 * static_cast<double>(f.bytes) / static_cast<double>(f.size))

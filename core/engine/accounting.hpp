@@ -22,6 +22,25 @@
 
 namespace cvclone {
 
+// A transfer rate as rclone 1.60 shows it (its stats' and each file's speed): every second, the
+// bytes of that second are averaged into the rate over a window that grows to 16 s (the first
+// second counts alone, the second half, ...). Sampled when asked: bytes seen across several
+// seconds since the last sample count as that many seconds at their mean rate. Not
+// thread-safe.
+class MovingRate {
+ public:
+  explicit MovingRate(std::chrono::steady_clock::time_point start) : tick_(start) {}
+  // The rate in bytes/s at now, `total` being the bytes counted up to now (never decreasing
+  // between calls, except back to 0 on a restart); 0 during the first second.
+  double At(std::chrono::steady_clock::time_point now, int64_t total);
+
+ private:
+  std::chrono::steady_clock::time_point tick_;  // the end of the last second counted
+  int64_t tick_bytes_ = 0;                      // total at tick_ (estimated)
+  double period_ = 0;
+  double rate_ = 0;
+};
+
 class Accounting {
  public:
   Accounting();
@@ -96,12 +115,15 @@ class Accounting {
     int64_t size = -1;
     int64_t bytes = 0;
     std::chrono::steady_clock::time_point start;
+    mutable MovingRate rate{start};  // under flights_mutex_
   };
   void ProgressLoop(std::stop_token stop);
   static void ClearHook();
   static void RedrawHook();
 
   std::chrono::steady_clock::time_point start_;
+  mutable std::mutex rate_mutex_;
+  mutable MovingRate rate_{start_};
   std::atomic<int64_t> bytes_{0}, total_bytes_{0}, transfers_{0}, total_transfers_{0};
   std::atomic<int64_t> checks_{0}, deletes_{0}, deleted_dirs_{0}, renames_{0}, errors_{0};
   std::atomic<bool> retry_error_{false};
@@ -119,6 +141,8 @@ class Accounting {
 
 // rclone's byte units: "123 B", "3 KiB", "1.500 MiB" (3 decimals unless a whole number).
 std::string FormatBytes(double bytes);
+// rclone's CountSuffix: "999", "1k", "1.500k", "12.346M" (base 1000, the same 3 decimals).
+std::string FormatCount(int64_t n);
 // rclone's elapsed time: "2.9s", "1m2.0s", "1h2m3.0s".
 std::string FormatDuration(std::chrono::duration<double> d);
 // The terminal's width in columns for fd (80 if unknown).

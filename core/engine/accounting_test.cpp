@@ -115,10 +115,39 @@ TEST_CASE("accounting: byte and duration formats") {
   CHECK(FormatBytes(1024.0 * 1024 * 1024) == "1 GiB");  // rclone: whole numbers bare
   CHECK(FormatBytes(3000000) == "2.861 MiB");
   CHECK(FormatBytes(89.7) == "89 B");  // a rate: whole bytes, as rclone's
+  // Counts as rclone 1.60's `size` shows them ("Total objects: 1.500k (1500)").
+  CHECK(FormatCount(0) == "0");
+  CHECK(FormatCount(999) == "999");
+  CHECK(FormatCount(1000) == "1k");
+  CHECK(FormatCount(1500) == "1.500k");
+  CHECK(FormatCount(12345678) == "12.346M");
   CHECK(FormatDuration(std::chrono::duration<double>(2.94)) == "2.9s");
   CHECK(FormatDuration(std::chrono::duration<double>(62)) == "1m2.0s");
   CHECK(FormatDuration(std::chrono::duration<double>(3723)) == "1h2m3.0s");
   CHECK(FormatDuration(std::chrono::duration<double>(3603)) == "1h3.0s");
+}
+
+// rclone 1.60's speed: a moving average of each second's bytes over a window growing to 16 s.
+TEST_CASE("accounting: the rate is rclone's moving average of the last seconds") {
+  using std::chrono::milliseconds;
+  using std::chrono::seconds;
+  const auto t0 = std::chrono::steady_clock::time_point{} + seconds(100);
+  MovingRate r(t0);
+  CHECK(r.At(t0 + milliseconds(500), 50) == 0);  // no whole second yet
+  CHECK(r.At(t0 + seconds(1), 100) == doctest::Approx(100));  // the first second alone
+  CHECK(r.At(t0 + seconds(2), 100) == doctest::Approx(50));   // (0 + 100 * 1) / 2
+  CHECK(r.At(t0 + seconds(3), 400) == doctest::Approx(133.33).epsilon(0.001));  // (300+50*2)/3
+  // Seconds not sampled count at their mean rate: 13 s more at 1,000 B/s.
+  const double later = r.At(t0 + seconds(16), 400 + 13000);
+  CHECK(later > 800);
+  CHECK(later < 1000);
+  // A steady rate long enough shows as itself; a stall then brings it down second by second.
+  MovingRate steady(t0);
+  for (int i = 1; i <= 200; ++i) steady.At(t0 + seconds(i), int64_t{1000} * i);
+  CHECK(steady.At(t0 + seconds(200), 200000) == doctest::Approx(1000).epsilon(0.01));
+  CHECK(steady.At(t0 + seconds(201), 200000) == doctest::Approx(1000.0 * 15 / 16).epsilon(0.01));
+  // A restart from 0 takes nothing back.
+  CHECK(steady.At(t0 + seconds(202), 0) >= 0);
 }
 
 TEST_CASE("accounting: progress starts and stops cleanly, one owner at a time") {
