@@ -112,7 +112,8 @@ class LsfPrinter {
         }
         return std::string();
       }
-      default: return std::string();  // i, o, T: cvclone's backends have no IDs or tiers
+      case 'T': return info.is_dir ? std::string() : info.tier;
+      default: return std::string();  // i, o: cvclone's backends have no IDs
     }
   }
 
@@ -140,7 +141,7 @@ Command MakeLsfCommand() {
       "  o - Original ID of underlying object (always empty)\n"
       "  m - MimeType of object if known\n"
       "  e - encrypted name, the last segment (crypt remotes only)\n"
-      "  T - tier of storage if known (always empty)\n"
+      "  T - tier of storage if known, e.g. \"STANDARD\" (S3's storage class)\n"
       "--csv quotes fields as CSV does (separator \",\" unless given).\n\n"
       "Examples:\n"
       "  cvclone lsf -R backup:docs\n"

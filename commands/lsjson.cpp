@@ -50,11 +50,13 @@ Result<LsjsonOptions> ParseLsjsonOptions(const Invocation& inv, const Remote& re
 struct EntryFields {
   std::vector<std::pair<std::string, std::string>> fields;
   std::vector<std::pair<std::string, std::string>> hashes;
+  std::vector<std::pair<std::string, std::string>> after_hashes;  // in rclone's order: Tier
 
   // One line, as in rclone's listing array.
   std::string Compact() const {
     std::string out = Members(fields);
     if (!hashes.empty()) out += R"(,"Hashes":{)" + Members(hashes) + "}";
+    if (!after_hashes.empty()) out += "," + Members(after_hashes);
     return "{" + out + "}";
   }
   static std::string Members(const std::vector<std::pair<std::string, std::string>>& pairs) {
@@ -66,18 +68,22 @@ struct EntryFields {
   }
   // Go's json.MarshalIndent with a tab, as rclone's --stat.
   std::string Indented() const {
-    std::string out = "{\n";
-    for (size_t i = 0; i < fields.size(); ++i) {
-      out += fmt::format("\t{}: {}{}\n", JsonQuote(fields[i].first), fields[i].second,
-                         i + 1 < fields.size() || !hashes.empty() ? "," : "");
-    }
+    std::vector<std::string> members;
+    for (const auto& [k, v] : fields) members.push_back(fmt::format("\t{}: {}", JsonQuote(k), v));
     if (!hashes.empty()) {
-      out += "\t\"Hashes\": {\n";
+      std::string h = "\t\"Hashes\": {\n";
       for (size_t i = 0; i < hashes.size(); ++i) {
-        out += fmt::format("\t\t{}: {}{}\n", JsonQuote(hashes[i].first), hashes[i].second,
-                           i + 1 < hashes.size() ? "," : "");
+        h += fmt::format("\t\t{}: {}{}\n", JsonQuote(hashes[i].first), hashes[i].second,
+                         i + 1 < hashes.size() ? "," : "");
       }
-      out += "\t}\n";
+      members.push_back(h + "\t}");
+    }
+    for (const auto& [k, v] : after_hashes) {
+      members.push_back(fmt::format("\t{}: {}", JsonQuote(k), v));
+    }
+    std::string out = "{\n";
+    for (size_t i = 0; i < members.size(); ++i) {
+      out += members[i] + (i + 1 < members.size() ? ",\n" : "\n");
     }
     return out + "}";
   }
@@ -109,6 +115,7 @@ Result<EntryFields> Entry(const Invocation& inv, Remote& remote, const LsjsonOpt
     }
     if (!h->empty()) e.hashes.emplace_back(HashName(t), JsonQuote(*h));
   }
+  if (!info.is_dir && !info.tier.empty()) e.after_hashes.emplace_back("Tier", JsonQuote(info.tier));
   return e;
 }
 

@@ -77,6 +77,10 @@ struct ObjectInfo {
   // no such identifier. Another version at the same path holds other bytes or other metadata.
   // Wrappers pass on their inner object's.
   std::string version;
+  // The storage tier the object is kept in (S3: its storage class, "STANDARD" when the server
+  // names none, as rclone), "" when the backend has no tiers. Wrappers pass on their inner
+  // object's.
+  std::string tier;
 };
 
 // A pull stream. Read fills up to buf.size() bytes and returns how many; 0 means end of stream.

@@ -426,7 +426,25 @@ TEST_CASE("cli listing [any server]: hashes, listings, check and cat on S3 and c
     }
     same({"lsf", "src", "-R", "--format", "pst", "--files-only"});
     same({"lsf", "src", "-R", "--format", "ps", "--absolute", "--dir-slash=false"});
-    same({"lsjson", "src", "-R", "--files-only", "--no-mimetype"});
+    {
+      // The same, but for the tier S3 keeps each object in (rclone: "STANDARD" when the server
+      // names no class; crypt passes on its inner object's), which a local folder has not.
+      ProcessResult local = run({"lsjson", "src", "-R", "--files-only", "--no-mimetype"});
+      ProcessResult remote = run({"lsjson", root, "-R", "--files-only", "--no-mimetype"});
+      CHECK(remote.exit_code == 0);
+      std::vector<std::string> lines = SortedLines(remote.out);
+      for (std::string& line : lines) {
+        const std::string tier = R"(,"Tier":"STANDARD"})";
+        CHECK_MESSAGE(line.ends_with(tier), line);
+        if (line.ends_with(tier)) line.replace(line.size() - tier.size(), tier.size(), "}");
+      }
+      CHECK(lines == SortedLines(local.out));
+      ProcessResult tiers = run({"lsf", root, "-R", "--format", "pT", "--files-only"});
+      CHECK(SortedLines(tiers.out) ==
+            std::vector<std::string>{"a/b/two.txt;STANDARD", "a/one.txt;STANDARD",
+                                     "a/with, comma.txt;STANDARD", "d.txt;STANDARD",
+                                     "empty.txt;STANDARD", "h.txt;STANDARD"});
+    }
     same({"size", "src", "--json"});
     same({"cat", "src/d.txt", "--tail", "4"});
     same({"cat", "src/d.txt", "--offset", "-6", "--count", "3"});
@@ -437,7 +455,7 @@ TEST_CASE("cli listing [any server]: hashes, listings, check and cat on S3 and c
     if (crypt) {
       CHECK(!Contains(r.out, "Hashes"));
     } else {
-      CHECK(Contains(r.out, R"("Hashes":{"md5":"b1946ac92492d2347c6235b4d2611184"}})"));
+      CHECK(Contains(r.out, R"("Hashes":{"md5":"b1946ac92492d2347c6235b4d2611184"},"Tier":"STANDARD"})"));
     }
     // check's report against the local source, with one file changed on the remote.
     REQUIRE(test::WriteFile(dir.Path("other.txt"), "other"));

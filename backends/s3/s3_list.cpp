@@ -156,6 +156,7 @@ ObjectInfo ObjectEntry(const std::string& path, const ListEntry& e) {
   ObjectInfo info{.path = path, .size = e.size, .is_dir = false, .mtime = e.mtime};
   if (IsMd5Hex(e.etag)) info.hashes[HashType::kMd5] = e.etag;
   info.version = e.etag;
+  info.tier = e.storage_class.empty() ? "STANDARD" : e.storage_class;
   return info;
 }
 

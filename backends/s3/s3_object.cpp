@@ -63,6 +63,8 @@ ObjectInfo InfoFromHeaders(const std::string& path, const HttpHeaders& h) {
   }
   const std::string etag = StripQuotes(h.Get("ETag").value_or(""));
   info.version = etag;
+  // HEAD names a class only when it is not STANDARD.
+  info.tier = h.Get("x-amz-storage-class").value_or("STANDARD");
   if (IsMd5Hex(etag)) {
     info.hashes[HashType::kMd5] = etag;
   } else if (auto sum = h.Get("x-amz-meta-md5chksum")) {
