@@ -100,8 +100,8 @@ Result<std::vector<std::string>> KeyValuePairs(const std::vector<std::string>& a
   return kvs;
 }
 
-// update and password: sets keys of an existing remote, each an option of its backend, and
-// prints the remote (secrets redacted) as rclone does. password obscures every value and takes
+// update and password: sets keys of an existing remote (one its backend does not know is stored
+// with a notice, as rclone stores it), and prints the remote (secrets redacted) as rclone does. password obscures every value and takes
 // only options stored obscured; update obscures as create does.
 Status Update(const Invocation& inv, ConfigFile& cfg, bool passwords) {
   const std::string usage = passwords ? "password NAME KEY VALUE [KEY VALUE...]"
@@ -123,9 +123,16 @@ Status Update(const Invocation& inv, ConfigFile& cfg, bool passwords) {
     const std::string key = kv.substr(0, eq);
     std::string value = kv.substr(eq + 1);
     const bool known = backend->FindOption(key) != nullptr || (backend->wrapper && key == "remote");
-    if (key.empty() || key == "type" || !known) {
+    if (key.empty()) return MakeError(ErrorCode::kConfig, "an option name is empty");
+    if (key == "type") {
       return MakeError(ErrorCode::kConfig,
-                       fmt::format("unknown option \"{}\" for backend \"{}\"", key, type));
+                       "the type of a remote cannot be updated; delete it and create it again");
+    }
+    if (!known && !passwords) {
+      // Stored all the same, as rclone does: the file may be shared with rclone, which may
+      // know the option.
+      log::Notice("remote \"{}\": unknown option \"{}\" for backend \"{}\" (stored as given)",
+                  name, key, type);
     }
     if (passwords) {
       if (!IsObscuredOption(*inv.registry, type, key)) {

@@ -34,11 +34,15 @@ struct Counts {
 };
 
 // Lists dir (node.depth deep) into node.children, sorted by name, and below it as deep as
-// options.level allows. Counts what is shown, as a8m/tree's Visit.
+// options.level and the filter allow. Counts what is shown, as a8m/tree's Visit. The filter
+// applies as to every listing (rclone's tree walks with it): an excluded file is not shown, an
+// excluded directory neither, and the walk descends only where the filter lets it (--max-depth).
 Status Visit(const Invocation& inv, Remote& remote, const std::string& dir, Node& node,
-             const TreeOptions& options, Counts& counts) {
+             const TreeOptions& options, const Filter& filter, Counts& counts) {
   if (options.level > 0 && node.depth >= options.level) return Ok();
   CVC_ASSIGN_OR_RETURN(std::vector<ObjectInfo> entries, remote.List(inv.ctx, dir));
+  // The directories below were checked for markers before they were entered.
+  if (node.depth == 0 && filter.ExcludesListing(entries)) return Ok();
   std::sort(entries.begin(), entries.end(),
             [](const ObjectInfo& a, const ObjectInfo& b) { return a.path < b.path; });
   for (const ObjectInfo& e : entries) {
@@ -46,6 +50,13 @@ Status Visit(const Invocation& inv, Remote& remote, const std::string& dir, Node
     std::string name = slash == std::string::npos ? e.path : e.path.substr(slash + 1);
     if (!options.all && name.starts_with(".")) continue;
     if (!e.is_dir && options.dirs_only) continue;
+    if (!e.is_dir && !filter.IncludeObject(e)) continue;
+    if (e.is_dir && !filter.IncludeDir(e.path)) continue;
+    if (e.is_dir && filter.HasExcludeMarkers()) {
+      // As every listing: a directory holding a marker is not shown in its parent.
+      auto inside = remote.List(inv.ctx, e.path);
+      if (inside && filter.ExcludesListing(*inside)) continue;
+    }
     Node child{.name = std::move(name),
                .is_dir = e.is_dir,
                .size = e.is_dir ? 0 : std::max<int64_t>(e.size, 0),
@@ -53,7 +64,9 @@ Status Visit(const Invocation& inv, Remote& remote, const std::string& dir, Node
                .children = {}};
     if (e.is_dir) {
       ++counts.dirs;
-      CVC_RETURN_IF_ERROR(Visit(inv, remote, e.path, child, options, counts));
+      if (filter.Descend(e.path)) {
+        CVC_RETURN_IF_ERROR(Visit(inv, remote, e.path, child, options, filter, counts));
+      }
     } else {
       ++counts.files;
     }
@@ -109,6 +122,7 @@ Status RunTree(const Invocation& inv) {
     const long long level = std::stoll(inv.flags.Get("level"));
     options.level = level <= 0 || level > 1000000 ? 0 : static_cast<int>(level);
   }
+  CVC_ASSIGN_OR_RETURN(Filter filter, MakeFilter(inv));
   CVC_ASSIGN_OR_RETURN(Target target, OpenTarget(inv, inv.args[0]));
   Node root{.name = "/", .is_dir = true, .size = 0, .depth = 0, .children = {}};
   Counts counts;
@@ -123,7 +137,7 @@ Status RunTree(const Invocation& inv) {
       counts.files = 1;
     }
   } else {
-    CVC_RETURN_IF_ERROR(Visit(inv, *target.remote, "", root, options, counts));
+    CVC_RETURN_IF_ERROR(Visit(inv, *target.remote, "", root, options, filter, counts));
   }
   std::string out;
   Print(inv, root, "", options, out);

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
+#include <mutex>
+#include <set>
 
 #include "core/log.hpp"
 
@@ -96,8 +98,14 @@ struct Resolution {
   ResolvedRemote out;
 };
 
+// Logged once per process: a command resolves the same remote string more than once.
 void Warn(Resolution& r, std::string message) {
-  log::Notice("{}", message);
+  static std::mutex mu;
+  static std::set<std::string> logged;
+  {
+    std::lock_guard lock(mu);
+    if (logged.insert(message).second) log::Notice("{}", message);
+  }
   r.out.warnings.push_back(std::move(message));
 }
 
@@ -303,8 +311,10 @@ Status CreateRemoteSection(ConfigFile& config, const Registry& registry, const s
       return MakeError(ErrorCode::kConfig, "type is given as the TYPE argument, not as type=");
     }
     if (!KnownOption(*backend, key)) {
-      return MakeError(ErrorCode::kConfig,
-                       "unknown option \"" + key + "\" for backend \"" + type + "\"");
+      // Stored all the same, as rclone does: the file may be shared with rclone, which may
+      // know the option.
+      log::Notice("remote \"{}\": unknown option \"{}\" for backend \"{}\" (stored as given)",
+                  name, key, type);
     }
     items.emplace_back(std::move(key), kv.substr(eq + 1));
   }

@@ -359,7 +359,7 @@ TEST_CASE("open: wrappers nested thousands deep fail before anything is created"
   CHECK(Calls().empty());
 }
 
-TEST_CASE("open: CreateRemoteSection validates type and option names") {
+TEST_CASE("open: CreateRemoteSection validates names and stores unknown options") {
   Registry registry = TestRegistry();
   ConfigFile config = Config("[exists]\ntype = fake\n");
   CHECK(CreateRemoteSection(config, registry, "new", "fake", {"region=eu", "token=t"}));
@@ -376,13 +376,16 @@ TEST_CASE("open: CreateRemoteSection validates type and option names") {
                   status.error().message());
   };
   fails("x", "drive", {}, "unknown backend \"drive\"");
-  fails("x", "fake", {"nope=1"}, "unknown option \"nope\"");
   fails("x", "fake", {"region"}, "\"region\" is not key=value");
   fails("x", "fake", {"type=s3"}, "TYPE argument");
   fails("exists", "fake", {}, "already exists");
   fails("bad:name", "fake", {}, "invalid remote name");
   CHECK_FALSE(config.HasSection("x"));
   CHECK(config.Sections() == std::vector<std::string>{"exists", "new"});
+  // An option the backend does not know is stored, as rclone does (the file may be shared
+  // with rclone, which may know it).
+  CHECK(CreateRemoteSection(config, registry, "y", "fake", {"nope=1"}));
+  CHECK(config.Get("y", "nope") == "1");
 }
 
 }  // namespace

@@ -101,9 +101,15 @@ TEST_CASE("cli commands: config update and config password") {
   CHECK_FALSE(Contains(r.out, "s3cr3t"));
   CHECK(Contains(test::ReadFile(cli.conf()).value_or(""), "secret_access_key = s3cr3t"));
 
+  // An option cvclone does not know is stored with a notice, as rclone stores it.
   r = cli.Run({"config", "update", "s3y", "no_such_option", "x"});
+  CHECK_RUN_OK(r);
+  CHECK(Contains(r.err, "unknown option \"no_such_option\" for backend \"s3\" (stored as given)"));
+  CHECK(Contains(test::ReadFile(cli.conf()).value_or(""), "no_such_option = x"));
+  r = cli.Run({"config", "update", "s3y", "type", "local"});
   CHECK(r.exit_code != 0);
-  CHECK(Contains(r.err, "unknown option \"no_such_option\""));
+  CHECK(Contains(r.err, "the type of a remote cannot be updated"));
+  CHECK(Contains(test::ReadFile(cli.conf()).value_or(""), "type = s3"));
   r = cli.Run({"config", "update", "s3y", "region"});
   CHECK(r.exit_code != 0);
   CHECK(Contains(r.err, "found key \"region\" without value"));
@@ -274,7 +280,13 @@ TEST_CASE("cli commands: touch, deletefile, rmdirs, tree: the same results as rc
                                         {"--level", "2", "-s"},
                                         {"-C"},
                                         {"--noreport"},
-                                        {"-d", "--level", "2"}}) {
+                                        {"-d", "--level", "2"},
+                                        // Filters apply as to every listing.
+                                        {"--exclude", "*.txt"},
+                                        {"--exclude", "a/**", "-s"},
+                                        {"--include", "*.txt"},
+                                        {"--max-depth", "2"},
+                                        {"--exclude-if-present", "deep.txt"}}) {
     opts.insert(opts.begin(), {"tree", "DIR"});
     auto [ours, theirs] = both(opts);
     CHECK(ours.out == theirs.out);
