@@ -1,5 +1,6 @@
 #include "core/remote.hpp"
 
+#include <algorithm>
 #include <cctype>
 
 #include "core/io.hpp"
@@ -34,16 +35,26 @@ HashType ParseHashName(const std::string& name) {
   return HashType::kNone;
 }
 
-Result<std::unique_ptr<Reader>> Object::Open(const Context& ctx, int64_t offset,
-                                             int64_t count) const {
-  return remote_->Open(ctx, info_.path, offset, count);
-}
-Status Object::Remove(const Context& ctx) const { return remote_->Delete(ctx, info_.path); }
-Status Object::SetModTime(const Context& ctx, TimePoint mtime) const {
-  return remote_->SetModTime(ctx, info_.path, mtime);
-}
-Result<std::string> Object::Hash(const Context& ctx, HashType type) const {
-  return remote_->Hash(ctx, info_.path, type);
+Features WrapFeatures(const Features& own, const Features& inner) {
+  Features f;
+  f.server_side_copy = own.server_side_copy && inner.server_side_copy;
+  f.server_side_move = own.server_side_move && inner.server_side_move;
+  f.purge = own.purge && inner.purge;
+  f.set_modtime = own.set_modtime && inner.set_modtime;
+  f.empty_dirs = own.empty_dirs && inner.empty_dirs;
+  f.hashes = own.hashes.Intersect(inner.hashes);
+  f.mtime_precision = std::max(own.mtime_precision, inner.mtime_precision);
+  f.slow_hash = !f.hashes.Empty() && (own.slow_hash || inner.slow_hash);
+  f.public_link = own.public_link && inner.public_link;
+  f.network = own.network || inner.network;
+  f.local_disk = own.local_disk && inner.local_disk;
+  f.verifies_puts = own.verifies_puts && inner.verifies_puts;
+  f.batch_commit = own.batch_commit && inner.batch_commit;
+  f.cleanup = own.cleanup && inner.cleanup;
+  f.listed_mtime_is_upload_time =
+      own.listed_mtime_is_upload_time || inner.listed_mtime_is_upload_time;
+  f.read_only = own.read_only || inner.read_only;
+  return f;
 }
 
 static Unexpected<Error> NotOffered(const Remote& r, const char* what) {

@@ -109,15 +109,17 @@ class RandomReader {
   virtual Result<size_t> ReadAt(std::span<std::byte> buf, int64_t offset) = 0;
 };
 
-// Optional capabilities. A wrapper remote ANDs these with its inner remote's, so it never
-// advertises what the inner remote cannot do. Operations not advertised return kUnsupported.
+// Optional capabilities, and properties of the storage that the engine plans with. Operations
+// not advertised return kUnsupported; the conformance suite (tests/conformance) checks that every
+// advertised one works. A wrapper remote (crypt, encfs) states what it can do itself and combines
+// that with its inner remote's with WrapFeatures, so it never advertises what the inner remote
+// cannot do.
 struct Features {
   bool server_side_copy = false;  // Copy() works between paths of this remote
   bool server_side_move = false;  // Move() works between paths of this remote
   bool purge = false;             // Purge() is faster than deleting one by one
   bool set_modtime = false;       // SetModTime() works
   bool empty_dirs = true;         // directories exist on their own (false for S3 prefixes)
-  bool case_insensitive = false;
   HashSet hashes;                 // hashes Hash() can return
   // How precisely mtimes are stored; equality tests allow the coarser of two remotes'.
   std::chrono::nanoseconds mtime_precision{1};
@@ -126,6 +128,9 @@ struct Features {
   // Objects travel over a network (S3): several ranged reads of one object at once are faster
   // than one (multi-thread downloads). Not for local disks, nor crypt over them.
   bool network = false;
+  // Objects are files on a local disk, written as they arrive (local): a copy to here from a
+  // network remote reads the source with several ranged streams (multi-thread downloads).
+  bool local_disk = false;
   // Put checks the bytes it stored against the bytes it read (S3: Content-MD5 of every request
   // computed from the stream, and the ETag), and fails with kCorrupt otherwise: the engine need
   // not hash the stream a second time to verify the transfer.
@@ -140,6 +145,13 @@ struct Features {
   // the user sees one error instead of one per running transfer.
   bool read_only = false;
 };
+
+// The features of a wrapper: `own` states what the wrapper itself can do (a capability it
+// implements, usually by passing the call on) and `inner` what its inner remote can. A capability
+// is advertised only if both have it (hashes: those both have); the storage's properties come
+// from the inner remote (empty_dirs if both, the coarser mtime precision, network, upload-time
+// listings); read_only if either is.
+Features WrapFeatures(const Features& own, const Features& inner);
 
 struct PutOptions {
   int64_t size = -1;  // total bytes the reader will yield, -1 if unknown
@@ -165,26 +177,6 @@ struct StorageLocation {
   std::string storage;
   std::string path;
   std::string view;
-};
-
-class Remote;
-
-// A handle on one stored object: an ObjectInfo and the remote it belongs to. It forwards to the
-// remote, so it stays valid only while the Remote does.
-class Object {
- public:
-  Object(Remote& remote, ObjectInfo info) : remote_(&remote), info_(std::move(info)) {}
-  const ObjectInfo& info() const { return info_; }
-  Remote& remote() const { return *remote_; }
-  Result<std::unique_ptr<Reader>> Open(const Context& ctx, int64_t offset = 0,
-                                       int64_t count = -1) const;
-  Status Remove(const Context& ctx) const;
-  Status SetModTime(const Context& ctx, TimePoint mtime) const;
-  Result<std::string> Hash(const Context& ctx, HashType type) const;
-
- private:
-  Remote* remote_;
-  ObjectInfo info_;
 };
 
 class Remote {

@@ -60,11 +60,24 @@ class CryptRemote : public Remote, public CryptView {
               const CryptConfig& config)
       : inner_(std::move(inner)), name_(std::move(name)), keys_(std::move(keys)),
         names_(keys_.get(), config.names), strict_names_(config.strict_names) {
-    features_ = inner_->GetFeatures();
-    features_.hashes = HashSet();
-    features_.slow_hash = false;
-    // crypt has no PublicLink: a link to the inner object would serve ciphertext.
-    features_.public_link = false;
+    features_ = WrapFeatures(OwnFeatures(), inner_->GetFeatures());
+  }
+
+  // What crypt does itself: it passes copies, moves, purges, modtimes, batches, cleanups on to
+  // the inner remote, and an inner Put's verification covers the ciphertext it was given. No
+  // hash (the inner one is the ciphertext's), no public link (it would serve ciphertext), and
+  // no multi-thread downloads into it (they would not pay for the encryption's single stream).
+  static Features OwnFeatures() {
+    Features f;
+    f.server_side_copy = true;
+    f.server_side_move = true;
+    f.purge = true;
+    f.set_modtime = true;
+    f.empty_dirs = true;
+    f.verifies_puts = true;
+    f.batch_commit = true;
+    f.cleanup = true;
+    return f;
   }
 
   Remote& Inner() const override { return *inner_; }

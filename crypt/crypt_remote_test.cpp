@@ -58,20 +58,25 @@ TEST_CASE("crypt remote: conformance over local") {
                        .supports_long_names = false});
 }
 
-// crypt copied its inner remote's features, and so advertised S3's public links, then failed
-// them (it has no PublicLink: a link would serve ciphertext).
-TEST_CASE("crypt remote: does not advertise the inner remote's public links") {
+// crypt states what it can do and ANDs it with the inner remote's (WrapFeatures): it used to
+// copy the inner remote's features, and so advertised S3's public links, then failed them.
+TEST_CASE("crypt remote: advertises only what both it and the inner remote can do") {
   auto inner = std::make_unique<MemoryRemote>();
   inner->features().public_link = true;
+  inner->features().local_disk = true;
   inner->features().network = true;
+  inner->features().mtime_precision = std::chrono::seconds(1);
   auto crypt = Wrap(std::move(inner));
   const Features& f = crypt->GetFeatures();
   CHECK_FALSE(f.public_link);
   CHECK(crypt->PublicLink(Context{}, "x", std::chrono::hours(1)).error().code() ==
         ErrorCode::kUnsupported);
+  CHECK_FALSE(f.local_disk);
   CHECK(f.hashes.Empty());
   CHECK(f.network);
   CHECK(f.server_side_copy);
+  CHECK(f.server_side_move);
+  CHECK(f.mtime_precision == std::chrono::seconds(1));
 }
 
 TEST_CASE("crypt remote: conformance over memory, every name mode") {

@@ -41,13 +41,9 @@ class EncfsRemote : public Remote {
         names_(config_.name_alg, config_.chained_name_iv),
         sessions_(std::move(volume.volume_key)),
         strict_names_(strict_names) {
-    const Features& in = inner_->GetFeatures();
-    features_.empty_dirs = in.empty_dirs;
-    features_.case_insensitive = in.case_insensitive;
-    features_.mtime_precision = in.mtime_precision;
-    features_.network = in.network;
-    features_.listed_mtime_is_upload_time = in.listed_mtime_is_upload_time;
-    features_.read_only = true;
+    Features own;  // a reader: no optional operation, nothing written
+    own.read_only = true;
+    features_ = WrapFeatures(own, inner_->GetFeatures());
   }
 
   std::string Type() const override { return "encfs"; }

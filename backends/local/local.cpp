@@ -89,6 +89,7 @@ class LocalRemote : public Remote {
     features_.hashes = HashSet{HashType::kMd5, HashType::kSha1, HashType::kSha256};
     features_.mtime_precision = std::chrono::nanoseconds(1);
     features_.slow_hash = true;
+    features_.local_disk = true;
     features_.batch_commit = options_.fsync;  // without fsync there is nothing to group
   }
 

@@ -180,11 +180,11 @@ Decision Decide(RunState& state, Remote& src, Remote& dst, const ObjectInfo& s_l
 namespace {
 
 // Whether job's bytes should come through several ranged streams (rclone's multi-thread
-// download: to the local backend from a network remote, large enough).
+// download: to a local disk from a network remote, large enough).
 bool UseMultiThread(const Remote& src, const Remote& dst, const ObjectInfo& info,
                     const SyncOptions& opts) {
-  return opts.multi_thread_streams > 1 && dst.Type() == "local" && src.GetFeatures().network &&
-         info.size >= 0 && info.size >= opts.multi_thread_cutoff;
+  return opts.multi_thread_streams > 1 && dst.GetFeatures().local_disk &&
+         src.GetFeatures().network && info.size >= 0 && info.size >= opts.multi_thread_cutoff;
 }
 
 // Opens the source for the transfer: one stream, or a ParallelReader.
