@@ -90,7 +90,8 @@ TEST_CASE("crypt over s3 [any server]: conformance, standard names") {
       {.name = "crypt(s3) standard",
        .make_empty_remote = [] { return MakeCryptS3(bucket, Config(crypt::NameMode::kStandard)); },
        .supports_empty_dirs = false,
-       .supports_long_names = false});
+       .supports_long_names = false,
+       .server_lists_uploads = Server().rgw});
 }
 
 TEST_CASE("crypt over s3: a listed small file is read in one GET that reports its plain info") {
@@ -133,7 +134,8 @@ TEST_CASE("crypt over s3 [any server]: conformance, obfuscated names") {
   RunConformanceSuite(
       {.name = "crypt(s3) obfuscate",
        .make_empty_remote = [] { return MakeCryptS3(bucket, Config(crypt::NameMode::kObfuscate)); },
-       .supports_empty_dirs = false});
+       .supports_empty_dirs = false,
+       .server_lists_uploads = Server().rgw});
 }
 
 // ---- Interop with rclone through the S3 server ----

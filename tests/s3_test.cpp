@@ -100,7 +100,8 @@ TEST_CASE("s3 [any server]: conformance") {
   RunConformanceSuite(
       {.name = "s3",
        .make_empty_remote = [] { return MakeRemote(bucket + "/" + test::UniqueName("c")); },
-       .supports_empty_dirs = false});
+       .supports_empty_dirs = false,
+       .server_lists_uploads = Server().rgw});
 }
 
 TEST_CASE("s3 [any server]: a wrong secret gives one clear auth error, no retries") {

@@ -565,6 +565,51 @@ void TestPublicLink(Remote& r) {
   CHECK_CODE(r.PublicLink(ctx, "pub/missing", expire), ErrorCode::kNotFound);
 }
 
+// Batches (Features::batch_commit): after FinishBatch every object put in the batch is at its
+// path with its bytes, and a put replaced within the batch shows its last version. Without the
+// feature, StartBatch and FinishBatch change nothing: each put is visible at once.
+void TestBatches(Remote& r) {
+  const Context ctx;
+  std::vector<std::string> failures;
+  std::mutex mu;
+  r.StartBatch([&](const std::string& path, const Error& error) {
+    std::lock_guard lock(mu);
+    failures.push_back(path + ": " + error.message());
+  });
+  for (int i = 0; i < 5; ++i) {
+    REQUIRE_OK(PutString(r, "batch/f" + std::to_string(i), MakeData(100 + i, i), kMtime1));
+  }
+  REQUIRE_OK(PutString(r, "batch/f0", "replaced", kMtime2));
+  if (!r.GetFeatures().batch_commit) CHECK(ReadString(r, "batch/f1").value_or("") == MakeData(101, 1));
+  REQUIRE_OK(r.FinishBatch(ctx));
+  CHECK(failures.empty());
+  CHECK(ReadString(r, "batch/f0").value_or("") == "replaced");
+  for (int i = 1; i < 5; ++i) {
+    INFO("object ", i);
+    CHECK(ReadString(r, "batch/f" + std::to_string(i)).value_or("") == MakeData(100 + i, i));
+  }
+  auto listed = r.List(ctx, "batch");
+  REQUIRE_OK(listed);
+  CHECK(listed->size() == 5u);
+  // A second, empty batch finishes at once.
+  r.StartBatch([](const std::string&, const Error&) {});
+  CHECK_CODE(r.FinishBatch(ctx), ErrorCode::kOk);
+}
+
+// Cleanup (Features::cleanup): with nothing left behind it succeeds and removes nothing, also
+// with dry_run; without the feature, kUnsupported (also where the server cannot list uploads).
+void TestCleanup(Remote& r, const ConformanceTarget& t) {
+  const Context ctx;
+  REQUIRE_OK(PutString(r, "clean/keep", "keep"));
+  if (!r.GetFeatures().cleanup || !t.server_lists_uploads) {
+    CHECK_CODE(r.Cleanup(ctx, "", std::chrono::hours(24), false), ErrorCode::kUnsupported);
+    return;
+  }
+  CHECK_CODE(r.Cleanup(ctx, "", std::chrono::seconds(0), true), ErrorCode::kOk);
+  CHECK_CODE(r.Cleanup(ctx, "", std::chrono::seconds(0), false), ErrorCode::kOk);
+  CHECK(ReadString(r, "clean/keep").value_or("") == "keep");
+}
+
 }  // namespace
 
 void RunConformanceSuite(const ConformanceTarget& t) {
@@ -585,6 +630,8 @@ void RunConformanceSuite(const ConformanceTarget& t) {
   SUBCASE("hashes, server-side copy and move") { TestHashCopyMove(r, t); }
   SUBCASE("set modtime and purge") { TestModTimeAndPurge(r); }
   SUBCASE("public links") { TestPublicLink(r); }
+  SUBCASE("batches") { TestBatches(r); }
+  SUBCASE("cleanup") { TestCleanup(r, t); }
 }
 
 }  // namespace cvclone

@@ -1,7 +1,7 @@
 // The Remote conformance suite: every backend runs it from a test file of a dozen lines. Every
 // optional operation is checked against Features: an advertised one must work (server-side copy
-// and move, set modtime, purge, public links, hashes), one not advertised must return
-// kUnsupported.
+// and move, set modtime, purge, public links, hashes, batches, cleanup), one not advertised must
+// return kUnsupported (batches: without the feature StartBatch/FinishBatch defer nothing).
 //
 //   TEST_CASE("local: conformance") {
 //     TempDir dir;
@@ -37,6 +37,10 @@ struct ConformanceTarget {
   // Whether Stat gives back the mtime given to Put (false for a WebDAV server without mtimes:
   // its mtime is the upload time, checked to be no earlier than the Put).
   bool keeps_mtimes = true;
+  // Whether the server behind the remote offers what an advertised Cleanup needs (false for
+  // s3rver, which answers ListMultipartUploads with 501 NotImplemented: kUnsupported from the
+  // server, not from the backend).
+  bool server_lists_uploads = true;
 };
 
 void RunConformanceSuite(const ConformanceTarget& target);
