@@ -119,18 +119,6 @@ std::map<std::pair<std::string, std::string>, std::string> CollectBackendFlags(
 // fatal log. So every kUsage error exits 1 here, whether the parser or the command found it.
 constexpr int kCommandLineError = exit_code::kUncategorized;
 
-// rclone's exit code when --max-transfer was reached.
-constexpr int kTransferExceeded = 8;
-
-int ExitCodeForRun(const Error& error) {
-  if (IsNoTransferError(error)) return exit_code::kNoFilesTransferred;
-  if (IsNoAnswerError(error)) return exit_code::kUncategorized;
-  if (IsMaxTransferError(error)) return kTransferExceeded;
-  if (IsDifferencesError(error)) return exit_code::kUncategorized;
-  if (IsUnknownRemoteError(error)) return exit_code::kUncategorized;  // rclone: a fatal log
-  if (error.code() == ErrorCode::kUsage) return kCommandLineError;
-  return ExitCodeFor(error);
-}
 
 // --tpslimit N (a decimal, as rclone's) and --tpslimit-burst.
 Status ConfigureTransactionLimit(const FlagValues& flags) {
@@ -180,7 +168,7 @@ int RunCommand(const Command& command, const std::vector<std::string>& rest,
   }
   if (auto st = ConfigureLog(parsed->flags); !st) {
     log::Error("{}", st.error().message());
-    return ExitCodeForRun(st.error());
+    return ExitCodeFor(st.error());
   }
   if (auto st = ConfigureTransactionLimit(parsed->flags); !st) {
     log::Error("{}", st.error().message());
@@ -204,9 +192,9 @@ int RunCommand(const Command& command, const std::vector<std::string>& rest,
   }
   std::fflush(stdout);
   // -i's q: the user ended the run, as rclone's exits 0.
-  if (status || IsQuitError(status.error())) return exit_code::kOk;
+  if (status || status.error().code() == ErrorCode::kQuit) return exit_code::kOk;
   log::Error("{}", status.error().message());
-  return ExitCodeForRun(status.error());
+  return ExitCodeFor(status.error());
 }
 
 }  // namespace

@@ -330,20 +330,11 @@ std::optional<std::string> ConfigFile::ClosestSection(const std::string& name) c
   return best;
 }
 
-namespace {
-constexpr const char* kUnknownRemoteMarker = "\" not found in config file ";
-}  // namespace
-
 Error UnknownRemoteError(const ConfigFile& config, const std::string& name) {
-  std::string message = "remote \"" + name + kUnknownRemoteMarker + config.path();
+  std::string message = "remote \"" + name + "\" not found in config file " + config.path();
   if (!config.exists()) message += " (the file does not exist)";
   if (auto close = config.ClosestSection(name)) message += ": did you mean \"" + *close + "\"?";
-  return Error(ErrorCode::kConfig, message);
-}
-
-bool IsUnknownRemoteError(const Error& error) {
-  return error.code() == ErrorCode::kConfig && error.message().starts_with("remote \"") &&
-         error.message().find(kUnknownRemoteMarker) != std::string::npos;
+  return Error(ErrorCode::kUnknownRemote, message);
 }
 
 Status ConfigFile::Save() const {

@@ -113,11 +113,10 @@ class ConfigFile {
 // "pass", "secret", "token" or "key" (any case).
 bool IsSecretOption(const Registry& registry, const std::string& type, const std::string& key);
 
-// The error for a remote name that is not a section of config (kConfig): names the file, says
-// when that file does not exist, and suggests a close section name ("did you mean \"x\"?").
-// IsUnknownRemoteError tells it apart, so the CLI can exit 1 as rclone does.
+// The error for a remote name that is not a section of config (kUnknownRemote: exit 1, as
+// rclone): names the file, says when that file does not exist, and suggests a close section
+// name ("did you mean \"x\"?").
 Error UnknownRemoteError(const ConfigFile& config, const std::string& name);
-bool IsUnknownRemoteError(const Error& error);
 
 // Levenshtein distance between a and b (bytes).
 size_t EditDistance(const std::string& a, const std::string& b);

@@ -313,11 +313,10 @@ TEST_CASE("config: RenameSection, copies, and the closest section for \"did you 
   CHECK(names.ClosestSection("mylocal") == std::nullopt);  // exists
 
   const Error e = UnknownRemoteError(names, "mylocl");
-  CHECK(e.code() == ErrorCode::kConfig);
+  CHECK(e.code() == ErrorCode::kUnknownRemote);
+  CHECK(ExitCodeFor(e) == exit_code::kUncategorized);
   CHECK(e.message() ==
         "remote \"mylocl\" not found in config file /etc/test.conf: did you mean \"mylocal\"?");
-  CHECK(IsUnknownRemoteError(e));
-  CHECK_FALSE(IsUnknownRemoteError(Error(ErrorCode::kConfig, "remote \"a\" has no type")));
   auto missing =
       ConfigFile::Load((std::filesystem::temp_directory_path() / "cvclone-no-such.conf").string());
   REQUIRE(missing.has_value());

@@ -24,16 +24,32 @@ const char* ErrorCodeName(ErrorCode code) {
     case ErrorCode::kTimeout: return "timeout";
     case ErrorCode::kCancelled: return "cancelled";
     case ErrorCode::kInternal: return "internal error";
+    case ErrorCode::kMaxTransfer: return "transfer limit reached";
+    case ErrorCode::kMaxDuration: return "duration limit reached";
+    case ErrorCode::kNoTransfer: return "no files transferred";
+    case ErrorCode::kDifferences: return "differences found";
+    case ErrorCode::kNoAnswer: return "no answer";
+    case ErrorCode::kQuit: return "quit";
+    case ErrorCode::kUnknownRemote: return "unknown remote";
   }
   return "unknown";
 }
 
 int ExitCodeFor(const Error& error) {
   switch (error.code()) {
-    case ErrorCode::kOk: return exit_code::kOk;
+    case ErrorCode::kOk:
+    case ErrorCode::kQuit: return exit_code::kOk;
     case ErrorCode::kUsage: return exit_code::kUncategorized;  // as rclone 1.60 (error.hpp)
     case ErrorCode::kDirNotFound: return exit_code::kDirNotFound;
     case ErrorCode::kNotFound: return exit_code::kFileNotFound;
+    case ErrorCode::kMaxTransfer: return exit_code::kTransferExceeded;
+    case ErrorCode::kMaxDuration: return exit_code::kFatalError;
+    case ErrorCode::kNoTransfer: return exit_code::kNoFilesTransferred;
+    // rclone: a check's "N differences found", a closed stdin under -i and an unknown remote
+    // end in a fatal log, exit 1.
+    case ErrorCode::kDifferences:
+    case ErrorCode::kNoAnswer:
+    case ErrorCode::kUnknownRemote: return exit_code::kUncategorized;
     default: break;
   }
   if (error.fatal()) return exit_code::kFatalError;

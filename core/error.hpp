@@ -36,6 +36,14 @@ enum class ErrorCode {
   kTimeout,          // deadline exceeded
   kCancelled,        // stopped by the user (SIGINT) or a stop_token
   kInternal,         // a bug
+  // Outcomes of a run that rclone gives exit codes of their own:
+  kMaxTransfer,      // --max-transfer reached (exit 8)
+  kMaxDuration,      // --max-duration reached (exit 7, as a fatal error)
+  kNoTransfer,       // --error-on-no-transfer and nothing was transferred (exit 9)
+  kDifferences,      // check: the two sides differ (exit 1)
+  kNoAnswer,         // --interactive and standard input ended before an answer (exit 1)
+  kQuit,             // --interactive and the answer q: the run stopped (exit 0)
+  kUnknownRemote,    // a remote name neither the config file nor the environment defines (exit 1)
 };
 
 // Whether trying again may help. Retryable errors are retried by the backend (per request) and
@@ -150,7 +158,8 @@ inline Unexpected<Error> Propagate(const Error& e, const std::string& context) {
 }
 
 // Exit codes as rclone's (STYLE.md): 0 ok, 1 uncategorised, 2 usage, 3 directory not found,
-// 4 file not found, 5 temporary, 6 not retryable, 7 fatal, 9 nothing transferred. rclone 1.60
+// 4 file not found, 5 temporary, 6 not retryable, 7 fatal, 8 transfer limit, 9 nothing
+// transferred. rclone 1.60
 // documents 2 for usage errors but exits 1 for every wrong command line (its flag parser's
 // errors end in a fatal log), and so does cvclone: kUsage exits 1; kUsage (2) is not used.
 namespace exit_code {
@@ -162,9 +171,12 @@ constexpr int kFileNotFound = 4;
 constexpr int kRetryError = 5;
 constexpr int kNoRetryError = 6;
 constexpr int kFatalError = 7;
+constexpr int kTransferExceeded = 8;
 constexpr int kNoFilesTransferred = 9;
 }  // namespace exit_code
 
+// The exit code of a command that failed with error: by its code first (usage errors and the
+// run outcomes above), else by its retry class, as rclone's resolveExitCode.
 int ExitCodeFor(const Error& error);
 
 }  // namespace cvclone

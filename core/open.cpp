@@ -122,7 +122,7 @@ Status ResolveSectionType(const RemoteSpec& spec, const OpenEnv& env, const Regi
   bool in_file = env.config != nullptr && env.config->HasSection(spec.name);
   if (!type || type->empty()) {
     if (!in_file) {
-      return MakeError(ErrorCode::kConfig,
+      return MakeError(ErrorCode::kUnknownRemote,
                        "remote \"" + spec.name + "\" not found in config file " + ConfigPath(env));
     }
     type = env.config->Get(spec.name, "type");

@@ -301,7 +301,7 @@ TEST_CASE("engine: check finds missing, extra, size and content differences") {
   Status st = RunCheck(Context{}, src, dst, Opts(), acct);
   REQUIRE_FALSE(st.has_value());
   CHECK(st.error().message() == "4 differences found");
-  CHECK(IsDifferencesError(st.error()));
+  CHECK(st.error().code() == ErrorCode::kDifferences);
   CHECK(acct.checks() == 39);
 
   SyncOptions one_way = Opts();
@@ -490,7 +490,7 @@ TEST_CASE("engine: --error-on-no-transfer") {
   Accounting second;
   Status st = RunSync(Context{}, src, dst, SyncMode::kCopy, opts, second);
   REQUIRE_FALSE(st.has_value());
-  CHECK(IsNoTransferError(st.error()));
+  CHECK(st.error().code() == ErrorCode::kNoTransfer);
 }
 
 TEST_CASE("engine: summary text names the counts") {

@@ -162,18 +162,12 @@ Status CheckRun::Run() {
     log::Notice("0{}", kDifferencesSuffix);
   }
   CVC_RETURN_IF_ERROR(state_.Final());
-  if (n > 0) return MakeError(ErrorCode::kCorrupt, std::to_string(n) + kDifferencesSuffix);
+  if (n > 0) return MakeError(ErrorCode::kDifferences, std::to_string(n) + kDifferencesSuffix);
   return Ok();
 }
 
 }  // namespace
 
-bool IsDifferencesError(const Error& error) {
-  const std::string& m = error.message();
-  const std::string suffix = kDifferencesSuffix;
-  return error.code() == ErrorCode::kCorrupt && m.size() > suffix.size() &&
-         m.compare(m.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
 
 char CheckOutcomeSign(CheckOutcome outcome) {
   switch (outcome) {

@@ -27,13 +27,13 @@ class LimitReader : public Reader {
 
 }  // namespace
 
-bool IsMaxTransferError(const Error& error) {
-  return error.message().find(kMaxTransfer) != std::string::npos;
+Error MaxTransferError(RetryClass retry) {
+  return Error(ErrorCode::kMaxTransfer, kMaxTransfer, retry);
 }
 
-Error MaxTransferError(RetryClass retry) { return Error(ErrorCode::kIo, kMaxTransfer, retry); }
-
-Error MaxDurationError(RetryClass retry) { return Error(ErrorCode::kIo, kMaxDuration, retry); }
+Error MaxDurationError(RetryClass retry) {
+  return Error(ErrorCode::kMaxDuration, kMaxDuration, retry);
+}
 
 Cutoff::Cutoff(int64_t max_transfer, std::chrono::milliseconds max_duration, CutoffMode mode,
                const Accounting& acct)

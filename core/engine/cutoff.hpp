@@ -22,9 +22,8 @@ enum class CutoffMode {
   kCautious,  // --max-transfer: no transfer starts that could take the run past the limit
 };
 
-// The run's error when --max-transfer was reached (exit code 8 in the CLI) and when
-// --max-duration was (fatal, exit code 7, as rclone 1.60).
-bool IsMaxTransferError(const Error& error);
+// The run's error when --max-transfer was reached (kMaxTransfer: exit code 8) and when
+// --max-duration was (kMaxDuration, fatal: exit code 7, as rclone 1.60).
 Error MaxTransferError(RetryClass retry);
 Error MaxDurationError(RetryClass retry);
 

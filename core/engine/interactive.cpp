@@ -60,17 +60,9 @@ Result<Interactive::Answer> Interactive::Ask(const std::string& op, const std::s
   }
 }
 
-Error NoAnswerError() { return Error(ErrorCode::kIo, kEofMessage, RetryClass::kFatal); }
+Error NoAnswerError() { return Error(ErrorCode::kNoAnswer, kEofMessage, RetryClass::kFatal); }
 
-bool IsNoAnswerError(const Error& error) {
-  return error.code() == ErrorCode::kIo && error.message() == kEofMessage;
-}
-
-Error QuitError() { return Error(ErrorCode::kCancelled, kQuitMessage, RetryClass::kFatal); }
-
-bool IsQuitError(const Error& error) {
-  return error.code() == ErrorCode::kCancelled && error.message() == kQuitMessage;
-}
+Error QuitError() { return Error(ErrorCode::kQuit, kQuitMessage, RetryClass::kFatal); }
 
 bool Confirmed(RunState& state, const SyncOptions& opts, const std::string& op,
                const std::string& path, int64_t size) {

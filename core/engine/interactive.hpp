@@ -47,15 +47,13 @@ class Interactive {
   bool eof_ = false;
 };
 
-// The fatal error "Failed to read line: EOF" when the input ended before an answer; the CLI
-// exits 1 on it (IsNoAnswerError), as rclone does.
+// The fatal kNoAnswer "Failed to read line: EOF" when the input ended before an answer; the CLI
+// exits 1 on it, as rclone does.
 Error NoAnswerError();
-bool IsNoAnswerError(const Error& error);
 
-// The error a run returns after the answer q: IsQuitError() is true, and the CLI exits 0 as
-// rclone does (the files done so far stay; sync deletes nothing).
+// The fatal kQuit a run returns after the answer q; the CLI exits 0 on it as rclone does (the
+// files done so far stay; sync deletes nothing).
 Error QuitError();
-bool IsQuitError(const Error& error);
 
 // For the engine: whether the run may do op on path. True without --interactive (opts'
 // interactive null) and under --dry-run (which changes nothing). False when the answer was n

@@ -459,8 +459,7 @@ std::jthread DurationTimer(const Cutoff& cutoff, RunState& state, Accounting& ac
 // The run's result: a soft --max-duration cutoff, recorded as a plain error so that running
 // transfers could finish, ends the run as the fatal error it is (as rclone: exit code 7).
 Status WithCutoff(Status final) {
-  if (!final && final.error().message() == MaxDurationError(RetryClass::kNoRetry).message() &&
-      !final.error().fatal()) {
+  if (!final && final.error().code() == ErrorCode::kMaxDuration && !final.error().fatal()) {
     return Unexpected<Error>(MaxDurationError(RetryClass::kFatal));
   }
   return final;
@@ -766,9 +765,6 @@ Overlap CompareRoots(const Remote& src, const Remote& dst) {
   return Compare(src.StorageRoot(), dst.StorageRoot());
 }
 
-bool IsNoTransferError(const Error& error) {
-  return error.code() == ErrorCode::kNotFound && error.message() == kNoTransferMessage;
-}
 
 Status RunSync(const Context& ctx, Remote& src, Remote& dst, SyncMode mode,
                const SyncOptions& opts, Accounting& acct) {
@@ -790,7 +786,7 @@ Status RunSync(const Context& ctx, Remote& src, Remote& dst, SyncMode mode,
   SyncRun run(ctx, src, dst, mode, run_opts, acct, filter);
   CVC_RETURN_IF_ERROR(run.Run());
   if (opts.error_on_no_transfer && acct.transfers() == 0) {
-    return MakeError(ErrorCode::kNotFound, kNoTransferMessage);
+    return MakeError(ErrorCode::kNoTransfer, kNoTransferMessage);
   }
   return Ok();
 }
@@ -871,7 +867,7 @@ Status CopyOneFile(const Context& ctx, Remote& src, const std::string& src_path,
   (void)TransferFile(state, src, dst, TransferJob{s, dst_path, replacing}, move, opts, acct);
   CVC_RETURN_IF_ERROR(WithCutoff(state.Final()));
   if (opts.error_on_no_transfer && acct.transfers() == 0) {
-    return MakeError(ErrorCode::kNotFound, kNoTransferMessage);
+    return MakeError(ErrorCode::kNoTransfer, kNoTransferMessage);
   }
   return Ok();
 }

@@ -155,10 +155,9 @@ enum class SyncMode { kCopy, kSync, kMove };
 // order (--order-by) and check_first: see SyncOptions. interactive: each copy, move, delete,
 // modification time update, directory made or removed is asked first.
 // max_transfer / max_duration: transfers are cut off as Cutoff says; the run then returns
-// MaxTransferError (IsMaxTransferError: exit code 8) or the fatal MaxDurationError.
-// error_on_no_transfer: when the run was otherwise Ok but nothing was transferred, returns the
-// error "no files transferred" for which IsNoTransferError() is true; the CLI maps it to exit
-// code 9 (exit_code::kNoFilesTransferred).
+// MaxTransferError (kMaxTransfer: exit code 8) or the fatal MaxDurationError (kMaxDuration).
+// error_on_no_transfer: when the run was otherwise Ok but nothing was transferred, returns
+// kNoTransfer "no files transferred" (exit code 9).
 Status RunSync(const Context& ctx, Remote& src, Remote& dst, SyncMode mode,
                const SyncOptions& opts, Accounting& acct);
 
@@ -166,10 +165,9 @@ Status RunSync(const Context& ctx, Remote& src, Remote& dst, SyncMode mode,
 // with a NOTICE). one_way: files only in dst are not differences. download: compares the bytes
 // by reading both sides. Logs each difference as ERROR naming the path ("path: sizes differ",
 // "path: md5 differ", "path: file not in <dst name>", "path: file not in <src name>"), then
-// NOTICE "N differences found" and returns kCorrupt "N differences found" if N > 0; else logs
-// "0 differences found" and returns Ok. Other errors (listing, reading) are counted and returned.
-// (rclone exits 1 for differences; ExitCodeFor maps kCorrupt to 6, so the CLI check command
-// should use IsDifferencesError() to exit 1.)
+// NOTICE "N differences found" and returns kDifferences "N differences found" (exit code 1, as
+// rclone) if N > 0; else logs "0 differences found" and returns Ok. Other errors (listing,
+// reading) are counted and returned.
 Status RunCheck(const Context& ctx, Remote& src, Remote& dst, const SyncOptions& opts,
                 Accounting& acct);
 
@@ -188,10 +186,5 @@ Status CopyOneFile(const Context& ctx, Remote& src, const std::string& src_path,
 // Remotes whose storage is unknown are apart.
 enum class Overlap { kNone, kSame, kDstInSrc, kSrcInDst };
 Overlap CompareRoots(const Remote& src, const Remote& dst);
-
-// The error RunSync returns for error_on_no_transfer (exit code 9 in the CLI).
-bool IsNoTransferError(const Error& error);
-// The error RunCheck returns when differences were found (exit code 1 in the CLI).
-bool IsDifferencesError(const Error& error);
 
 }  // namespace cvclone
