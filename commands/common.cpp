@@ -4,13 +4,10 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cctype>
 #include <cstdio>
 #include <ctime>
 #include <iostream>
-#include <mutex>
-#include <thread>
 
 #include "commands/commands.hpp"
 #include "core/engine/bwlimit.hpp"
@@ -59,69 +56,6 @@ Result<Target> OpenTarget(const Invocation& inv, const std::string& remote_strin
   }
   CVC_ASSIGN_OR_RETURN(std::unique_ptr<Remote> remote, inv.Open(remote_string));
   return Target{std::move(remote), ""};
-}
-
-Status ResolveExactMtimes(const Context& ctx, Remote& remote, std::vector<ObjectInfo>& entries) {
-  std::vector<ObjectInfo*> flagged;
-  for (ObjectInfo& e : entries) {
-    if (!e.is_dir && e.mtime_is_upload_time) flagged.push_back(&e);
-  }
-  if (flagged.empty()) return Ok();
-  std::atomic<size_t> next{0};
-  std::mutex mu;
-  std::optional<Error> first;
-  auto work = [&] {
-    for (size_t i = next++; i < flagged.size(); i = next++) {
-      auto st = remote.Stat(ctx, flagged[i]->path);
-      if (st) {
-        *flagged[i] = std::move(st).value();
-        continue;
-      }
-      std::lock_guard lock(mu);
-      if (!first) first = st.error();
-      next = flagged.size();  // stop the others early
-    }
-  };
-  {
-    std::vector<std::jthread> threads;
-    const size_t n = std::min<size_t>(kExactMtimeStats, flagged.size());
-    for (size_t t = 1; t < n; ++t) threads.emplace_back(work);
-    work();
-  }
-  if (first) return Propagate(*first);
-  return Ok();
-}
-
-Status Walk(const Context& ctx, Remote& remote, const std::string& dir, bool recursive,
-            bool with_dirs, const Filter* filter,
-            const std::function<Status(const ObjectInfo&)>& fn, ListedMtime mtimes) {
-  CVC_RETURN_IF_ERROR(ctx.Check());
-  CVC_ASSIGN_OR_RETURN(std::vector<ObjectInfo> entries, remote.List(ctx, dir));
-  if (filter != nullptr) {
-    if (filter->ExcludesListing(entries)) return Ok();
-    std::erase_if(entries,
-                  [&](const ObjectInfo& e) { return !e.is_dir && !filter->IncludeObject(e); });
-  }
-  if (mtimes == ListedMtime::kExact) CVC_RETURN_IF_ERROR(ResolveExactMtimes(ctx, remote, entries));
-  std::sort(entries.begin(), entries.end(),
-            [](const ObjectInfo& a, const ObjectInfo& b) { return a.path < b.path; });
-  for (const ObjectInfo& e : entries) {
-    if (e.is_dir) {
-      if (filter != nullptr && !filter->IncludeDir(e.path)) continue;
-      if (filter != nullptr && filter->HasExcludeMarkers()) {
-        // As rclone's: a directory holding a marker is not even listed in its parent.
-        auto inside = remote.List(ctx, e.path);
-        if (inside && filter->ExcludesListing(*inside)) continue;
-      }
-      if (with_dirs) CVC_RETURN_IF_ERROR(fn(e));
-      if (recursive && (filter == nullptr || filter->Descend(e.path))) {
-        CVC_RETURN_IF_ERROR(Walk(ctx, remote, e.path, recursive, with_dirs, filter, fn, mtimes));
-      }
-    } else {
-      CVC_RETURN_IF_ERROR(fn(e));  // filtered above
-    }
-  }
-  return Ok();
 }
 
 void RestrictToFile(FilterOptions& filter, const std::string& file) {

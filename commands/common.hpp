@@ -12,6 +12,7 @@
 #include "commands/cli.hpp"
 #include "core/engine/accounting.hpp"
 #include "core/engine/filter.hpp"
+#include "core/engine/walk.hpp"
 #include "core/remote.hpp"
 
 namespace cvclone {
@@ -38,26 +39,6 @@ Result<Target> OpenTarget(const Invocation& inv, const std::string& remote_strin
 // comparison to that file on both sides (filter rules "+ /<file>" and "- **", ahead of any
 // others), as rclone does.
 void RestrictToFile(FilterOptions& filter, const std::string& file);
-
-// What Walk gives for listed mtimes that are upload times (ObjectInfo::mtime_is_upload_time).
-enum class ListedMtime {
-  kAsListed,  // the listing's entries as they are (commands that show no mtime)
-  kExact,     // each such entry replaced by its Stat(): the exact modtime (lsl, lsjson)
-};
-
-// Calls fn for every entry under dir (files, and directories too when with_dirs), sorted by
-// path, depth first, descending into directories when recursive. Files are filtered by filter
-// (may be null); directories the filter excludes are not descended into.
-Status Walk(const Context& ctx, Remote& remote, const std::string& dir, bool recursive,
-            bool with_dirs, const Filter* filter,
-            const std::function<Status(const ObjectInfo&)>& fn,
-            ListedMtime mtimes = ListedMtime::kAsListed);
-
-// Most Stat() calls ResolveExactMtimes makes at once.
-constexpr int kExactMtimeStats = 8;
-// Replaces every object entry whose mtime is an upload time by its Stat(), up to
-// kExactMtimeStats at a time on as many threads. Returns the first Stat() error.
-Status ResolveExactMtimes(const Context& ctx, Remote& remote, std::vector<ObjectInfo>& entries);
 
 // The filter from the global flags (kUsage on a bad rule).
 Result<Filter> MakeFilter(const Invocation& inv);

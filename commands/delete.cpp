@@ -1,76 +1,11 @@
 // delete (files only, filtered), purge (the whole tree).
 #include <fmt/format.h>
 
-#include <algorithm>
-
 #include "commands/commands.hpp"
 #include "commands/common.hpp"
 #include "core/log.hpp"
 
 namespace cvclone {
-namespace {
-
-Status DeleteFile(const Invocation& inv, Remote& remote, const std::string& path,
-                  int64_t& deleted) {
-  if (inv.DryRun()) {
-    log::NoticeAt(path, "Skipped delete as --dry-run is set");
-    return Ok();
-  }
-  auto status = remote.Delete(inv.ctx, path);
-  if (!status) return Propagate(status.error(), path);
-  log::InfoAt(path, "Deleted");
-  ++deleted;
-  return Ok();
-}
-
-// Paths deepest first, so each directory comes before its parent.
-void SortDeepestFirst(std::vector<std::string>& dirs) {
-  std::sort(dirs.begin(), dirs.end(), [](const std::string& a, const std::string& b) {
-    return std::count(a.begin(), a.end(), '/') > std::count(b.begin(), b.end(), '/');
-  });
-}
-
-// delete --rmdirs: removes the directories left empty under the root (not the root itself).
-Status RemoveEmptyDirs(const Invocation& inv, Remote& remote) {
-  std::vector<std::string> dirs;
-  CVC_RETURN_IF_ERROR(Walk(inv.ctx, remote, "", true, true, nullptr, [&](const ObjectInfo& e) {
-    if (e.is_dir) dirs.push_back(e.path);
-    return Ok();
-  }));
-  SortDeepestFirst(dirs);
-  for (const std::string& d : dirs) {
-    if (inv.DryRun()) {
-      log::NoticeAt(d, "Skipped remove directory as --dry-run is set");
-      continue;
-    }
-    auto st = remote.Rmdir(inv.ctx, d);
-    if (st) {
-      log::InfoAt(d, "Removed directory");
-    } else if (st.error().code() != ErrorCode::kDirNotEmpty) {
-      return Propagate(st.error(), d);
-    }
-  }
-  return Ok();
-}
-
-// Deletes every file and then every directory, deepest first, and the root itself.
-Status PurgeByListing(const Invocation& inv, Remote& remote) {
-  std::vector<std::string> dirs;
-  int64_t deleted = 0;
-  CVC_RETURN_IF_ERROR(Walk(inv.ctx, remote, "", true, true, nullptr, [&](const ObjectInfo& e) {
-    if (e.is_dir) {
-      dirs.push_back(e.path);
-      return Ok();
-    }
-    return DeleteFile(inv, remote, e.path, deleted);
-  }));
-  if (inv.DryRun()) return Ok();
-  SortDeepestFirst(dirs);
-  for (const std::string& d : dirs) CVC_RETURN_IF_ERROR(remote.Rmdir(inv.ctx, d));
-  return remote.Rmdir(inv.ctx, "");
-}
-
-}  // namespace
 
 Command MakeDeleteCommand() {
   Command c;
@@ -92,14 +27,14 @@ Command MakeDeleteCommand() {
     CVC_ASSIGN_OR_RETURN(Filter filter, MakeFilter(inv));
     CVC_ASSIGN_OR_RETURN(Target target, OpenTarget(inv, inv.args[0]));
     int64_t deleted = 0;
-    if (!target.file.empty()) return DeleteFile(inv, *target.remote, target.file, deleted);
-    CVC_RETURN_IF_ERROR(Walk(inv.ctx, *target.remote, "", true, false, &filter,
-                             [&](const ObjectInfo& info) {
-                               return DeleteFile(inv, *target.remote, info.path, deleted);
-                             }));
+    if (!target.file.empty()) {
+      return DeleteOne(inv.ctx, *target.remote, target.file, inv.DryRun(), deleted);
+    }
+    CVC_RETURN_IF_ERROR(DeleteFiles(inv.ctx, *target.remote, filter, inv.DryRun(), deleted));
     if (!inv.DryRun()) log::Info("Deleted {} files", deleted);
-    if (inv.flags.Bool("rmdirs")) return RemoveEmptyDirs(inv, *target.remote);
-    return Ok();
+    if (!inv.flags.Bool("rmdirs")) return Ok();
+    // As rclone's delete --rmdirs: its rmdirs, the path itself kept.
+    return RemoveEmptyDirs(inv.ctx, *target.remote, inv.DryRun(), /*leave_root=*/true);
   };
   return c;
 }
@@ -116,8 +51,7 @@ Command MakePurgeCommand() {
   c.min_args = c.max_args = 1;
   c.run = [](const Invocation& inv) -> Status {
     CVC_ASSIGN_OR_RETURN(std::unique_ptr<Remote> remote, inv.Open(inv.args[0]));
-    if (!inv.DryRun() && remote->GetFeatures().purge) return remote->Purge(inv.ctx, "");
-    return PurgeByListing(inv, *remote);
+    return PurgeTree(inv.ctx, *remote, inv.DryRun());
   };
   return c;
 }

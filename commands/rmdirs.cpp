@@ -1,53 +1,13 @@
 // rmdirs: remove the empty directories under a path, as rclone's (operations.Rmdirs).
-#include <fmt/format.h>
-
-#include <algorithm>
-#include <set>
-
 #include "commands/commands.hpp"
 #include "commands/common.hpp"
-#include "core/log.hpp"
 
 namespace cvclone {
 namespace {
 
 Status RunRmdirs(const Invocation& inv) {
   CVC_ASSIGN_OR_RETURN(std::unique_ptr<Remote> remote, inv.Open(inv.args[0]));
-  const bool leave_root = inv.flags.Bool("leave-root");
-  // Every directory, and those that hold a file somewhere below them (with their parents).
-  std::vector<std::string> dirs;
-  std::set<std::string> full;
-  CVC_RETURN_IF_ERROR(Walk(inv.ctx, *remote, "", true, true, nullptr, [&](const ObjectInfo& e) {
-    if (e.is_dir) {
-      dirs.push_back(e.path);
-      return Ok();
-    }
-    for (std::string d = ParentPath(e.path); !full.contains(d); d = ParentPath(d)) {
-      full.insert(d);
-      if (d.empty()) break;
-    }
-    return Ok();
-  }));
-  if (!leave_root) dirs.push_back("");
-  // Deepest first, so that each directory is empty by the time it is removed.
-  std::stable_sort(dirs.begin(), dirs.end(), [](const std::string& a, const std::string& b) {
-    const auto depth = [](const std::string& p) {
-      return p.empty() ? -1 : static_cast<int>(std::count(p.begin(), p.end(), '/'));
-    };
-    return depth(a) > depth(b);
-  });
-  for (const std::string& d : dirs) {
-    if (full.contains(d)) continue;
-    const std::string shown = d.empty() ? remote->Name() : d;
-    if (inv.DryRun()) {
-      log::NoticeAt(shown, "Skipped remove directory as --dry-run is set");
-      continue;
-    }
-    log::InfoAt(shown, "Removing directory");
-    auto st = remote->Rmdir(inv.ctx, d);
-    if (!st) return Propagate(st.error(), fmt::format("rmdirs: \"{}\"", shown));
-  }
-  return Ok();
+  return RemoveEmptyDirs(inv.ctx, *remote, inv.DryRun(), inv.flags.Bool("leave-root"));
 }
 
 }  // namespace
