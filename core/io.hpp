@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <memory>
 #include <span>
 #include <string>
@@ -30,6 +31,9 @@ std::string_view AsStringView(std::span<const std::byte> bytes);
 
 // Lower-case hex of the bytes.
 std::string HexEncode(std::span<const std::byte> bytes);
+// text with each "%XX" (two hex digits, either case) replaced by that byte; nullopt when a '%'
+// is not followed by two hex digits. '+' stays '+' (it is a space only in form data).
+std::optional<std::string> PercentDecode(std::string_view text);
 
 // Reads from a byte buffer. The owning constructors copy/move the data in; the View form reads a
 // buffer the caller keeps alive for the reader's lifetime. Never fails.

@@ -7,6 +7,7 @@
 
 #include "backends/s3/s3_options.hpp"
 #include "core/http/http.hpp"
+#include "core/io.hpp"
 
 namespace cvclone::s3 {
 namespace {

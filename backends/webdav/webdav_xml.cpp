@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "core/http/http.hpp"
+#include "core/io.hpp"
 
 namespace cvclone::webdav {
 namespace {

@@ -435,29 +435,6 @@ std::optional<TimePoint> ParseHttpDate(std::string_view text) {
   return TimeFromUnix(seconds);
 }
 
-std::optional<std::string> PercentDecode(std::string_view text) {
-  auto hex = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '%') {
-      out += text[i];
-      continue;
-    }
-    if (i + 2 >= text.size()) return std::nullopt;
-    const int hi = hex(text[i + 1]), lo = hex(text[i + 2]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out += static_cast<char>(hi * 16 + lo);
-    i += 2;
-  }
-  return out;
-}
-
 std::string_view UrlPath(std::string_view url) {
   if (const size_t scheme = url.find("://"); scheme != std::string_view::npos) {
     const size_t slash = url.find_first_of("/?#", scheme + 3);

@@ -163,10 +163,6 @@ std::optional<ContentRange> ParseContentRange(std::string_view value);
 // TimePoint cannot hold.
 std::optional<TimePoint> ParseHttpDate(std::string_view text);
 
-// text with each "%XX" (two hex digits, either case) replaced by that byte; nullopt when a '%'
-// is not followed by two hex digits. '+' stays '+' (it is a space only in form data).
-std::optional<std::string> PercentDecode(std::string_view text);
-
 // The path of an absolute URL ("http://h:1/x/y?q#f" -> "/x/y"; "/" when the URL has none) or of
 // a path reference ("/x/y?q" -> "/x/y"), still percent-encoded, without query or fragment.
 std::string_view UrlPath(std::string_view url);

@@ -17,6 +17,8 @@
 #include <set>
 #include <thread>
 
+#include "core/io.hpp"
+
 namespace cvclone {
 namespace {
 

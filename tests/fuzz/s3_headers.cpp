@@ -14,6 +14,7 @@
 #include "backends/s3/s3_remote_impl.hpp"
 #include "backends/s3/xml.hpp"
 #include "core/http/http.hpp"
+#include "core/io.hpp"
 #include "core/registry.hpp"
 #include "tests/fuzz/fuzz_util.hpp"
 
