@@ -111,7 +111,7 @@ Vfs::~Vfs() {
     std::lock_guard lock(impl_->mu);
     impl_->stopping = true;
   }
-  impl_->cv.notify_all();
+  impl_->work_cv.notify_all();
   for (std::thread& t : impl_->workers) t.join();
   for (auto& [path, item] : impl_->items) {
     if (item->fd >= 0) ::close(item->fd);
@@ -453,13 +453,22 @@ Result<Handle*> Vfs::Create(const std::string& path, int flags) {
   }
   im.items[path] = item;
   im.Touched(*item);
-  Status st = im.MarkDirty(*item);  // a new file is uploaded even if nothing is written
+  auto h = im.OpenItem(lock, item, flags & ~O_TRUNC);  // its fd is open: cannot fail
+  if (!h) {
+    im.items.erase(path);
+    im.DropItem(*item);
+    return h;
+  }
+  // A new file is uploaded even if nothing is written. Opened: its meta waits for the flush.
+  Status st = im.MarkDirty(*item);
   if (!st) {
+    (*h)->item->opens--;
+    delete *h;
     im.items.erase(path);
     im.DropItem(*item);
     return Propagate(st.error());
   }
-  return im.OpenItem(lock, item, flags & ~O_TRUNC);
+  return h;
 }
 
 Result<size_t> Vfs::Read(Handle& h, std::span<std::byte> buf, int64_t offset) {
@@ -526,6 +535,10 @@ Result<size_t> Vfs::Write(Handle& h, std::span<const std::byte> data, int64_t of
 }
 
 Status Vfs::Flush(Handle& h) {
+  if (h.kind == Handle::Kind::kCache) {
+    std::lock_guard lock(impl_->mu);
+    return impl_->EnsureMeta(*h.item);
+  }
   if (h.kind != Handle::Kind::kStreamWrite) return Ok();
   std::lock_guard hl(h.mu);
   Result<ObjectInfo> stored = h.writer->Finish();
@@ -732,7 +745,7 @@ Status Vfs::Shutdown() {
   std::unique_lock lock(im.mu);
   im.flushing = true;
   for (auto& [path, item] : im.items) item->shutdown_failed = false;
-  im.cv.notify_all();
+  im.work_cv.notify_all();
   im.cv.wait(lock, [&] {
     for (const auto& [path, item] : im.items) {
       if (item->dirty && !item->shutdown_failed) return false;

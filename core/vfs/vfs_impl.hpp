@@ -24,8 +24,12 @@ struct Item {
   int fd = -1;       // the data file, read-write
   int64_t size = 0;
   TimePoint mtime{};
-  bool dirty = false;      // differs from the remote; <id>.meta exists
+  // Differs from the remote. <id>.meta exists once the item was dirty with no handle open, or
+  // a handle was flushed: a file whose close(2) returned survives a killed process, and one
+  // being written (tar, cp) gets its meta once, at close, not at create and again at utimes.
+  bool dirty = false;
   bool meta_current = false;  // <id>.meta says what it must (path; mtime when mtime_set)
+  bool meta_written = false;  // <id>.meta exists
   bool mtime_set = false;     // mtime was set (utimes) after the last change of the bytes
   bool deleted = false;    // unlinked or replaced: never uploaded; files removed
   uint64_t generation = 0;  // bumped on every change, so an upload knows if it is still current
@@ -82,7 +86,10 @@ struct Vfs::Impl {
   TimePoint mount_time{};
 
   std::mutex mu;
-  std::condition_variable cv;  // item state changes (uploads done, items due)
+  std::condition_variable cv;  // item state changes (uploads done, moves settled)
+  // The upload workers wait here alone: an item falling due wakes one of them, not every thread
+  // waiting for some item's state.
+  std::condition_variable work_cv;
   std::map<std::string, CachedDir> dirs;         // by directory path
   std::set<std::string> virtual_dirs;            // made here on a remote without empty dirs
   std::map<std::string, std::shared_ptr<Item>> items;  // by path
@@ -120,8 +127,11 @@ struct Vfs::Impl {
   Result<std::shared_ptr<Item>> DownloadItem(const std::string& path);
   // Records a change of item's bytes: mtime now (lock held).
   void Touched(Item& item);
-  // Marks item changed: dirty, meta written (lock held). kIo if the meta cannot be written.
+  // Marks item changed: dirty, meta written unless a handle has it and it has none yet (then
+  // the flush writes it) (lock held). kIo if the meta cannot be written.
   Status MarkDirty(Item& item);
+  // Writes item's meta if it is dirty and the meta is not current (lock held).
+  Status EnsureMeta(Item& item);
   Status WriteMeta(const Item& item);
   // Removes item's cache files and closes its data file once no handle has it (lock held).
   void DropItem(Item& item);

@@ -120,21 +120,29 @@ void Vfs::Impl::Touched(Item& item) {
 Status Vfs::Impl::MarkDirty(Item& item) {
   item.generation++;
   if (item.deleted) return Ok();
-  if (!item.dirty || !item.meta_current) {
-    CVC_RETURN_IF_ERROR(WriteMeta(item));
-    item.meta_current = true;
-  }
+  if (!item.dirty) item.meta_current = false;
   item.dirty = true;
   item.failures = 0;
+  if (item.opens > 0 && !item.meta_written) return Ok();  // the flush writes it
+  CVC_RETURN_IF_ERROR(EnsureMeta(item));
   if (item.opens == 0) {
     item.upload_due = std::chrono::steady_clock::now() + options.write_back;
-    cv.notify_all();
+    work_cv.notify_one();
   }
   return Ok();
 }
 
+Status Vfs::Impl::EnsureMeta(Item& item) {
+  if (!item.dirty || item.deleted || item.meta_current) return Ok();
+  CVC_RETURN_IF_ERROR(WriteMeta(item));
+  item.meta_current = true;
+  item.meta_written = true;
+  return Ok();
+}
+
 void Vfs::Impl::DropItem(Item& item) {
-  ::unlink(MetaPath(item).c_str());
+  if (item.meta_written) ::unlink(MetaPath(item).c_str());
+  item.meta_written = false;
   ::unlink(DataPath(item).c_str());
   item.dirty = false;
   if (item.opens == 0 && item.fd >= 0) {
@@ -156,8 +164,10 @@ void Vfs::Impl::Closed(const std::shared_ptr<Item>& item) {
     return;
   }
   if (item->dirty) {
+    // Normally written by the flush before; a failure (logged) was returned by close(2).
+    (void)EnsureMeta(*item);
     item->upload_due = std::chrono::steady_clock::now() + options.write_back;
-    cv.notify_all();
+    work_cv.notify_one();
     return;
   }
   if (item->uploading) return;  // the upload drops it when done
@@ -169,7 +179,7 @@ void Vfs::Impl::KeepOrDrop(const std::shared_ptr<Item>& item) {
     // Kept for the next open until evicted; its descriptor is closed (thousands may be kept).
     if (item->fd >= 0) ::close(item->fd);
     item->fd = -1;
-    cv.notify_all();  // the workers evict
+    work_cv.notify_one();  // the workers evict
     return;
   }
   auto it = items.find(item->path);
@@ -234,7 +244,8 @@ void Vfs::Impl::Uploaded(const std::shared_ptr<Item>& item, const ObjectInfo& st
   if (item->generation == generation && item->path == path && !item->deleted) {
     item->dirty = false;
     item->version = stored.version;
-    ::unlink(MetaPath(*item).c_str());
+    if (item->meta_written) ::unlink(MetaPath(*item).c_str());
+    item->meta_written = false;
     if (item->opens == 0) KeepOrDrop(item);
   }
 }
@@ -277,9 +288,9 @@ void Vfs::Impl::WorkerLoop() {
       continue;
     }
     if (earliest == SteadyTime::max()) {
-      cv.wait(lock);
+      work_cv.wait(lock);
     } else {
-      cv.wait_until(lock, earliest);
+      work_cv.wait_until(lock, earliest);
     }
   }
 }
@@ -327,6 +338,7 @@ Result<std::shared_ptr<Item>> Vfs::Impl::LoadItem(const std::string& id) {
   item->size = st.st_size;
   item->mtime_set = mtime_ns != 0;
   item->meta_current = true;
+  item->meta_written = true;
   item->mtime = item->mtime_set
                     ? TimePoint(std::chrono::nanoseconds(mtime_ns))
                     : TimePoint(std::chrono::seconds(st.st_mtim.tv_sec) +

@@ -145,6 +145,7 @@ Status Vfs::Impl::RenameDir(std::unique_lock<std::mutex>& lock, const std::strin
   frozen.erase(from);
   frozen.erase(to);
   cv.notify_all();
+  work_cv.notify_all();  // their uploads may be due
   return st;
 }
 

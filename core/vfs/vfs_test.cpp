@@ -15,6 +15,8 @@
 #include <thread>
 
 #include "core/io.hpp"
+#include "core/vfs/vfs_impl.hpp"
+#include "core/vfs/vfs_stream.hpp"  // Handle is deleted here
 #include "crypt/crypt_remote.hpp"
 #include "tests/support/fault_remote.hpp"
 #include "tests/support/memory_remote.hpp"
@@ -259,6 +261,7 @@ TEST_CASE("vfs: a written file is uploaded whole after close and never partially
 
 TEST_CASE("vfs: dirty files survive the process and the next Vfs uploads them") {
   test::TempDir dir;
+  Handle* unreleased = nullptr;
   MemoryRemote memory;
   VfsOptions o = Options(dir);
   o.write_back = std::chrono::hours(1);
@@ -269,11 +272,18 @@ TEST_CASE("vfs: dirty files survive the process and the next Vfs uploads them") 
     REQUIRE((*v)->Mkdir("sub").has_value());
     WriteFile(**v, "sub/two.txt", std::string(100000, 'x'));
     REQUIRE((*v)->Rename("one.txt", "sub/uno.txt", false).has_value());
-    CHECK((*v)->DirtyCount() == 2);
+    // close(2) returned for this one (FLUSH), the process dies before the RELEASE.
+    auto h = (*v)->Create("three.txt", O_WRONLY | O_CREAT | O_TRUNC);
+    REQUIRE(h.has_value());
+    REQUIRE((*v)->Write(**h, AsBytes(std::string("flushed")), 0).has_value());
+    REQUIRE((*v)->Flush(**h).has_value());
+    unreleased = *h;
+    CHECK((*v)->DirtyCount() == 3);
     auto second = Vfs::New(memory, o);  // the cache folder is locked
     CHECK(!second.has_value());
     // Destroyed without Shutdown, as a killed process would leave it.
   }
+  delete unreleased;
   CHECK(!memory.Stat(Context{}, "sub/uno.txt").has_value());
   o.write_back = seconds(0);
   auto v = Vfs::New(memory, o);
@@ -282,6 +292,7 @@ TEST_CASE("vfs: dirty files survive the process and the next Vfs uploads them") 
   REQUIRE(Eventually([&] { return (*v)->DirtyCount() == 0; }));
   CHECK(ReadRemote(memory, "sub/uno.txt") == "first file");
   CHECK(ReadRemote(memory, "sub/two.txt") == std::string(100000, 'x'));
+  CHECK(ReadRemote(memory, "three.txt") == "flushed");
   CHECK(!memory.Stat(Context{}, "one.txt").has_value());
 }
 
