@@ -20,15 +20,19 @@ its VFS cache (plaintext, across remounts) and serves later reads from that copy
 BENCH_MOUNT_FRESH_CACHE=0 the cache is left as the write left it, to measure that too. "big" is
 the 1 GiB file, "small" the 10,000 files of 1-64 KiB; --quick uses a subset (--quick-mib MiB,
 1,000 small files) to test the script. A failing tool is reported as "failed" and the run goes
-on. The remotes measured: $BENCH_MOUNT_REMOTES (default local,crypt-local).
+on. The remotes measured: $BENCH_MOUNT_REMOTES (default local,crypt-local). With --runs N each
+tool is measured N times (a fresh backing folder each time, the tools' order rotating from run
+to run) and the table gives the medians.
 
 Usage: [BENCH_MOUNT_REMOTES=local,crypt-local] [BENCH_MOUNT_FRESH_CACHE=0]
-       bench/bench_mount.py [--quick] [--cases seq-write,...] [--data DIR] [--cvclone build/cvclone]
+       bench/bench_mount.py [--quick] [--runs N] [--cases seq-write,...] [--data DIR]
+                            [--cvclone build/cvclone]
 """
 import contextlib
 import os
 import random
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -93,12 +97,13 @@ class Tool:
     def __init__(self, name, remote, args, work):
         self.name, self.remote, self.args = name, remote, args
         self.dir = os.path.join(work, f"{remote}-{name}")
+        self.work = work
         self.store = os.path.join(self.dir, "store")
         self.mnt = os.path.join(self.dir, "mnt")
         self.cache = os.path.join(self.dir, "cache")
         for d in (self.store, self.mnt, self.cache):
             os.makedirs(d)
-        self.conf = os.path.join(work, "bench.conf")
+        self.conf = os.path.join(work, f"{remote}-{name}.conf")
         self.pid = None
         self.peak = 0.0
         if name == "gocryptfs":
@@ -244,17 +249,30 @@ def main():
             peers = ["cvclone", "rclone"]
             if remote == "crypt-local":
                 peers += [p for p in ("gocryptfs", "encfs") if shutil.which(p)]
+            samples = {name: [] for name in peers}
+            failed = set()
+            for run in range(ap_args.runs):
+                # The order rotates each run, so that no tool always goes first.
+                order = peers[run % len(peers):] + peers[:run % len(peers)]
+                for name in order:
+                    if name in failed:
+                        continue
+                    tool = Tool(name, remote, ap_args, os.path.join(work, f"run{run}"))
+                    print(f"bench: run {run + 1}: {remote} {name}", file=sys.stderr, flush=True)
+                    try:
+                        samples[name].append(run_tool(tool, cases, big, tarball, n_small))
+                    except (RuntimeError, subprocess.CalledProcessError, OSError) as e:
+                        print(f"bench: {name} on {remote} failed: {e}", file=sys.stderr)
+                        with contextlib.suppress(Exception):
+                            tool.unmount()
+                        failed.add(name)
+                    shutil.rmtree(tool.dir, ignore_errors=True)
             for name in peers:
-                tool = Tool(name, remote, ap_args, work)
-                print(f"bench: {remote} {name}", file=sys.stderr, flush=True)
-                try:
-                    result = run_tool(tool, cases, big, tarball, n_small)
-                except (RuntimeError, subprocess.CalledProcessError, OSError) as e:
-                    print(f"bench: {name} on {remote} failed: {e}", file=sys.stderr)
-                    with contextlib.suppress(Exception):
-                        tool.unmount()
+                if name in failed or not samples[name]:
                     rows.append((remote, name))
                     continue
+                result = {c: statistics.median([r[c] for r in samples[name]])
+                          for c in samples[name][0]}
                 by[(remote, name)] = result
                 rows.append((remote, name) + tuple(result.get(c) for c in columns))
     finally:
