@@ -530,5 +530,25 @@ TEST_CASE("cli commands: exit codes of bad invocations are rclone's") {
   }
 }
 
+// Needs the S3 backend: in this file, which a build without S3 leaves out (tests/CMakeLists.txt).
+TEST_CASE("cli: without a loadable libcurl, S3 fails with an error naming it, the rest works") {
+  Cli cli;
+  cli.MakeTree("src");
+  // libcurl is loaded on the first S3 request (core/http/curl_api.hpp): put a file that is
+  // not a library first in the loader's path.
+  REQUIRE(cli.dir().WriteFile("lib/libcurl.so.4", "not a library"));
+  const std::map<std::string, std::string> env = {{"LD_LIBRARY_PATH", cli.P("lib")}};
+  cli.WriteConfig(
+      "[s3]\ntype = s3\nprovider = Other\nendpoint = http://127.0.0.1:9\n"
+      "access_key_id = AKID\nsecret_access_key = SECRET\n");
+  auto s3 = cli.Run({"lsf", "s3:bucket"}, env);
+  CHECK(s3.exit_code != 0);
+  CHECK_MESSAGE(Contains(s3.err, "libcurl is not available"), s3.err);
+  CHECK_MESSAGE(Contains(s3.err, cli.P("lib/libcurl.so.4")), s3.err);
+  CHECK_FALSE(Contains(s3.err, "SECRET"));
+  CHECK_RUN_OK(cli.Run({"copy", "src", "dst"}, env));
+  CHECK_RUN_OK(cli.Run({"check", "src", "dst"}, env));
+}
+
 }  // namespace
 }  // namespace cvclone
