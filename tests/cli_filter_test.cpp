@@ -3,7 +3,6 @@
 // rclone cannot be asked about (crypt), and the errors.
 #include <doctest/doctest.h>
 #include <sys/stat.h>
-#include <utime.h>
 
 #include <algorithm>
 #include <sstream>
@@ -31,13 +30,9 @@ std::vector<std::string> SortedLines(const std::string& text) {
   return lines;
 }
 
-void SetMtime(const std::string& path, time_t t) {
-  utimbuf times{t, t};
-  REQUIRE(::utime(path.c_str(), &times) == 0);
-}
-
-constexpr time_t k2020 = 1577836800;  // 2020-01-01 00:00:00 UTC
-constexpr time_t k2022 = 1640995200;  // 2022-01-01 00:00:00 UTC
+using test::k2020;
+using test::k2022;
+using test::SetMtime;
 
 // The tree every comparison runs on, under rel: files at three depths, mixed case, a marker
 // file, old and new modification times.

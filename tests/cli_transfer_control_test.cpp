@@ -3,7 +3,6 @@
 // for the upload and download limits of an "UP:DOWN" pair).
 #include <doctest/doctest.h>
 #include <sys/stat.h>
-#include <utime.h>
 
 #include <chrono>
 #include <filesystem>
@@ -29,10 +28,7 @@ namespace {
 using test::Contains;
 using test::ProcessResult;
 
-void SetMtime(const std::string& path, time_t t) {
-  utimbuf times{t, t};
-  REQUIRE(::utime(path.c_str(), &times) == 0);
-}
+using test::SetMtime;
 
 // The names in the "NAME: Copied (new)" log lines, in the order logged.
 std::vector<std::string> CopiedOrder(const std::string& err) {

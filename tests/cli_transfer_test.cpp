@@ -3,7 +3,6 @@
 // rclone cannot be asked about (S3, crypt, our refusal to replace a file whose backup failed).
 #include <doctest/doctest.h>
 #include <sys/stat.h>
-#include <utime.h>
 
 #include <filesystem>
 #include <map>
@@ -36,13 +35,9 @@ std::map<std::string, time_t> Mtimes(const std::string& root) {
   return out;
 }
 
-void SetMtime(const std::string& path, time_t t) {
-  utimbuf times{t, t};
-  REQUIRE(::utime(path.c_str(), &times) == 0);
-}
-
-constexpr time_t k2020 = 1577836800;  // 2020-01-01 00:00:00 UTC
-constexpr time_t k2022 = 1640995200;  // 2022-01-01 00:00:00 UTC
+using test::k2020;
+using test::k2022;
+using test::SetMtime;
 
 // A source and a destination under `rel`: files changed, unchanged, only in the source, only
 // in the destination, at two depths, with one and two extensions.

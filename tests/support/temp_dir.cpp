@@ -1,5 +1,7 @@
 #include "tests/support/temp_dir.hpp"
 
+#include <doctest/doctest.h>
+
 #include <fcntl.h>
 #include <sys/stat.h>
 
@@ -85,6 +87,10 @@ bool SetFileMtime(const std::string& path, int64_t unix_nanos) {
   times[0].tv_nsec = unix_nanos % 1000000000;
   times[1] = times[0];
   return utimensat(AT_FDCWD, path.c_str(), times, 0) == 0;
+}
+
+void SetMtime(const std::string& path, int64_t unix_seconds) {
+  REQUIRE_MESSAGE(SetFileMtime(path, unix_seconds * 1000000000), "cannot set the mtime of ", path);
 }
 
 }  // namespace cvclone::test

@@ -37,5 +37,11 @@ bool WriteFile(const std::string& path, const std::string& content);
 std::optional<std::string> ReadFile(const std::string& path);
 // Sets a file's modification time (nanoseconds since the epoch).
 bool SetFileMtime(const std::string& path, int64_t unix_nanos);
+// Sets a file's access and modification times to unix_seconds; the test fails (REQUIRE) when
+// it cannot.
+void SetMtime(const std::string& path, int64_t unix_seconds);
+// Fixed times the CLI tests give files: 2020-01-01 and 2022-01-01, 00:00:00 UTC.
+constexpr int64_t k2020 = 1577836800;
+constexpr int64_t k2022 = 1640995200;
 
 }  // namespace cvclone::test
