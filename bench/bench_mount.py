@@ -97,7 +97,6 @@ class Tool:
     def __init__(self, name, remote, args, work):
         self.name, self.remote, self.args = name, remote, args
         self.dir = os.path.join(work, f"{remote}-{name}")
-        self.work = work
         self.store = os.path.join(self.dir, "store")
         self.mnt = os.path.join(self.dir, "mnt")
         self.cache = os.path.join(self.dir, "cache")
